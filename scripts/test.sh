@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it: formatting and lints, the Rust
+# tests, the models' checksums, and the Kotlin bindings on the JVM.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup"
+scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (deny warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test"
+cargo test --workspace
+
+step "face models match their checksums"
+(cd models && grep '\.onnx$' SHA256SUMS | sha256sum --check --strict)
+
+step "Kotlin bindings on the JVM"
+scripts/bindings.sh
+(cd tests/kotlin && mvn -B -q test -Dsurefire.printSummary=true)
+# Maven -q hides Surefire's summary; print the counts from its reports.
+python3 - <<'PY'
+import glob, xml.etree.ElementTree as ET
+t = f = e = s = 0
+for p in glob.glob("tests/kotlin/target/surefire-reports/TEST-*.xml"):
+    r = ET.parse(p).getroot()
+    t += int(r.get("tests")); f += int(r.get("failures")); e += int(r.get("errors")); s += int(r.get("skipped"))
+print(f"kotlin: {t - f - e - s} passed, {f + e} failed, {s} skipped")
+if t == 0 or f or e:
+    raise SystemExit(1)
+PY
+step "all tests passed"
