@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile_dir=debug
-cargo build -p lifecert --lib
+# Same target selection as `cargo test --workspace`, so dev-dependency features
+# unify the same way and the heavy tract crates are not built twice.
+cargo build --workspace --all-targets
 lib="target/${profile_dir}/liblifecert.so"
 [ "$(uname)" = Darwin ] && lib="target/${profile_dir}/liblifecert.dylib"
 

@@ -6,7 +6,10 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use lifecert::i18n::Language;
 use lifecert::rules::*;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod face_commands;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +52,27 @@ enum Command {
     },
     /// Check a resident ID number and print what it says (JSON), or why it is wrong.
     CheckId { number: String },
+    /// Face box, landmarks and picture quality of one photo, as JSON, plus an overlay PNG.
+    Analyze {
+        image: PathBuf,
+        /// Where to write the overlay (default: IMAGE with `.overlay.png`).
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+    },
+    /// Run a liveness challenge over a folder of frames (frame_NNN.png|jpg).
+    /// Exits 0 only when the challenge passed.
+    Liveness {
+        #[arg(long)]
+        frames: PathBuf,
+        #[arg(long, default_value_t = 15.0)]
+        fps: f32,
+        /// Actions in order: blink, mouth, left, right, nod.
+        #[arg(long, default_value = "blink,left,mouth")]
+        challenge: String,
+        /// Write the evidence JSON of a passed challenge here.
+        #[arg(long)]
+        evidence: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +89,10 @@ fn main() -> ExitCode {
                 }
             };
             demo(today, lang)
+        }
+        Command::Analyze { image, overlay } => face_commands::analyze(&image, overlay),
+        Command::Liveness { frames, fps, challenge, evidence } => {
+            face_commands::liveness(&frames, fps, &challenge, evidence, lang)
         }
         Command::CheckId { number } => match parse_resident_id(number, today_in_china()) {
             Ok(id) => {

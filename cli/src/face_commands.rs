@@ -1,0 +1,162 @@
+//! `lifecert analyze` and `lifecert liveness`.
+
+use lifecert::capture::replay::Replay;
+use lifecert::face::quality;
+use lifecert::face::{Analysis, FaceAnalyzer};
+use lifecert::i18n::Language;
+use lifecert::liveness::signals;
+use lifecert::liveness::{Action, Challenge, LivenessEngine};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+pub fn analyze(path: &Path, overlay: Option<PathBuf>) -> ExitCode {
+    let img = match image::open(path) {
+        Ok(i) => i.to_rgb8(),
+        Err(e) => return fail(format!("{}: {e}", path.display())),
+    };
+    let mut analyzer = match FaceAnalyzer::new() {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let detections = match analyzer.detect(&img) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let analysis = match analyzer.analyze(&img) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let mut canvas = img.clone();
+    let face = match &analysis {
+        Analysis::NoFace => serde_json::Value::Null,
+        Analysis::Face(obs) => {
+            let m = quality::measure(&img, obs, None);
+            let issue = quality::assess(&img, obs, &m);
+            let s = signals::measure(obs);
+            for p in &obs.mesh.points {
+                dot(&mut canvas, p[0], p[1], 1, [0, 255, 0]);
+            }
+            for eye in [&obs.left_eye, &obs.right_eye] {
+                for p in eye.lids {
+                    dot(&mut canvas, p[0], p[1], 1, [255, 0, 255]);
+                }
+            }
+            rect(&mut canvas, obs.bbox, [255, 255, 0]);
+            json!({
+                "box": obs.bbox,
+                "landmarks": obs.mesh.points,
+                "presence": obs.mesh.presence,
+                "eye_openness": [obs.left_eye.openness(), obs.right_eye.openness()],
+                "signals": s,
+                "quality": { "issue": issue, "measures": m },
+            })
+        }
+    };
+    for d in &detections {
+        rect(&mut canvas, d.bbox, [255, 0, 0]);
+    }
+    let overlay = overlay.unwrap_or_else(|| path.with_extension("overlay.png"));
+    if let Err(e) = canvas.save(&overlay) {
+        return fail(format!("{}: {e}", overlay.display()));
+    }
+    let out = json!({
+        "image": path,
+        "width": img.width(),
+        "height": img.height(),
+        "detections": detections.iter().map(|d| json!({"score": d.score, "box": d.bbox, "keypoints": d.keypoints})).collect::<Vec<_>>(),
+        "face": face,
+        "overlay": overlay,
+    });
+    println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+    ExitCode::SUCCESS
+}
+
+fn dot(img: &mut image::RgbImage, x: f32, y: f32, r: i32, c: [u8; 3]) {
+    for dy in -r..=r {
+        for dx in -r..=r {
+            let (px, py) = (x as i32 + dx, y as i32 + dy);
+            if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height() {
+                img.put_pixel(px as u32, py as u32, image::Rgb(c));
+            }
+        }
+    }
+}
+
+fn rect(img: &mut image::RgbImage, b: [f32; 4], c: [u8; 3]) {
+    let steps = 200;
+    for i in 0..=steps {
+        let t = i as f32 / steps as f32;
+        let (x, y) = (b[0] + t * (b[2] - b[0]), b[1] + t * (b[3] - b[1]));
+        for (px, py) in [(x, b[1]), (x, b[3]), (b[0], y), (b[2], y)] {
+            dot(img, px, py, 0, c);
+        }
+    }
+}
+
+pub fn liveness(dir: &Path, fps: f32, challenge: &str, evidence: Option<PathBuf>, lang: Language) -> ExitCode {
+    let mut actions = vec![];
+    for name in challenge.split(',').filter(|s| !s.trim().is_empty()) {
+        match Action::from_name(name) {
+            Some(a) => actions.push(a),
+            None => return fail(format!("unknown action {name:?}: use blink, mouth, left, right, nod")),
+        }
+    }
+    let replay = match Replay::open(dir, fps) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let challenge = Challenge { actions, nonce: "cli".into() };
+    let mut engine = match LivenessEngine::new(challenge.clone(), lang) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let mut prompts = vec![];
+    for (t_ms, frame) in replay {
+        let img = match frame {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        match engine.push(&img, t_ms) {
+            Ok(u) if u.speak => prompts.push(json!({"t_ms": t_ms, "key": u.prompt.key, "speech": u.prompt.speech})),
+            Ok(_) => {}
+            Err(e) => return fail(e),
+        }
+    }
+    let verdict = engine.verdict();
+    let mut times: Vec<Duration> = engine.analysis_times().to_vec();
+    times.sort();
+    let median_ms = times.get(times.len() / 2).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+    if let (Some(path), Some(ev)) = (&evidence, engine.evidence()) {
+        if let Err(e) = std::fs::write(path, ev.to_json()) {
+            return fail(format!("{}: {e}", path.display()));
+        }
+    }
+    let out = json!({
+        "challenge": challenge.actions.iter().map(|a| a.name()).collect::<Vec<_>>(),
+        "passed": verdict.passed,
+        "reason": verdict.reason,
+        "actions": verdict.observed.iter().map(|o| json!({
+            "action": o.event.action.name(),
+            "frames": [o.event.start_frame, o.event.end_frame],
+            "peak_frame": o.event.peak_frame,
+            "accepted": o.accepted,
+            "planar_residual": o.planar_residual,
+        })).collect::<Vec<_>>(),
+        "frames": times.len(),
+        "median_analysis_ms": (median_ms * 100.0).round() / 100.0,
+        "prompts": prompts,
+    });
+    println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+    if verdict.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

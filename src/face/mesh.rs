@@ -1,0 +1,125 @@
+//! FaceMesh: 468 landmarks from a crop around one face (models/README.md §2).
+
+use super::detector::Detection;
+use super::geometry::{crop_into, wrap_angle, Roi, UNIT};
+use super::model::{Model, Which};
+use image::RgbImage;
+
+pub const LANDMARKS: usize = 468;
+const SIDE: usize = 192;
+/// The crop is 1.5x the face box so the whole head with some margin fits.
+const ROI_SCALE: f32 = 1.5;
+const MIN_PRESENCE: f32 = 0.5;
+
+/// Landmark indices used across the crate (standard FaceMesh topology).
+pub mod idx {
+    pub const NOSE_TIP: usize = 1;
+    pub const FOREHEAD: usize = 10;
+    pub const UPPER_LIP_INNER: usize = 13;
+    pub const LOWER_LIP_INNER: usize = 14;
+    pub const MOUTH_LEFT: usize = 61;
+    pub const MOUTH_RIGHT: usize = 291;
+    pub const CHIN: usize = 152;
+    /// Outer eye corners: on the image's left, then on the image's right.
+    pub const EYE_OUTER_IMAGE_LEFT: usize = 33;
+    pub const EYE_INNER_IMAGE_LEFT: usize = 133;
+    pub const EYE_INNER_IMAGE_RIGHT: usize = 362;
+    pub const EYE_OUTER_IMAGE_RIGHT: usize = 263;
+    /// Cheek contour at eye height: image left, image right.
+    pub const CHEEK_IMAGE_LEFT: usize = 234;
+    pub const CHEEK_IMAGE_RIGHT: usize = 454;
+}
+
+/// One face's landmarks in image pixels; `z` is relative depth on the x scale.
+#[derive(Clone, Debug)]
+pub struct Mesh {
+    pub points: Vec<[f32; 3]>,
+    /// Probability that the crop holds a face.
+    pub presence: f32,
+    pub roi: Roi,
+}
+
+impl Mesh {
+    pub fn xy(&self, i: usize) -> [f32; 2] {
+        [self.points[i][0], self.points[i][1]]
+    }
+
+    /// Axis-aligned bounds `[xmin, ymin, xmax, ymax]`.
+    pub fn bounds(&self) -> [f32; 4] {
+        let mut b = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
+        for p in &self.points {
+            b[0] = b[0].min(p[0]);
+            b[1] = b[1].min(p[1]);
+            b[2] = b[2].max(p[0]);
+            b[3] = b[3].max(p[1]);
+        }
+        b
+    }
+}
+
+pub struct MeshModel {
+    model: Model,
+}
+
+/// The crop for a fresh detection: box centre, 1.5x the box, rotated so the
+/// eyes are level.
+pub fn roi_from_detection(d: &Detection) -> Roi {
+    let [x0, y0, x1, y1] = d.bbox;
+    let [l, r] = [d.keypoints[0], d.keypoints[1]];
+    Roi {
+        cx: (x0 + x1) / 2.0,
+        cy: (y0 + y1) / 2.0,
+        size: ROI_SCALE * (x1 - x0).max(y1 - y0),
+        angle: wrap_angle((r[1] - l[1]).atan2(r[0] - l[0])),
+    }
+}
+
+/// The crop for the next frame from this frame's landmarks (tracking): the
+/// landmarks' bounds measured in the face's own rotated frame, 1.5x.
+pub fn roi_from_mesh(m: &Mesh) -> Roi {
+    let l = m.xy(idx::EYE_OUTER_IMAGE_LEFT);
+    let r = m.xy(idx::EYE_OUTER_IMAGE_RIGHT);
+    let angle = wrap_angle((r[1] - l[1]).atan2(r[0] - l[0]));
+    let (s, c) = angle.sin_cos();
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in &m.points {
+        // Rotate into the face frame (undo `angle`).
+        let u = p[0] * c + p[1] * s;
+        let v = -p[0] * s + p[1] * c;
+        lo = [lo[0].min(u), lo[1].min(v)];
+        hi = [hi[0].max(u), hi[1].max(v)];
+    }
+    let (uc, vc) = ((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
+    Roi {
+        cx: uc * c - vc * s,
+        cy: uc * s + vc * c,
+        size: ROI_SCALE * (hi[0] - lo[0]).max(hi[1] - lo[1]),
+        angle,
+    }
+}
+
+impl MeshModel {
+    pub fn new() -> Result<Self, String> {
+        Ok(MeshModel { model: Model::load(Which::Mesh)? })
+    }
+
+    /// Landmarks in `roi`, or `None` when the model says no face is there.
+    pub fn run(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Mesh>, String> {
+        crop_into(img, &roi, SIDE, false, UNIT, self.model.input_mut());
+        let out = self.model.run()?;
+        let (coords, presence) = if out[0].len() == LANDMARKS * 3 { (&out[0], out[1][0]) } else { (&out[1], out[0][0]) };
+        let presence = 1.0 / (1.0 + (-presence.clamp(-80.0, 80.0)).exp());
+        if presence <= MIN_PRESENCE {
+            return Ok(None);
+        }
+        let n = SIDE as f32;
+        let points = coords
+            .chunks_exact(3)
+            .map(|p| {
+                let (x, y) = roi.to_image(p[0], p[1], n);
+                [x, y, p[2] / n * roi.size]
+            })
+            .collect();
+        Ok(Some(Mesh { points, presence, roi }))
+    }
+}

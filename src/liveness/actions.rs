@@ -1,0 +1,220 @@
+//! One detector per action. Each compares the signals with the person's own
+//! neutral face (older eyes are often half-closed; dentures change mouths) and
+//! uses hysteresis (a high mark to start, a low mark to end) so one blink
+//! counts once however the numbers flicker.
+
+use super::signals::Signals;
+use serde::{Deserialize, Serialize};
+
+#[derive(uniffi::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    Blink,
+    OpenMouth,
+    /// Toward the person's own left shoulder.
+    TurnLeft,
+    /// Toward the person's own right shoulder.
+    TurnRight,
+    Nod,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [Action::Blink, Action::OpenMouth, Action::TurnLeft, Action::TurnRight, Action::Nod];
+
+    /// The names used on the command line and in challenges from the server.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Blink => "blink",
+            Action::OpenMouth => "mouth",
+            Action::TurnLeft => "left",
+            Action::TurnRight => "right",
+            Action::Nod => "nod",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == s.trim())
+    }
+
+    /// Head movements, which a flat photo can fake only as a plane.
+    pub fn moves_head(self) -> bool {
+        matches!(self, Action::TurnLeft | Action::TurnRight | Action::Nod)
+    }
+}
+
+/// How far from neutral counts as doing the action (`start`) and as back to
+/// neutral (`end`), in the units of [`deviation`].
+#[derive(Clone, Copy, Debug)]
+pub struct Marks {
+    pub start: f32,
+    pub end: f32,
+}
+
+pub fn marks(action: Action) -> Marks {
+    match action {
+        // Share of the person's own open-eye gap that closed.
+        Action::Blink => Marks { start: 0.5, end: 0.25 },
+        // Lip gap over mouth width, above neutral.
+        Action::OpenMouth => Marks { start: 0.2, end: 0.1 },
+        // Nose shift between the cheeks.
+        Action::TurnLeft | Action::TurnRight => Marks { start: 0.25, end: 0.12 },
+        // Nose height change between eye line and chin.
+        Action::Nod => Marks { start: 0.07, end: 0.035 },
+    }
+}
+
+/// How far the face is from neutral in the direction of `action` (positive = doing it).
+pub fn deviation(action: Action, s: &Signals, base: &Signals) -> f32 {
+    match action {
+        Action::Blink => 1.0 - s.eye_open / base.eye_open.max(1e-3),
+        Action::OpenMouth => s.mouth_open - base.mouth_open,
+        Action::TurnLeft => s.yaw - base.yaw,
+        Action::TurnRight => base.yaw - s.yaw,
+        Action::Nod => (s.pitch - base.pitch).abs(),
+    }
+}
+
+/// Blinks and mouths are judged only with the head near neutral: a turned or
+/// lowered head makes eyes look shut and mouths look open.
+fn pose_allows(action: Action, s: &Signals, base: &Signals) -> bool {
+    let (dy, dp) = ((s.yaw - base.yaw).abs(), (s.pitch - base.pitch).abs());
+    match action {
+        Action::Blink => dy < 0.12 && dp < 0.04,
+        Action::OpenMouth => dy < 0.15,
+        Action::Nod => dy < 0.15,
+        Action::TurnLeft | Action::TurnRight => true,
+    }
+}
+
+/// A completed action: frame indices and times of its start, peak and end.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionEvent {
+    pub action: Action,
+    pub start_frame: u32,
+    pub peak_frame: u32,
+    pub end_frame: u32,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub peak_deviation: f32,
+}
+
+/// What one frame did to a detector.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Idle,
+    /// Under way; `new_peak` when this frame is the furthest from neutral so far.
+    Active { new_peak: bool },
+    Completed(ActionEvent),
+}
+
+#[derive(Clone, Debug)]
+pub struct ActionDetector {
+    pub action: Action,
+    active: Option<ActionEvent>,
+}
+
+impl ActionDetector {
+    pub fn new(action: Action) -> Self {
+        ActionDetector { action, active: None }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active.is_some()
+    }
+
+    pub fn reset(&mut self) {
+        self.active = None;
+    }
+
+    pub fn step(&mut self, frame: u32, t_ms: u64, s: &Signals, base: &Signals) -> Step {
+        let m = marks(self.action);
+        let d = deviation(self.action, s, base);
+        match &mut self.active {
+            None if d > m.start && pose_allows(self.action, s, base) => {
+                self.active = Some(ActionEvent {
+                    action: self.action,
+                    start_frame: frame,
+                    peak_frame: frame,
+                    end_frame: frame,
+                    start_ms: t_ms,
+                    end_ms: t_ms,
+                    peak_deviation: d,
+                });
+                Step::Active { new_peak: true }
+            }
+            None => Step::Idle,
+            Some(ev) if d < m.end => {
+                ev.end_frame = frame;
+                ev.end_ms = t_ms;
+                let done = ev.clone();
+                self.active = None;
+                Step::Completed(done)
+            }
+            Some(ev) => {
+                let new_peak = d > ev.peak_deviation;
+                if new_peak {
+                    ev.peak_deviation = d;
+                    ev.peak_frame = frame;
+                }
+                Step::Active { new_peak }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(eye: f32, mouth: f32, yaw: f32, pitch: f32) -> Signals {
+        Signals { eye_open: eye, mouth_open: mouth, yaw, pitch }
+    }
+
+    #[test]
+    fn a_flickering_blink_counts_once_with_hysteresis() {
+        let base = s(0.2, 0.02, 0.0, 0.5);
+        let mut det = ActionDetector::new(Action::Blink);
+        // open, closing, flicker around the start mark, closed, opening, open.
+        let eyes = [0.2, 0.12, 0.09, 0.11, 0.09, 0.02, 0.03, 0.12, 0.17, 0.2, 0.2];
+        let mut done = vec![];
+        for (i, e) in eyes.iter().enumerate() {
+            if let Step::Completed(ev) = det.step(i as u32, i as u64 * 66, &s(*e, 0.02, 0.0, 0.5), &base) {
+                done.push(ev);
+            }
+        }
+        assert_eq!(done.len(), 1);
+        assert_eq!((done[0].start_frame, done[0].peak_frame, done[0].end_frame), (2, 5, 8));
+    }
+
+    #[test]
+    fn half_closed_eyes_at_rest_are_the_persons_own_neutral() {
+        // An older person's neutral openness is 0.1: a drop to 0.08 is no blink,
+        // a drop to 0.03 is.
+        let base = s(0.1, 0.02, 0.0, 0.5);
+        let mut det = ActionDetector::new(Action::Blink);
+        assert_eq!(det.step(0, 0, &s(0.08, 0.02, 0.0, 0.5), &base), Step::Idle);
+        assert!(matches!(det.step(1, 66, &s(0.03, 0.02, 0.0, 0.5), &base), Step::Active { .. }));
+    }
+
+    #[test]
+    fn turns_follow_the_persons_own_left_and_right() {
+        let base = s(0.2, 0.02, 0.05, 0.5);
+        let toward_image_right = s(0.2, 0.02, 0.45, 0.5);
+        assert!(deviation(Action::TurnLeft, &toward_image_right, &base) > marks(Action::TurnLeft).start);
+        assert!(deviation(Action::TurnRight, &toward_image_right, &base) < 0.0);
+    }
+
+    #[test]
+    fn eyes_that_look_shut_in_a_turned_head_are_not_a_blink() {
+        let base = s(0.2, 0.02, 0.0, 0.5);
+        let mut det = ActionDetector::new(Action::Blink);
+        assert_eq!(det.step(0, 0, &s(0.05, 0.02, 0.4, 0.5), &base), Step::Idle);
+    }
+
+    #[test]
+    fn action_names_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(a));
+        }
+        assert_eq!(Action::from_name("wink"), None);
+    }
+}

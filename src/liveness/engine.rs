@@ -1,0 +1,399 @@
+//! The challenge state machine over analysed frames.
+
+use super::actions::{Action, ActionDetector, ActionEvent, Step};
+use super::planar::{planar_residual, FLAT_RESIDUAL};
+use super::signals::{self, Signals};
+use super::{prompts, Challenge, FaceBox, LivenessPhase, LivenessUpdate, RejectReason};
+use crate::evidence::{crop_face, Evidence, Keyframe, TracePoint};
+use crate::face::quality::{self, QualityIssue};
+use crate::face::{Analysis, FaceAnalyzer, FaceObservation};
+use crate::i18n::{Language, Message};
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Good frames needed to learn the neutral face.
+const CALIBRATION_FRAMES: usize = 8;
+/// Repeat the spoken prompt after this long without progress.
+const REPEAT_PROMPT_MS: u64 = 6000;
+/// A picture problem must last this long before it is shown (no flicker).
+const HINT_AFTER_MS: u64 = 600;
+/// Two head movements that moved like a flat picture: stop.
+const MAX_FLAT_MOVES: u32 = 2;
+/// Without a baseline, a face this far off frontal is "turned away".
+const FRONTAL_YAW: f32 = 0.22;
+
+/// A completed action as observed, whether or not the challenge asked for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Observed {
+    pub event: ActionEvent,
+    /// Head movements only: residual of the best planar fit (share of face width).
+    pub planar_residual: Option<f32>,
+    /// Counted as a step of the challenge.
+    pub accepted: bool,
+}
+
+/// The engine's verdict over everything it saw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub passed: bool,
+    pub reason: Option<RejectReason>,
+    pub observed: Vec<Observed>,
+}
+
+struct Candidate {
+    frame: u32,
+    t_ms: u64,
+    crop: RgbImage,
+    points: Vec<[f32; 2]>,
+}
+
+pub struct LivenessEngine {
+    analyzer: FaceAnalyzer,
+    challenge: Challenge,
+    language: Language,
+    phase: LivenessPhase,
+    reject: Option<RejectReason>,
+    frame: u32,
+    calibration: Vec<(Signals, Vec<[f32; 3]>)>,
+    baseline: Option<(Signals, Vec<[f32; 3]>)>,
+    detectors: Vec<ActionDetector>,
+    /// Landmarks at the latest peak of each head movement, for the planar check.
+    peak_points: Vec<Option<Vec<[f32; 3]>>>,
+    next_step: usize,
+    step_started_frame: u32,
+    observed: Vec<Observed>,
+    flat_moves: u32,
+    candidate: Option<Candidate>,
+    keyframes: Vec<Keyframe>,
+    frontal: Option<(f32, Candidate)>,
+    trace: Vec<TracePoint>,
+    prev_centre: Option<[f32; 2]>,
+    issue_since: Option<(QualityIssue, u64)>,
+    last_prompt_key: String,
+    last_spoken_ms: u64,
+    face_ever_seen: bool,
+    analysis_times: Vec<Duration>,
+}
+
+impl LivenessEngine {
+    pub fn new(challenge: Challenge, language: Language) -> Result<Self, String> {
+        Ok(LivenessEngine {
+            analyzer: FaceAnalyzer::new()?,
+            challenge,
+            language,
+            phase: LivenessPhase::FindingFace,
+            reject: None,
+            frame: 0,
+            calibration: vec![],
+            baseline: None,
+            detectors: Action::ALL.iter().map(|a| ActionDetector::new(*a)).collect(),
+            peak_points: vec![None; Action::ALL.len()],
+            next_step: 0,
+            step_started_frame: 0,
+            observed: vec![],
+            flat_moves: 0,
+            candidate: None,
+            keyframes: vec![],
+            frontal: None,
+            trace: vec![],
+            prev_centre: None,
+            issue_since: None,
+            last_prompt_key: String::new(),
+            last_spoken_ms: 0,
+            face_ever_seen: false,
+            analysis_times: vec![],
+        })
+    }
+
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        self.last_prompt_key.clear();
+    }
+
+    pub fn challenge(&self) -> &Challenge {
+        &self.challenge
+    }
+
+    pub fn phase(&self) -> LivenessPhase {
+        self.phase
+    }
+
+    /// Wall time spent analysing each frame (models and liveness, not decoding).
+    pub fn analysis_times(&self) -> &[Duration] {
+        &self.analysis_times
+    }
+
+    /// Every action seen so far, asked for or not.
+    pub fn observed(&self) -> &[Observed] {
+        &self.observed
+    }
+
+    /// One camera frame, upright and un-mirrored, taken at `t_ms`.
+    pub fn push(&mut self, img: &RgbImage, t_ms: u64) -> Result<LivenessUpdate, String> {
+        if matches!(self.phase, LivenessPhase::Passed | LivenessPhase::Rejected) {
+            return Ok(self.update(None, None, t_ms));
+        }
+        let started = Instant::now();
+        let analysis = self.analyzer.analyze(img)?;
+        let frame = self.frame;
+        self.frame += 1;
+        let out = match analysis {
+            Analysis::NoFace => {
+                self.no_face(t_ms);
+                self.update(Some(QualityIssue::NoFace), None, t_ms)
+            }
+            Analysis::Face(obs) => self.face(img, &obs, frame, t_ms),
+        };
+        self.analysis_times.push(started.elapsed());
+        Ok(out)
+    }
+
+    fn no_face(&mut self, t_ms: u64) {
+        // Half-done actions do not survive losing the face.
+        self.detectors.iter_mut().for_each(ActionDetector::reset);
+        self.prev_centre = None;
+        self.trace.push(TracePoint::absent(t_ms));
+        if self.phase == LivenessPhase::Calibrating {
+            self.calibration.clear();
+            self.phase = LivenessPhase::FindingFace;
+        }
+    }
+
+    fn face(&mut self, img: &RgbImage, obs: &FaceObservation, frame: u32, t_ms: u64) -> LivenessUpdate {
+        self.face_ever_seen = true;
+        let s = signals::measure(obs);
+        let m = quality::measure(img, obs, self.prev_centre);
+        let b = obs.bbox;
+        self.prev_centre = Some([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]);
+        let mut issue = quality::assess(img, obs, &m);
+        if self.baseline.is_none() && issue.is_none() && s.yaw.abs() > FRONTAL_YAW {
+            issue = Some(QualityIssue::TurnedAway);
+        }
+        self.trace.push(TracePoint::of(t_ms, &s, obs, issue));
+        let face_box = Some(FaceBox {
+            x: b[0] / img.width() as f32,
+            y: b[1] / img.height() as f32,
+            width: (b[2] - b[0]) / img.width() as f32,
+            height: (b[3] - b[1]) / img.height() as f32,
+        });
+
+        match self.phase {
+            LivenessPhase::FindingFace | LivenessPhase::Calibrating => {
+                if issue.is_none() {
+                    self.phase = LivenessPhase::Calibrating;
+                    self.calibration.push((s, obs.mesh.points.clone()));
+                    self.consider_frontal(img, obs, &s, m.sharpness, frame, t_ms);
+                    if self.calibration.len() >= CALIBRATION_FRAMES {
+                        self.finish_calibration(frame);
+                    }
+                }
+            }
+            LivenessPhase::Acting => {
+                // Motion blur and movement come with turning and nodding; the
+                // other problems make the frame untrustworthy.
+                let blocking = issue.filter(|q| !matches!(q, QualityIssue::Blurry | QualityIssue::MovingTooMuch));
+                if blocking.is_none() {
+                    self.act(img, obs, &s, m.sharpness, frame, t_ms);
+                } else {
+                    self.detectors.iter_mut().for_each(ActionDetector::reset);
+                }
+            }
+            LivenessPhase::Passed | LivenessPhase::Rejected => {}
+        }
+        self.update(issue, face_box, t_ms)
+    }
+
+    fn finish_calibration(&mut self, frame: u32) {
+        let median = |f: fn(&Signals) -> f32| {
+            let mut v: Vec<f32> = self.calibration.iter().map(|(s, _)| f(s)).collect();
+            v.sort_by(f32::total_cmp);
+            v[v.len() / 2]
+        };
+        let base = Signals {
+            eye_open: median(|s| s.eye_open),
+            mouth_open: median(|s| s.mouth_open),
+            yaw: median(|s| s.yaw),
+            pitch: median(|s| s.pitch),
+        };
+        // The neutral landmarks: the calibration frame nearest the median pose.
+        let (_, points) = self
+            .calibration
+            .iter()
+            .min_by(|a, b| {
+                let d = |s: &Signals| (s.yaw - base.yaw).abs() + (s.pitch - base.pitch).abs();
+                d(&a.0).total_cmp(&d(&b.0))
+            })
+            .expect("calibration frames")
+            .clone();
+        self.baseline = Some((base, points));
+        self.calibration.clear();
+        self.phase = LivenessPhase::Acting;
+        self.step_started_frame = frame + 1;
+    }
+
+    fn act(&mut self, img: &RgbImage, obs: &FaceObservation, s: &Signals, sharpness: f32, frame: u32, t_ms: u64) {
+        let (base, base_points) = self.baseline.clone().expect("acting after calibration");
+        let wanted = self.challenge.actions.get(self.next_step).copied();
+        let neutral = Action::ALL.iter().all(|a| super::actions::deviation(*a, s, &base) < 0.5 * super::actions::marks(*a).end);
+        if neutral {
+            self.consider_frontal(img, obs, s, sharpness, frame, t_ms);
+        }
+        for i in 0..self.detectors.len() {
+            let action = self.detectors[i].action;
+            match self.detectors[i].step(frame, t_ms, s, &base) {
+                Step::Idle => {}
+                Step::Active { new_peak } => {
+                    if new_peak && action.moves_head() {
+                        self.peak_points[i] = Some(obs.mesh.points.clone());
+                    }
+                    if new_peak && Some(action) == wanted {
+                        self.candidate = Some(Candidate::of(img, obs, frame, t_ms));
+                    }
+                }
+                Step::Completed(event) => {
+                    let residual = action
+                        .moves_head()
+                        .then(|| self.peak_points[i].take().map(|p| planar_residual(&base_points, &p)))
+                        .flatten();
+                    let flat = residual.is_some_and(|r| r < FLAT_RESIDUAL);
+                    if flat {
+                        self.flat_moves += 1;
+                    }
+                    let accepted = !flat && Some(action) == wanted && event.start_frame >= self.step_started_frame;
+                    if accepted {
+                        if let Some(c) = self.candidate.take() {
+                            self.keyframes.push(c.into_keyframe(Some(action)));
+                        }
+                        self.next_step += 1;
+                        self.step_started_frame = frame + 1;
+                        self.last_prompt_key.clear();
+                    }
+                    self.observed.push(Observed { event, planar_residual: residual, accepted });
+                }
+            }
+        }
+        if self.flat_moves >= MAX_FLAT_MOVES {
+            self.phase = LivenessPhase::Rejected;
+            self.reject = Some(RejectReason::SpoofSuspected);
+        } else if self.next_step >= self.challenge.actions.len() {
+            self.phase = LivenessPhase::Passed;
+        }
+    }
+
+    fn consider_frontal(&mut self, img: &RgbImage, obs: &FaceObservation, s: &Signals, sharpness: f32, frame: u32, t_ms: u64) {
+        // Sharp, eyes open, facing the camera.
+        let score = sharpness * s.eye_open / (1.0 + 5.0 * s.yaw.abs());
+        if self.frontal.as_ref().is_none_or(|(best, _)| score > *best) {
+            self.frontal = Some((score, Candidate::of(img, obs, frame, t_ms)));
+        }
+    }
+
+    fn update(&mut self, issue: Option<QualityIssue>, face_box: Option<FaceBox>, t_ms: u64) -> LivenessUpdate {
+        let l = self.language;
+        let total = self.challenge.actions.len() as u32;
+        let done = (self.next_step as u32).min(total);
+        let wanted = self.challenge.actions.get(self.next_step).copied();
+        // Debounce picture problems, except losing the face or a second face.
+        let shown_issue = match (issue, self.issue_since) {
+            (None, _) => {
+                self.issue_since = None;
+                None
+            }
+            (Some(q), Some((prev, since))) if prev == q => (t_ms.saturating_sub(since) >= HINT_AFTER_MS
+                || matches!(q, QualityIssue::NoFace | QualityIssue::MultipleFaces))
+            .then_some(q),
+            (Some(q), _) => {
+                self.issue_since = Some((q, t_ms));
+                matches!(q, QualityIssue::NoFace | QualityIssue::MultipleFaces).then_some(q)
+            }
+        };
+        let prompt: Message = match self.phase {
+            LivenessPhase::Passed => prompts::passed(l),
+            LivenessPhase::Rejected => prompts::rejection(l, self.reject.unwrap_or(RejectReason::ActionsMissing)),
+            _ if shown_issue.is_some() && !(self.phase == LivenessPhase::Acting && matches!(shown_issue, Some(QualityIssue::Blurry | QualityIssue::MovingTooMuch))) => {
+                prompts::quality_hint(l, shown_issue.expect("checked"))
+            }
+            LivenessPhase::FindingFace | LivenessPhase::Calibrating => prompts::hold_still(l),
+            LivenessPhase::Acting => {
+                let turned = self.detectors.iter().any(|d| d.action.moves_head() && d.is_active());
+                match wanted {
+                    Some(a) if turned && !(a.moves_head() && self.detectors.iter().any(|d| d.action == a && d.is_active())) => prompts::back_to_front(l),
+                    Some(a) if a.moves_head() && self.detectors.iter().any(|d| d.action == a && d.is_active()) => prompts::back_to_front(l),
+                    Some(a) => prompts::action_prompt(l, a),
+                    None => prompts::passed(l),
+                }
+            }
+        };
+        let speak = if prompt.key != self.last_prompt_key || t_ms.saturating_sub(self.last_spoken_ms) >= REPEAT_PROMPT_MS {
+            self.last_prompt_key = prompt.key.clone();
+            self.last_spoken_ms = t_ms;
+            true
+        } else {
+            false
+        };
+        let progress = match self.phase {
+            LivenessPhase::Passed => 1.0,
+            LivenessPhase::FindingFace => 0.0,
+            LivenessPhase::Calibrating => 0.1 * self.calibration.len() as f32 / CALIBRATION_FRAMES as f32,
+            _ => 0.1 + 0.9 * done as f32 / total.max(1) as f32,
+        };
+        LivenessUpdate {
+            phase: self.phase,
+            prompt,
+            speak,
+            action: if self.phase == LivenessPhase::Acting { wanted } else { None },
+            done_steps: done,
+            total_steps: total,
+            progress,
+            quality: shown_issue,
+            face_box,
+            reject_reason: self.reject,
+        }
+    }
+
+    /// The verdict over everything pushed so far; a capture that ends before the
+    /// challenge is done is rejected with the reason.
+    pub fn verdict(&self) -> Verdict {
+        let (passed, reason) = match self.phase {
+            LivenessPhase::Passed => (true, None),
+            LivenessPhase::Rejected => (false, self.reject),
+            _ if !self.face_ever_seen => (false, Some(RejectReason::NoFace)),
+            _ if self.flat_moves > 0 => (false, Some(RejectReason::SpoofSuspected)),
+            _ => (false, Some(RejectReason::ActionsMissing)),
+        };
+        Verdict { passed, reason, observed: self.observed.clone() }
+    }
+
+    /// The evidence of a passed capture, ready to sign and upload.
+    pub fn evidence(&self) -> Option<Evidence> {
+        if self.phase != LivenessPhase::Passed {
+            return None;
+        }
+        let (_, frontal) = self.frontal.as_ref()?;
+        Evidence::build(
+            &self.challenge,
+            self.verdict(),
+            frontal.as_keyframe(),
+            &self.keyframes,
+            &self.trace,
+            self.baseline.as_ref().map(|b| b.0).unwrap_or_default(),
+        )
+        .ok()
+    }
+}
+
+impl Candidate {
+    fn of(img: &RgbImage, obs: &FaceObservation, frame: u32, t_ms: u64) -> Self {
+        let (crop, points) = crop_face(img, obs);
+        Candidate { frame, t_ms, crop, points }
+    }
+
+    fn into_keyframe(self, action: Option<Action>) -> Keyframe {
+        Keyframe { action, frame: self.frame, t_ms: self.t_ms, image: self.crop, landmarks: self.points }
+    }
+
+    fn as_keyframe(&self) -> Keyframe {
+        Keyframe { action: None, frame: self.frame, t_ms: self.t_ms, image: self.crop.clone(), landmarks: self.points.clone() }
+    }
+}

@@ -1,0 +1,60 @@
+//! The four numbers the action detectors watch, from one frame's landmarks.
+//! Each is a ratio of distances on the face, so it does not depend on how far
+//! the person holds the phone; each is measured in the face's own frame (eye
+//! line level), so a tilted phone does not look like a turn.
+
+use crate::face::mesh::idx;
+use crate::face::FaceObservation;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Signals {
+    /// Mean lid gap over eye width of both eyes (about 0.15-0.3 open, ~0 shut).
+    pub eye_open: f32,
+    /// Inner-lip gap over mouth width (about 0 closed, 0.3+ wide open).
+    pub mouth_open: f32,
+    /// Where the nose sits between the cheeks: 0 facing the camera, positive when
+    /// the nose moves toward the image's right, i.e. the person turns to THEIR
+    /// left (frames are the camera's un-mirrored view).
+    pub yaw: f32,
+    /// Nose height between the eye line and the chin: grows when the head tips down.
+    pub pitch: f32,
+}
+
+fn sub(a: [f32; 2], b: [f32; 2]) -> [f32; 2] {
+    [a[0] - b[0], a[1] - b[1]]
+}
+fn len(a: [f32; 2]) -> f32 {
+    (a[0] * a[0] + a[1] * a[1]).sqrt()
+}
+
+pub fn measure(obs: &FaceObservation) -> Signals {
+    let m = &obs.mesh;
+    let l = m.xy(idx::EYE_OUTER_IMAGE_LEFT);
+    let r = m.xy(idx::EYE_OUTER_IMAGE_RIGHT);
+    let roll = (r[1] - l[1]).atan2(r[0] - l[0]);
+    let (s, c) = roll.sin_cos();
+    // Into the face frame: u along the eye line, v down the face.
+    let face = |i: usize| {
+        let p = m.xy(i);
+        [p[0] * c + p[1] * s, -p[0] * s + p[1] * c]
+    };
+    let nose = face(idx::NOSE_TIP);
+    let (cl, cr) = (face(idx::CHEEK_IMAGE_LEFT), face(idx::CHEEK_IMAGE_RIGHT));
+    let width = (cr[0] - cl[0]).abs().max(1.0);
+    let yaw = ((nose[0] - cl[0]) - (cr[0] - nose[0])) / width;
+
+    let eyes_v = (face(idx::EYE_OUTER_IMAGE_LEFT)[1] + face(idx::EYE_OUTER_IMAGE_RIGHT)[1]) / 2.0;
+    let chin_v = face(idx::CHIN)[1];
+    let pitch = (nose[1] - eyes_v) / (chin_v - eyes_v).abs().max(1.0);
+
+    let mouth_w = len(sub(m.xy(idx::MOUTH_RIGHT), m.xy(idx::MOUTH_LEFT))).max(1.0);
+    let mouth_open = len(sub(m.xy(idx::LOWER_LIP_INNER), m.xy(idx::UPPER_LIP_INNER))) / mouth_w;
+
+    Signals {
+        eye_open: (obs.left_eye.openness() + obs.right_eye.openness()) / 2.0,
+        mouth_open,
+        yaw,
+        pitch,
+    }
+}
