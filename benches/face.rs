@@ -45,11 +45,17 @@ fn in_vga_frame(photo: &RgbImage) -> RgbImage {
 
 fn face(c: &mut Criterion) {
     let photo = photo();
-    let frames = [("photo 512x512", photo.clone()), ("frame 640x480", in_vga_frame(&photo))];
+    let frames = [
+        ("photo 512x512", photo.clone()),
+        ("frame 640x480", in_vga_frame(&photo)),
+    ];
     let mut analyzer = FaceAnalyzer::new().expect("models load");
 
     let mut group = c.benchmark_group("face");
-    group.sample_size(20).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
     for (name, img) in &frames {
         // Fail loudly rather than timing the "no face" early exit.
         analyzer.reset();
@@ -57,7 +63,10 @@ fn face(c: &mut Criterion) {
             Analysis::Face(_) => {}
             Analysis::NoFace => panic!("{name}: no face found"),
         }
-        assert!(!analyzer.detect(img).expect("detect").is_empty(), "{name}: detector found nothing");
+        assert!(
+            !analyzer.detect(img).expect("detect").is_empty(),
+            "{name}: detector found nothing"
+        );
 
         group.bench_function(format!("detect + mesh (cold), {name}"), |b| {
             b.iter(|| {

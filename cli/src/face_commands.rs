@@ -100,19 +100,32 @@ fn rect(img: &mut image::RgbImage, b: [f32; 4], c: [u8; 3]) {
     }
 }
 
-pub fn liveness(dir: &Path, fps: f32, challenge: &str, evidence: Option<PathBuf>, lang: Language) -> ExitCode {
+pub fn liveness(
+    dir: &Path,
+    fps: f32,
+    challenge: &str,
+    evidence: Option<PathBuf>,
+    lang: Language,
+) -> ExitCode {
     let mut actions = vec![];
     for name in challenge.split(',').filter(|s| !s.trim().is_empty()) {
         match Action::from_name(name) {
             Some(a) => actions.push(a),
-            None => return fail(format!("unknown action {name:?}: use blink, mouth, left, right, nod")),
+            None => {
+                return fail(format!(
+                    "unknown action {name:?}: use blink, mouth, left, right, nod"
+                ))
+            }
         }
     }
     let replay = match Replay::open(dir, fps) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let challenge = Challenge { actions, nonce: "cli".into() };
+    let challenge = Challenge {
+        actions,
+        nonce: "cli".into(),
+    };
     let mut engine = match LivenessEngine::new(challenge.clone(), lang) {
         Ok(e) => e,
         Err(e) => return fail(e),
@@ -124,7 +137,9 @@ pub fn liveness(dir: &Path, fps: f32, challenge: &str, evidence: Option<PathBuf>
             Err(e) => return fail(e),
         };
         match engine.push(&img, t_ms) {
-            Ok(u) if u.speak => prompts.push(json!({"t_ms": t_ms, "key": u.prompt.key, "speech": u.prompt.speech})),
+            Ok(u) if u.speak => {
+                prompts.push(json!({"t_ms": t_ms, "key": u.prompt.key, "speech": u.prompt.speech}))
+            }
             Ok(_) => {}
             Err(e) => return fail(e),
         }
@@ -132,7 +147,10 @@ pub fn liveness(dir: &Path, fps: f32, challenge: &str, evidence: Option<PathBuf>
     let verdict = engine.verdict();
     let mut times: Vec<Duration> = engine.analysis_times().to_vec();
     times.sort();
-    let median_ms = times.get(times.len() / 2).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+    let median_ms = times
+        .get(times.len() / 2)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0);
     if let (Some(path), Some(ev)) = (&evidence, engine.evidence()) {
         if let Err(e) = std::fs::write(path, ev.to_json()) {
             return fail(format!("{}: {e}", path.display()));

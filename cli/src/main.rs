@@ -91,9 +91,12 @@ fn main() -> ExitCode {
             demo(today, lang)
         }
         Command::Analyze { image, overlay } => face_commands::analyze(&image, overlay),
-        Command::Liveness { frames, fps, challenge, evidence } => {
-            face_commands::liveness(&frames, fps, &challenge, evidence, lang)
-        }
+        Command::Liveness {
+            frames,
+            fps,
+            challenge,
+            evidence,
+        } => face_commands::liveness(&frames, fps, &challenge, evidence, lang),
         Command::CheckId { number } => match parse_resident_id(number, today_in_china()) {
             Ok(id) => {
                 println!(

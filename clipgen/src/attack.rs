@@ -23,9 +23,8 @@ pub fn planar_pose(t: f32, duration: f32, width: u32, height: u32, seed: u64) ->
         0.5 - 0.5 * (std::f64::consts::PI * x).cos()
     };
     let env = ramp(t) * ramp(d - t);
-    let wave = |amp: f64, freq: f64, ph: f64| {
-        env * amp * (std::f64::consts::TAU * freq * t + ph).sin()
-    };
+    let wave =
+        |amp: f64, freq: f64, ph: f64| env * amp * (std::f64::consts::TAU * freq * t + ph).sin();
     let tilt_y = wave(25f64.to_radians(), 0.45, phase());
     let tilt_x = wave(12f64.to_radians(), 0.35, phase());
     let roll = wave(6f64.to_radians(), 0.30, phase());

@@ -105,8 +105,10 @@ pub fn render(photo: &RgbImage, landmarks: &[[f32; 3]], script: &ClipScript) -> 
                     let j = fnoise.jitter;
                     warp::shift_image(&src, j, &mut out);
                     warp::warp_mesh(&src, &rig.mesh, &dst, &depth, j, &mut out);
-                    let shifted: Vec<[f32; 3]> =
-                        posed.iter().map(|p| [p[0] + j[0], p[1] + j[1], p[2]]).collect();
+                    let shifted: Vec<[f32; 3]> = posed
+                        .iter()
+                        .map(|p| [p[0] + j[0], p[1] + j[1], p[2]])
+                        .collect();
                     if pose.jaw_open > 0.0 {
                         let strength = ((pose.jaw_open - 0.03) / 0.25).clamp(0.0, 1.0);
                         mouth::paint_mouth(&mut out, &shifted, strength);
@@ -183,7 +185,11 @@ pub enum LoadError {
     /// No image with that file name in the JSON.
     NoImage(String),
     /// The image has fewer faces than asked for.
-    NoFace { file: String, face: usize, faces: usize },
+    NoFace {
+        file: String,
+        face: usize,
+        faces: usize,
+    },
     /// The face's landmarks are not 468 `[x, y, z]` triples (or, refined,
     /// its eye contours are not 71 points each).
     BadLandmarks,

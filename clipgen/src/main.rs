@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use lifecert_clipgen::{
-    load_reference_landmarks, preview, render, Action, ClipScript, FrameFormat, NoiseParams,
+    load_reference_landmarks, load_reference_landmarks_refined, preview, render, Action,
+    ClipScript, FrameFormat, NoiseParams,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ struct Args {
     /// Which face of the photo (order of the JSON).
     #[arg(long, default_value_t = 0)]
     face: usize,
+    /// Use the raw face mesh; by default the eye points are replaced by the
+    /// iris model's eye contours, which follow the real lid edges.
+    #[arg(long)]
+    raw_mesh: bool,
     /// Comma-separated live actions, e.g. blink,left,mouth.
     #[arg(long, conflicts_with = "attack")]
     script: Option<String>,
@@ -71,11 +76,15 @@ fn build_script(args: &Args) -> Result<ClipScript, String> {
             .script
             .as_deref()
             .ok_or("give --script ACTIONS or --attack still|planar")?;
-        let mut s = ClipScript::new().then_for(Action::Neutral, lifecert_clipgen::script::LEAD_IN_S);
+        let mut s =
+            ClipScript::new().then_for(Action::Neutral, lifecert_clipgen::script::LEAD_IN_S);
         for item in list.split(',').filter(|i| !i.trim().is_empty()) {
             let (name, secs) = match item.split_once(':') {
                 Some((n, d)) => {
-                    let d: f32 = d.trim().parse().map_err(|_| format!("bad duration in {item:?}"))?;
+                    let d: f32 = d
+                        .trim()
+                        .parse()
+                        .map_err(|_| format!("bad duration in {item:?}"))?;
                     if d <= 0.0 {
                         return Err(format!("bad duration in {item:?}"));
                     }
@@ -118,8 +127,12 @@ fn run(args: &Args) -> Result<(), String> {
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or("photo path has no file name")?;
-    let lm = load_reference_landmarks(&args.landmarks, file_name, args.face)
-        .map_err(|e| e.to_string())?;
+    let lm = if args.raw_mesh {
+        load_reference_landmarks(&args.landmarks, file_name, args.face)
+    } else {
+        load_reference_landmarks_refined(&args.landmarks, file_name, args.face)
+    }
+    .map_err(|e| e.to_string())?;
     let clip = render(&photo, &lm, &script);
     let format = args.jpeg.map_or(FrameFormat::Png, FrameFormat::Jpeg);
     clip.write_dir_as(&args.out, format)
@@ -136,7 +149,12 @@ fn run(args: &Args) -> Result<(), String> {
         args.out.display()
     );
     for s in &clip.truth.segments {
-        println!("  {:>13} frames {:>3}..{:<3}", s.action.name(), s.start, s.end);
+        println!(
+            "  {:>13} frames {:>3}..{:<3}",
+            s.action.name(),
+            s.start,
+            s.end
+        );
     }
     Ok(())
 }

@@ -26,8 +26,11 @@ pub struct Pose {
 }
 
 /// How far the lids travel: the lids meet at this fraction of the gap above
-/// the lower lid (upper lids travel most, as in a real blink).
+/// the lower lid (upper lids travel most, as in a real blink). Next to the
+/// corners they meet halfway, so the upper lid does not drop below the
+/// corner itself.
 const LID_MEET: f32 = 0.2;
+const LID_MEET_CORNER: f32 = 0.5;
 /// Gap left between the lids when closed, as a fraction of the open gap: a
 /// hair's breadth, so the collapsed triangles keep their orientation.
 const LID_RESIDUAL: f32 = 0.03;
@@ -59,6 +62,8 @@ const FIXED_RING_SCALE: f32 = 2.1;
 #[derive(Clone, Debug)]
 pub struct FaceRig {
     rest: Vec<[f32; 3]>,
+    /// Depth used for the head rotation (see [`rotation_depths`]).
+    rot_z: Vec<f32>,
     /// Landmark displacement at full eye closure.
     blink: Vec<[f32; 3]>,
     /// Landmark displacement at full jaw drop.
@@ -119,6 +124,48 @@ fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
     t * t * (3.0 - 2.0 * t)
 }
 
+/// Depths to rotate the landmarks with. The mesh's depth at the face's
+/// silhouette is ragged: where the head is slightly turned in the photo,
+/// cheek points (nearer) sit a pixel outside oval points (farther back,
+/// hidden behind them). Rotating the true depths would pull those hidden oval
+/// points out from behind the cheek on the near side, revealing strips the
+/// photo has no texture for and giving the outline a sawtooth. So a point
+/// outside the oval, or within 2 % of the face width inside it, is treated
+/// as no nearer than the oval beside it.
+fn rotation_depths(rest: &[[f32; 3]], face_width: f32) -> Vec<f32> {
+    let oval: Vec<[f32; 3]> = ids::FACE_OVAL.iter().map(|&i| rest[i]).collect();
+    let poly: Vec<[f32; 2]> = oval.iter().map(|&q| xy(q)).collect();
+    let near = 0.02 * face_width;
+    rest.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if ids::FACE_OVAL.contains(&i) {
+                return r[2];
+            }
+            // Nearest point on the closed oval polyline, and its depth.
+            let p = xy(*r);
+            let mut best = (f32::INFINITY, 0.0);
+            for k in 0..oval.len() {
+                let a = oval[k];
+                let b = oval[(k + 1) % oval.len()];
+                let ab = sub2(xy(b), xy(a));
+                let len2 = dot2(ab, ab).max(1e-9);
+                let t = (dot2(sub2(p, xy(a)), ab) / len2).clamp(0.0, 1.0);
+                let c = [a[0] + t * ab[0], a[1] + t * ab[1]];
+                let d = dot2(sub2(p, c), sub2(p, c)).sqrt();
+                if d < best.0 {
+                    best = (d, a[2] + t * (b[2] - a[2]));
+                }
+            }
+            if !inside(&poly, p) || best.0 < near {
+                r[2].max(best.1)
+            } else {
+                r[2]
+            }
+        })
+        .collect()
+}
+
 impl FaceRig {
     /// Builds the rig for one face in a `width × height` photo.
     ///
@@ -149,8 +196,13 @@ impl FaceRig {
                 let u = eye.upper_lid[k];
                 let l = eye.lower_lid[k + 1];
                 let gap = [0, 1, 2].map(|c| p(u)[c] - p(l)[c]);
-                let du = gap.map(|g| (LID_MEET + LID_RESIDUAL - 1.0) * g);
-                let dl = gap.map(|g| LID_MEET * g);
+                let meet = if k == 0 || k == 6 {
+                    LID_MEET_CORNER
+                } else {
+                    LID_MEET
+                };
+                let du = gap.map(|g| (meet + LID_RESIDUAL - 1.0) * g);
+                let dl = gap.map(|g| meet * g);
                 blink[u] = du;
                 blink[l] = dl;
                 blink[eye.upper_halo2[k]] = du.map(|d| d * UPPER_HALO2_SHARE);
@@ -193,9 +245,9 @@ impl FaceRig {
             let q = sub2(xy(p(i)), mouth_c);
             let a = dot2(q, ex) / half_mouth; // across, in half mouth widths
             let b = dot2(q, ey) / chin_down; // down, 0 = lips, 1 = chin
-            // Across the mouth: 1 in the middle, 0 at the corners, with a
-            // finite slope there so the opening is almond-shaped with pointed
-            // corners, not a box.
+                                             // Across the mouth: 1 in the middle, 0 at the corners, with a
+                                             // finite slope there so the opening is almond-shaped with pointed
+                                             // corners, not a box.
             let arch = (1.0 - a * a).max(0.0);
             let down = if corners.contains(&i) {
                 0.0
@@ -269,7 +321,8 @@ impl FaceRig {
             points.push([w / 2.0 + fx * big, h / 2.0 + fy * big]);
         }
 
-        FaceRig {
+        let mut rig = FaceRig {
+            rot_z: rotation_depths(&rest, face_width),
             far_depth: pivot[2] + face_width,
             rest,
             blink,
@@ -280,7 +333,44 @@ impl FaceRig {
             head_ring_follows,
             mesh: Mesh::new(points),
             face_width,
+        };
+        rig.blink = rig.unfold(rig.blink.clone());
+        rig.jaw = rig.unfold(rig.jaw.clone());
+        rig
+    }
+
+    /// Shrinks an expression's displacement field where it would fold the
+    /// mesh (a triangle turning over): near the eye and mouth corners the
+    /// photo's landmarks can sit a fraction of a pixel apart, and a lid or
+    /// lip point moving past its neighbour would flip a triangle and tear
+    /// the texture. Every fold shrinks the motion of its corners a little,
+    /// until nothing folds at any intensity (checked at quarter steps: the
+    /// area is quadratic in the intensity).
+    fn unfold(&self, mut disp: Vec<[f32; 3]>) -> Vec<[f32; 3]> {
+        for _ in 0..60 {
+            let mut folded = Vec::new();
+            for k in [0.25f32, 0.5, 0.75, 1.0] {
+                let posed: Vec<[f32; 3]> = self
+                    .rest
+                    .iter()
+                    .zip(&disp)
+                    .map(|(r, d)| [0, 1, 2].map(|c| r[c] + k * d[c]))
+                    .collect();
+                let (dst, _) = self.targets(&posed);
+                folded.extend(self.mesh.flipped(&dst));
+            }
+            if folded.is_empty() {
+                break;
+            }
+            for t in folded {
+                for &v in &self.mesh.triangles[t] {
+                    if let Some(d) = disp.get_mut(v as usize) {
+                        *d = d.map(|x| x * 0.85);
+                    }
+                }
+            }
         }
+        disp
     }
 
     /// The rest landmarks.
@@ -292,6 +382,10 @@ impl FaceRig {
     /// rigid head rotation about the pivot behind the face, projected
     /// orthographically (x, y image pixels; z rotated depth).
     pub fn landmarks(&self, pose: &Pose) -> Vec<[f32; 3]> {
+        if *pose == Pose::default() {
+            // Exactly the photo's landmarks, without rounding noise.
+            return self.rest.clone();
+        }
         let (sy, cy) = pose.yaw_deg.to_radians().sin_cos();
         let (sp, cp) = pose.pitch_deg.to_radians().sin_cos();
         let [px, py, pz] = self.pivot;
@@ -307,7 +401,7 @@ impl FaceRig {
                 let d = [q[0] - px, q[1] - py];
                 let u = dot2(d, self.ex);
                 let v = dot2(d, self.ey);
-                let w = q[2] - pz;
+                let w = q[2] - pz + (self.rot_z[i] - r[2]);
                 // Yaw about the face's vertical axis: points in front of the
                 // pivot (w < 0) move towards +u for a positive yaw.
                 let u1 = u * cy - w * sy;
@@ -318,7 +412,7 @@ impl FaceRig {
                 [
                     px + u1 * self.ex[0] + v2 * self.ey[0],
                     py + u1 * self.ex[1] + v2 * self.ey[1],
-                    pz + w2,
+                    pz + w2 - (self.rot_z[i] - r[2]),
                 ]
             })
             .collect()
@@ -336,10 +430,7 @@ impl FaceRig {
         for (k, &follow) in self.head_ring_follows.iter().enumerate() {
             let s = self.mesh.src[n + k];
             let d = sub2(xy(landmarks[follow]), xy(self.rest[follow]));
-            dst.push([
-                s[0] + HEAD_RING_SHARE * d[0],
-                s[1] + HEAD_RING_SHARE * d[1],
-            ]);
+            dst.push([s[0] + HEAD_RING_SHARE * d[0], s[1] + HEAD_RING_SHARE * d[1]]);
             depth.push(self.far_depth);
         }
         for &s in &self.mesh.src[n + self.head_ring_follows.len()..] {

@@ -84,7 +84,8 @@ pub fn frame_noise(params: &NoiseParams, seed: u64, frames: usize) -> Vec<FrameN
 /// cheaper than a Box–Muller per pixel and just as good to the eye.
 pub fn apply_sensor(img: &mut Image3, gain: f32, sigma: f32, seed: u64, frame: usize) {
     let mut rng = fastrand::Rng::with_seed(
-        seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (frame as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9),
+        seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ (frame as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9),
     );
     const TABLE: usize = 4096;
     let table: Vec<f32> = (0..TABLE).map(|_| gauss(&mut rng) * sigma).collect();

@@ -60,17 +60,19 @@ impl Action {
     /// Parses a name or a short alias (`left`, `right`, `mouth`, `still`,
     /// `planar`, ...).
     pub fn parse(s: &str) -> Option<Action> {
-        Some(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "neutral" | "rest" | "pause" => Action::Neutral,
-            "blink" => Action::Blink,
-            "mouth" | "mouth_open" | "open_mouth" => Action::MouthOpen,
-            "left" | "turn_left" => Action::TurnLeft,
-            "right" | "turn_right" => Action::TurnRight,
-            "nod" => Action::Nod,
-            "still" | "still_photo" => Action::StillPhoto,
-            "planar" | "planar_motion" => Action::PlanarMotion,
-            _ => return None,
-        })
+        Some(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "neutral" | "rest" | "pause" => Action::Neutral,
+                "blink" => Action::Blink,
+                "mouth" | "mouth_open" | "open_mouth" => Action::MouthOpen,
+                "left" | "turn_left" => Action::TurnLeft,
+                "right" | "turn_right" => Action::TurnRight,
+                "nod" => Action::Nod,
+                "still" | "still_photo" => Action::StillPhoto,
+                "planar" | "planar_motion" => Action::PlanarMotion,
+                _ => return None,
+            },
+        )
     }
 
     /// Is this a spoofing attack rather than a live action?
@@ -208,7 +210,8 @@ impl ClipScript {
         self.segments.iter().map(|s| s.duration_s).sum()
     }
 
-    /// Number of frames: `round(duration × fps)`.
+    /// Number of frames: `round(duration × fps)`, with the durations summed
+    /// in f64 (a half frame rounds up).
     pub fn frame_count(&self) -> usize {
         self.segment_frames().last().map_or(0, |r| r.end)
     }

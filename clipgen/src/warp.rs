@@ -138,8 +138,12 @@ pub fn signed_area2(pts: &[[f32; 2]], t: &[u32; 3]) -> f32 {
 pub struct WarpStats {
     /// Triangles that moved and were rasterised.
     pub drawn: usize,
-    /// Triangles that moved but face away (folded) or collapsed.
-    pub culled: usize,
+    /// Of those, triangles whose orientation flipped (a fold: the surface
+    /// turned away, or a sliver seen edge-on in the photo turned towards
+    /// the camera). The depth test decides what shows.
+    pub folded: usize,
+    /// Triangles that collapsed to nothing (not drawn).
+    pub collapsed: usize,
 }
 
 /// Shifts the whole image by `shift` pixels (output(p) = src(p − shift)).
@@ -167,8 +171,10 @@ pub fn shift_image(src: &Image3, shift: [f32; 2], out: &mut Image3) {
 ///
 /// `depth` (one per control point, smaller = nearer the camera) resolves
 /// overlaps: when a head turns, the near cheek slides over the far one.
-/// Folded triangles (orientation flipped) face away from the camera and are
-/// not drawn.
+/// Folded triangles are still drawn and left to the depth test: culling them
+/// would punch holes where a sliver that was edge-on in the photo (the
+/// cheek at the silhouette) turns towards the camera, and the unwarped photo
+/// would show through as a jagged old outline.
 pub fn warp_mesh(
     src: &Image3,
     mesh: &Mesh,
@@ -193,11 +199,14 @@ pub fn warp_mesh(
         }
         let a_src = signed_area2(&mesh.src, t);
         let a_dst = signed_area2(dst, t);
-        if a_src * a_dst <= 0.0 || a_dst.abs() < 1e-6 {
-            stats.culled += 1;
+        if a_dst.abs() < 1e-6 {
+            stats.collapsed += 1;
             continue;
         }
         stats.drawn += 1;
+        if a_src * a_dst < 0.0 {
+            stats.folded += 1;
+        }
         let v = idx.map(|i| [dst[i][0] + shift[0], dst[i][1] + shift[1]]);
         let s = idx.map(|i| mesh.src[i]);
         let z = idx.map(|i| depth[i]);

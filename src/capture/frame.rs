@@ -21,7 +21,12 @@ pub enum PixelFormat {
     /// Android YUV_420_888 as three planes packed one after another: Y
     /// (`row_stride`), then U and V with `chroma_row_stride` and
     /// `chroma_pixel_stride` (1 = planar I420, 2 = semi-planar).
-    Yuv420 { chroma_row_stride: u32, chroma_pixel_stride: u32, u_offset: u32, v_offset: u32 },
+    Yuv420 {
+        chroma_row_stride: u32,
+        chroma_pixel_stride: u32,
+        u_offset: u32,
+        v_offset: u32,
+    },
 }
 
 /// How to read a buffer of pixels.
@@ -63,8 +68,12 @@ impl CaptureError {
     pub fn describe(&self, language: crate::i18n::Language) -> crate::i18n::Message {
         crate::i18n::Message::same(
             "capture.error",
-            crate::tr!(language, "摄像头画面出了问题,请重试", "攝像頭畫面出了問題,請重試",
-                "Something went wrong with the camera picture. Please try again"),
+            crate::tr!(
+                language,
+                "摄像头画面出了问题,请重试",
+                "攝像頭畫面出了問題,請重試",
+                "Something went wrong with the camera picture. Please try again"
+            ),
         )
     }
 }
@@ -77,10 +86,15 @@ impl FrameInfo {
     fn check(&self, len: usize) -> Result<(), CaptureError> {
         let (w, h) = (self.width, self.height);
         if w < 16 || h < 16 || w > MAX_SIDE || h > MAX_SIDE {
-            return Err(CaptureError::BadSize { width: w, height: h });
+            return Err(CaptureError::BadSize {
+                width: w,
+                height: h,
+            });
         }
         if !matches!(self.rotation, 0 | 90 | 180 | 270) {
-            return Err(CaptureError::BadRotation { degrees: self.rotation });
+            return Err(CaptureError::BadRotation {
+                degrees: self.rotation,
+            });
         }
         let bpp = match self.format {
             PixelFormat::Rgba | PixelFormat::Bgra => 4,
@@ -88,25 +102,57 @@ impl FrameInfo {
             PixelFormat::Nv21 | PixelFormat::Yuv420 { .. } => 1,
         };
         if u64::from(self.row_stride) < u64::from(w) * bpp {
-            return Err(CaptureError::BadStride { row_stride: self.row_stride, width: w });
+            return Err(CaptureError::BadStride {
+                row_stride: self.row_stride,
+                width: w,
+            });
         }
         let stride = u64::from(self.row_stride);
-        let rows = |n: u32, stride: u64, last_row: u64| if n == 0 { 0 } else { (u64::from(n) - 1) * stride + last_row };
+        let rows = |n: u32, stride: u64, last_row: u64| {
+            if n == 0 {
+                0
+            } else {
+                (u64::from(n) - 1) * stride + last_row
+            }
+        };
         let needed = match self.format {
-            PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb => rows(h, stride, u64::from(w) * bpp),
-            PixelFormat::Nv21 => stride * u64::from(h) + rows(h.div_ceil(2), stride, u64::from(w.div_ceil(2)) * 2),
-            PixelFormat::Yuv420 { chroma_row_stride, chroma_pixel_stride, u_offset, v_offset } => {
+            PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb => {
+                rows(h, stride, u64::from(w) * bpp)
+            }
+            PixelFormat::Nv21 => {
+                stride * u64::from(h) + rows(h.div_ceil(2), stride, u64::from(w.div_ceil(2)) * 2)
+            }
+            PixelFormat::Yuv420 {
+                chroma_row_stride,
+                chroma_pixel_stride,
+                u_offset,
+                v_offset,
+            } => {
                 let (cw, ch) = (u64::from(w.div_ceil(2)), h.div_ceil(2));
-                if chroma_pixel_stride == 0 || chroma_pixel_stride > 4 || u64::from(chroma_row_stride) < (cw - 1) * u64::from(chroma_pixel_stride) + 1 {
-                    return Err(CaptureError::BadStride { row_stride: chroma_row_stride, width: w });
+                if chroma_pixel_stride == 0
+                    || chroma_pixel_stride > 4
+                    || u64::from(chroma_row_stride) < (cw - 1) * u64::from(chroma_pixel_stride) + 1
+                {
+                    return Err(CaptureError::BadStride {
+                        row_stride: chroma_row_stride,
+                        width: w,
+                    });
                 }
-                let plane = rows(ch, u64::from(chroma_row_stride), (cw - 1) * u64::from(chroma_pixel_stride) + 1);
+                let plane = rows(
+                    ch,
+                    u64::from(chroma_row_stride),
+                    (cw - 1) * u64::from(chroma_pixel_stride) + 1,
+                );
                 let y = rows(h, stride, u64::from(w));
-                y.max(u64::from(u_offset) + plane).max(u64::from(v_offset) + plane)
+                y.max(u64::from(u_offset) + plane)
+                    .max(u64::from(v_offset) + plane)
             }
         };
         if (len as u64) < needed {
-            return Err(CaptureError::BufferTooSmall { needed, actual: len as u64 });
+            return Err(CaptureError::BufferTooSmall {
+                needed,
+                actual: len as u64,
+            });
         }
         Ok(())
     }
@@ -119,13 +165,21 @@ pub fn to_rgb(pixels: &[u8], info: &FrameInfo) -> Result<RgbImage, CaptureError>
     let mut img = RgbImage::new(w, h);
     match info.format {
         PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb => {
-            let bpp = if info.format == PixelFormat::Rgb { 3 } else { 4 };
+            let bpp = if info.format == PixelFormat::Rgb {
+                3
+            } else {
+                4
+            };
             let bgr = info.format == PixelFormat::Bgra;
             for (y, row) in img.rows_mut().enumerate() {
                 let src = &pixels[y * stride..];
                 for (x, px) in row.enumerate() {
                     let s = &src[x * bpp..x * bpp + 3];
-                    px.0 = if bgr { [s[2], s[1], s[0]] } else { [s[0], s[1], s[2]] };
+                    px.0 = if bgr {
+                        [s[2], s[1], s[0]]
+                    } else {
+                        [s[0], s[1], s[2]]
+                    };
                 }
             }
         }
@@ -136,7 +190,12 @@ pub fn to_rgb(pixels: &[u8], info: &FrameInfo) -> Result<RgbImage, CaptureError>
                 (uv[i + 1], uv[i])
             });
         }
-        PixelFormat::Yuv420 { chroma_row_stride, chroma_pixel_stride, u_offset, v_offset } => {
+        PixelFormat::Yuv420 {
+            chroma_row_stride,
+            chroma_pixel_stride,
+            u_offset,
+            v_offset,
+        } => {
             let (crs, cps) = (chroma_row_stride as usize, chroma_pixel_stride as usize);
             let (uo, vo) = (u_offset as usize, v_offset as usize);
             yuv_into(&mut img, pixels, stride, |x, y| {
@@ -157,14 +216,23 @@ pub fn to_rgb(pixels: &[u8], info: &FrameInfo) -> Result<RgbImage, CaptureError>
 }
 
 /// BT.601 limited-range YUV to RGB, as Android cameras produce.
-fn yuv_into(img: &mut RgbImage, luma: &[u8], stride: usize, chroma: impl Fn(usize, usize) -> (u8, u8)) {
+fn yuv_into(
+    img: &mut RgbImage,
+    luma: &[u8],
+    stride: usize,
+    chroma: impl Fn(usize, usize) -> (u8, u8),
+) {
     for (y, row) in img.rows_mut().enumerate() {
         for (x, px) in row.enumerate() {
             let yy = (luma[y * stride + x] as f32 - 16.0) * 1.164;
             let (u, v) = chroma(x, y);
             let (u, v) = (u as f32 - 128.0, v as f32 - 128.0);
             let c = |f: f32| f.round().clamp(0.0, 255.0) as u8;
-            px.0 = [c(yy + 1.596 * v), c(yy - 0.392 * u - 0.813 * v), c(yy + 2.017 * u)];
+            px.0 = [
+                c(yy + 1.596 * v),
+                c(yy - 0.392 * u - 0.813 * v),
+                c(yy + 2.017 * u),
+            ];
         }
     }
 }
@@ -173,7 +241,9 @@ fn yuv_into(img: &mut RgbImage, luma: &[u8], stride: usize, chroma: impl Fn(usiz
 pub fn decode(bytes: &[u8]) -> Result<RgbImage, CaptureError> {
     image::load_from_memory(bytes)
         .map(|i| i.to_rgb8())
-        .map_err(|e| CaptureError::Undecodable { detail: e.to_string() })
+        .map_err(|e| CaptureError::Undecodable {
+            detail: e.to_string(),
+        })
 }
 
 #[cfg(test)]
@@ -181,7 +251,15 @@ mod tests {
     use super::*;
 
     fn info(w: u32, h: u32, stride: u32, format: PixelFormat) -> FrameInfo {
-        FrameInfo { width: w, height: h, row_stride: stride, format, rotation: 0, mirrored: false, timestamp_ms: 0 }
+        FrameInfo {
+            width: w,
+            height: h,
+            row_stride: stride,
+            format,
+            rotation: 0,
+            mirrored: false,
+            timestamp_ms: 0,
+        }
     }
 
     #[test]
@@ -227,8 +305,16 @@ mod tests {
             i420[n + i] = u;
             i420[n + n / 4 + i] = v;
         }
-        let planar = PixelFormat::Yuv420 { chroma_row_stride: w / 2, chroma_pixel_stride: 1, u_offset: n as u32, v_offset: (n + n / 4) as u32 };
-        assert_eq!(to_rgb(&nv21, &info(w, h, w, PixelFormat::Nv21)).unwrap(), to_rgb(&i420, &info(w, h, w, planar)).unwrap());
+        let planar = PixelFormat::Yuv420 {
+            chroma_row_stride: w / 2,
+            chroma_pixel_stride: 1,
+            u_offset: n as u32,
+            v_offset: (n + n / 4) as u32,
+        };
+        assert_eq!(
+            to_rgb(&nv21, &info(w, h, w, PixelFormat::Nv21)).unwrap(),
+            to_rgb(&i420, &info(w, h, w, planar)).unwrap()
+        );
     }
 
     #[test]
@@ -240,7 +326,11 @@ mod tests {
         i.rotation = 90;
         let img = to_rgb(&buf, &i).unwrap();
         assert_eq!((img.width(), img.height()), (16, 32));
-        assert_eq!(img.get_pixel(15, 0).0, [255, 0, 0], "top-left turns to top-right");
+        assert_eq!(
+            img.get_pixel(15, 0).0,
+            [255, 0, 0],
+            "top-left turns to top-right"
+        );
         i.rotation = 0;
         i.mirrored = true;
         assert_eq!(to_rgb(&buf, &i).unwrap().get_pixel(31, 0).0, [255, 0, 0]);
@@ -249,15 +339,53 @@ mod tests {
     #[test]
     fn corrupt_or_mismatched_buffers_are_errors() {
         let rgba = |w, h, s| info(w, h, s, PixelFormat::Rgba);
-        assert_eq!(to_rgb(&[0; 100], &rgba(16, 16, 64)), Err(CaptureError::BufferTooSmall { needed: 1024, actual: 100 }));
-        assert_eq!(to_rgb(&[0; 4096], &rgba(16, 16, 32)), Err(CaptureError::BadStride { row_stride: 32, width: 16 }));
-        assert_eq!(to_rgb(&[], &rgba(0, 16, 0)), Err(CaptureError::BadSize { width: 0, height: 16 }));
-        assert_eq!(to_rgb(&[], &rgba(100_000, 16, 400_000)), Err(CaptureError::BadSize { width: 100_000, height: 16 }));
+        assert_eq!(
+            to_rgb(&[0; 100], &rgba(16, 16, 64)),
+            Err(CaptureError::BufferTooSmall {
+                needed: 1024,
+                actual: 100
+            })
+        );
+        assert_eq!(
+            to_rgb(&[0; 4096], &rgba(16, 16, 32)),
+            Err(CaptureError::BadStride {
+                row_stride: 32,
+                width: 16
+            })
+        );
+        assert_eq!(
+            to_rgb(&[], &rgba(0, 16, 0)),
+            Err(CaptureError::BadSize {
+                width: 0,
+                height: 16
+            })
+        );
+        assert_eq!(
+            to_rgb(&[], &rgba(100_000, 16, 400_000)),
+            Err(CaptureError::BadSize {
+                width: 100_000,
+                height: 16
+            })
+        );
         let mut bad = rgba(16, 16, 64);
         bad.rotation = 45;
-        assert_eq!(to_rgb(&[0; 1024], &bad), Err(CaptureError::BadRotation { degrees: 45 }));
-        let planar = PixelFormat::Yuv420 { chroma_row_stride: 8, chroma_pixel_stride: 1, u_offset: 256, v_offset: 1_000_000 };
-        assert!(matches!(to_rgb(&[0; 384], &info(16, 16, 16, planar)), Err(CaptureError::BufferTooSmall { .. })));
-        assert!(matches!(decode(b"not a jpeg"), Err(CaptureError::Undecodable { .. })));
+        assert_eq!(
+            to_rgb(&[0; 1024], &bad),
+            Err(CaptureError::BadRotation { degrees: 45 })
+        );
+        let planar = PixelFormat::Yuv420 {
+            chroma_row_stride: 8,
+            chroma_pixel_stride: 1,
+            u_offset: 256,
+            v_offset: 1_000_000,
+        };
+        assert!(matches!(
+            to_rgb(&[0; 384], &info(16, 16, 16, planar)),
+            Err(CaptureError::BufferTooSmall { .. })
+        ));
+        assert!(matches!(
+            decode(b"not a jpeg"),
+            Err(CaptureError::Undecodable { .. })
+        ));
     }
 }

@@ -38,7 +38,11 @@ impl Replay {
             return Err(ReplayError::Empty(dir.to_owned()));
         }
         files.sort();
-        Ok(Replay { files, fps, next: 0 })
+        Ok(Replay {
+            files,
+            fps,
+            next: 0,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -52,7 +56,10 @@ impl Replay {
 
 fn is_frame(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let ext = p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     name.starts_with("frame_") && matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg"))
 }
 
@@ -65,7 +72,9 @@ impl Iterator for Replay {
         let t_ms = (self.next as f64 * 1000.0 / self.fps as f64).round() as u64;
         self.next += 1;
         let img = std::fs::read(&path)
-            .map_err(|e| CaptureError::Undecodable { detail: e.to_string() })
+            .map_err(|e| CaptureError::Undecodable {
+                detail: e.to_string(),
+            })
             .and_then(|b| decode(&b))
             .map_err(|e| ReplayError::Frame(path, e));
         Some((t_ms, img))
@@ -81,17 +90,28 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("lifecert-replay-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         for (i, shade) in [(0u8, 10u8), (1, 20), (2, 30)] {
-            RgbImage::from_pixel(16, 16, image::Rgb([shade; 3])).save(dir.join(format!("frame_{i:03}.png"))).unwrap();
+            RgbImage::from_pixel(16, 16, image::Rgb([shade; 3]))
+                .save(dir.join(format!("frame_{i:03}.png")))
+                .unwrap();
         }
         std::fs::write(dir.join("frame_003.jpg"), b"garbage").unwrap();
         std::fs::write(dir.join("notes.txt"), b"ignored").unwrap();
         let frames: Vec<_> = Replay::open(&dir, 10.0).unwrap().collect();
         assert_eq!(frames.len(), 4);
-        assert_eq!(frames.iter().map(|f| f.0).collect::<Vec<_>>(), vec![0, 100, 200, 300]);
+        assert_eq!(
+            frames.iter().map(|f| f.0).collect::<Vec<_>>(),
+            vec![0, 100, 200, 300]
+        );
         assert_eq!(frames[1].1.as_ref().unwrap().get_pixel(0, 0).0, [20; 3]);
         assert!(matches!(frames[3].1, Err(ReplayError::Frame(..))));
-        assert!(matches!(Replay::open(&dir, 0.0), Err(ReplayError::BadFps(_))));
+        assert!(matches!(
+            Replay::open(&dir, 0.0),
+            Err(ReplayError::BadFps(_))
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
-        assert!(matches!(Replay::open(&dir, 10.0), Err(ReplayError::Folder(..))));
+        assert!(matches!(
+            Replay::open(&dir, 10.0),
+            Err(ReplayError::Folder(..))
+        ));
     }
 }

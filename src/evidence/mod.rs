@@ -50,10 +50,21 @@ fn r1(v: f32) -> f32 {
 
 impl TracePoint {
     pub fn absent(t_ms: u64) -> Self {
-        TracePoint { t_ms, face: false, signals: None, points: None, quality: Some(QualityIssue::NoFace) }
+        TracePoint {
+            t_ms,
+            face: false,
+            signals: None,
+            points: None,
+            quality: Some(QualityIssue::NoFace),
+        }
     }
 
-    pub fn of(t_ms: u64, s: &Signals, obs: &FaceObservation, quality: Option<QualityIssue>) -> Self {
+    pub fn of(
+        t_ms: u64,
+        s: &Signals,
+        obs: &FaceObservation,
+        quality: Option<QualityIssue>,
+    ) -> Self {
         let p = |i: usize| {
             let q = obs.mesh.xy(i);
             [r1(q[0]), r1(q[1])]
@@ -126,7 +137,12 @@ impl Evidence {
                 nonce: challenge.nonce.clone(),
                 challenge: challenge.actions.clone(),
                 verdict: verdict.clone(),
-                baseline: [r3(baseline.eye_open), r3(baseline.mouth_open), r3(baseline.yaw), r3(baseline.pitch)],
+                baseline: [
+                    r3(baseline.eye_open),
+                    r3(baseline.mouth_open),
+                    r3(baseline.yaw),
+                    r3(baseline.pitch),
+                ],
                 frontal: encode(&frontal)?,
                 keyframes: keyframes.iter().map(encode).collect::<Result<_, _>>()?,
                 trace: trace.iter().step_by(keep_every).cloned().collect(),
@@ -151,7 +167,9 @@ impl Evidence {
 fn encode_image(k: &Keyframe, quality: u8) -> Result<EvidenceImage, EvidenceError> {
     let mut jpeg = Vec::new();
     let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality);
-    k.image.write_with_encoder(enc).map_err(|e| EvidenceError::Encode(e.to_string()))?;
+    k.image
+        .write_with_encoder(enc)
+        .map_err(|e| EvidenceError::Encode(e.to_string()))?;
     Ok(EvidenceImage {
         action: k.action,
         t_ms: k.t_ms,
@@ -176,7 +194,10 @@ pub fn crop_face(img: &RgbImage, obs: &FaceObservation) -> (RgbImage, Vec<[f32; 
     let crop = image::imageops::crop_imm(img, x0, y0, w, h).to_image();
     let scale = (CROP_SIDE as f32 / w.max(h) as f32).min(1.0);
     let crop = if scale < 1.0 {
-        let (nw, nh) = (((w as f32 * scale).round() as u32).max(1), ((h as f32 * scale).round() as u32).max(1));
+        let (nw, nh) = (
+            ((w as f32 * scale).round() as u32).max(1),
+            ((h as f32 * scale).round() as u32).max(1),
+        );
         image::imageops::resize(&crop, nw, nh, image::imageops::FilterType::Triangle)
     } else {
         crop
@@ -200,6 +221,8 @@ mod b64 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
-        base64::engine::general_purpose::STANDARD.decode(s).map_err(serde::de::Error::custom)
+        base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .map_err(serde::de::Error::custom)
     }
 }

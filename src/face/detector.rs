@@ -31,7 +31,10 @@ fn anchors() -> Vec<[f32; 2]> {
         for y in 0..grid {
             for x in 0..grid {
                 for _ in 0..per_cell {
-                    out.push([(x as f32 + 0.5) / grid as f32, (y as f32 + 0.5) / grid as f32]);
+                    out.push([
+                        (x as f32 + 0.5) / grid as f32,
+                        (y as f32 + 0.5) / grid as f32,
+                    ]);
                 }
             }
         }
@@ -52,10 +55,19 @@ impl Detector {
         let (w, h) = (img.width() as f32, img.height() as f32);
         // Letterbox: the whole image centred in a square of its longer side.
         let side = w.max(h);
-        let roi = Roi { cx: w / 2.0, cy: h / 2.0, size: side, angle: 0.0 };
+        let roi = Roi {
+            cx: w / 2.0,
+            cy: h / 2.0,
+            size: side,
+            angle: 0.0,
+        };
         crop_into(img, &roi, SIDE, false, SIGNED, self.model.input_mut());
         let out = self.model.run()?;
-        let (regs, scores) = if out[0].len() == 896 * 16 { (&out[0], &out[1]) } else { (&out[1], &out[0]) };
+        let (regs, scores) = if out[0].len() == 896 * 16 {
+            (&out[0], &out[1])
+        } else {
+            (&out[1], &out[0])
+        };
 
         let mut raw = Vec::new();
         for (i, anchor) in self.anchors.iter().enumerate() {
@@ -77,9 +89,16 @@ impl Detector {
             let hi = to_px(cx + bw / 2.0, cy + bh / 2.0);
             let mut keypoints = [[0.0; 2]; 6];
             for (k, kp) in keypoints.iter_mut().enumerate() {
-                *kp = to_px(anchor[0] + r[4 + 2 * k] / SIDE as f32, anchor[1] + r[5 + 2 * k] / SIDE as f32);
+                *kp = to_px(
+                    anchor[0] + r[4 + 2 * k] / SIDE as f32,
+                    anchor[1] + r[5 + 2 * k] / SIDE as f32,
+                );
             }
-            raw.push(Detection { score, bbox: [lo[0], lo[1], hi[0], hi[1]], keypoints });
+            raw.push(Detection {
+                score,
+                bbox: [lo[0], lo[1], hi[0], hi[1]],
+                keypoints,
+            });
         }
         Ok(weighted_nms(raw))
     }
@@ -91,10 +110,16 @@ fn weighted_nms(mut dets: Vec<Detection>) -> Vec<Detection> {
     dets.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();
     while let Some(best) = dets.first().cloned() {
-        let (cluster, rest): (Vec<_>, Vec<_>) = dets.into_iter().partition(|d| iou(&best.bbox, &d.bbox) > NMS_IOU);
+        let (cluster, rest): (Vec<_>, Vec<_>) = dets
+            .into_iter()
+            .partition(|d| iou(&best.bbox, &d.bbox) > NMS_IOU);
         dets = rest;
         let total: f32 = cluster.iter().map(|d| d.score).sum();
-        let mut merged = Detection { score: best.score, bbox: [0.0; 4], keypoints: [[0.0; 2]; 6] };
+        let mut merged = Detection {
+            score: best.score,
+            bbox: [0.0; 4],
+            keypoints: [[0.0; 2]; 6],
+        };
         for d in &cluster {
             let wt = d.score / total;
             for i in 0..4 {

@@ -53,7 +53,14 @@ pub const UNIT: Normalise = Normalise {
 /// scale, so a big face shrunk to 128 px does not alias (the reference
 /// implementation resizes with an antialiasing filter). Outside the image is black.
 /// `mirror` flips the crop horizontally (the iris model only knows left eyes).
-pub fn crop_into(img: &RgbImage, roi: &Roi, n: usize, mirror: bool, norm: Normalise, out: &mut [f32]) {
+pub fn crop_into(
+    img: &RgbImage,
+    roi: &Roi,
+    n: usize,
+    mirror: bool,
+    norm: Normalise,
+    out: &mut [f32],
+) {
     debug_assert_eq!(out.len(), 3 * n * n);
     let (w, h) = (img.width() as i32, img.height() as i32);
     let raw = img.as_raw();
@@ -126,14 +133,24 @@ mod tests {
 
     #[test]
     fn unrotated_roi_maps_crop_corners_to_its_square() {
-        let roi = Roi { cx: 100.0, cy: 50.0, size: 40.0, angle: 0.0 };
+        let roi = Roi {
+            cx: 100.0,
+            cy: 50.0,
+            size: 40.0,
+            angle: 0.0,
+        };
         assert_eq!(roi.to_image(0.0, 0.0, 192.0), (80.0, 30.0));
         assert_eq!(roi.to_image(192.0, 192.0, 192.0), (120.0, 70.0));
     }
 
     #[test]
     fn quarter_turn_roi_rotates_clockwise_on_screen() {
-        let roi = Roi { cx: 0.0, cy: 0.0, size: 2.0, angle: std::f32::consts::FRAC_PI_2 };
+        let roi = Roi {
+            cx: 0.0,
+            cy: 0.0,
+            size: 2.0,
+            angle: std::f32::consts::FRAC_PI_2,
+        };
         // The crop's right edge centre lands below the centre (y down).
         let (x, y) = roi.to_image(2.0, 1.0, 2.0);
         assert!(x.abs() < 1e-5 && (y - 1.0).abs() < 1e-5, "{x} {y}");
@@ -143,11 +160,21 @@ mod tests {
     fn crop_of_a_flat_image_is_flat_and_outside_is_black() {
         let img = RgbImage::from_pixel(64, 64, image::Rgb([255, 0, 51]));
         let mut out = vec![0f32; 3 * 8 * 8];
-        let inside = Roi { cx: 32.0, cy: 32.0, size: 32.0, angle: 0.3 };
+        let inside = Roi {
+            cx: 32.0,
+            cy: 32.0,
+            size: 32.0,
+            angle: 0.3,
+        };
         crop_into(&img, &inside, 8, false, UNIT, &mut out);
         assert!(out[..64].iter().all(|v| (v - 1.0).abs() < 1e-4));
         assert!(out[128..].iter().all(|v| (v - 0.2).abs() < 1e-4));
-        let outside = Roi { cx: -500.0, cy: -500.0, size: 32.0, angle: 0.0 };
+        let outside = Roi {
+            cx: -500.0,
+            cy: -500.0,
+            size: 32.0,
+            angle: 0.0,
+        };
         crop_into(&img, &outside, 8, false, SIGNED, &mut out);
         assert!(out.iter().all(|v| (v + 1.0).abs() < 1e-6));
     }

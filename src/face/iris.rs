@@ -47,13 +47,21 @@ fn eye_roi(a: [f32; 2], b: [f32; 2]) -> Roi {
 
 impl IrisModel {
     pub fn new() -> Result<Self, String> {
-        Ok(IrisModel { model: Model::load(Which::Iris)? })
+        Ok(IrisModel {
+            model: Model::load(Which::Iris)?,
+        })
     }
 
     /// Both eyes: (image-left eye, image-right eye).
     pub fn run(&mut self, img: &RgbImage, mesh: &Mesh) -> Result<(Eye, Eye), String> {
-        let left = eye_roi(mesh.xy(idx::EYE_OUTER_IMAGE_LEFT), mesh.xy(idx::EYE_INNER_IMAGE_LEFT));
-        let right = eye_roi(mesh.xy(idx::EYE_INNER_IMAGE_RIGHT), mesh.xy(idx::EYE_OUTER_IMAGE_RIGHT));
+        let left = eye_roi(
+            mesh.xy(idx::EYE_OUTER_IMAGE_LEFT),
+            mesh.xy(idx::EYE_INNER_IMAGE_LEFT),
+        );
+        let right = eye_roi(
+            mesh.xy(idx::EYE_INNER_IMAGE_RIGHT),
+            mesh.xy(idx::EYE_OUTER_IMAGE_RIGHT),
+        );
         Ok((self.eye(img, left, false)?, self.eye(img, right, true)?))
     }
 
@@ -62,14 +70,21 @@ impl IrisModel {
     fn eye(&mut self, img: &RgbImage, roi: Roi, mirror: bool) -> Result<Eye, String> {
         crop_into(img, &roi, SIDE, mirror, UNIT, self.model.input_mut());
         let out = self.model.run()?;
-        let (contour, iris) = if out[0].len() == 213 { (&out[0], &out[1]) } else { (&out[1], &out[0]) };
+        let (contour, iris) = if out[0].len() == 213 {
+            (&out[0], &out[1])
+        } else {
+            (&out[1], &out[0])
+        };
         let n = SIDE as f32;
         let project = |p: &[f32]| {
             let px = if mirror { n - p[0] } else { p[0] };
             let (x, y) = roi.to_image(px, p[1], n);
             [x, y]
         };
-        let mut eye = Eye { lids: [[0.0; 2]; 16], iris: [[0.0; 2]; 5] };
+        let mut eye = Eye {
+            lids: [[0.0; 2]; 16],
+            iris: [[0.0; 2]; 5],
+        };
         for (k, p) in contour.chunks_exact(3).take(16).enumerate() {
             eye.lids[k] = project(p);
         }

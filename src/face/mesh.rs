@@ -100,14 +100,20 @@ pub fn roi_from_mesh(m: &Mesh) -> Roi {
 
 impl MeshModel {
     pub fn new() -> Result<Self, String> {
-        Ok(MeshModel { model: Model::load(Which::Mesh)? })
+        Ok(MeshModel {
+            model: Model::load(Which::Mesh)?,
+        })
     }
 
     /// Landmarks in `roi`, or `None` when the model says no face is there.
     pub fn run(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Mesh>, String> {
         crop_into(img, &roi, SIDE, false, UNIT, self.model.input_mut());
         let out = self.model.run()?;
-        let (coords, presence) = if out[0].len() == LANDMARKS * 3 { (&out[0], out[1][0]) } else { (&out[1], out[0][0]) };
+        let (coords, presence) = if out[0].len() == LANDMARKS * 3 {
+            (&out[0], out[1][0])
+        } else {
+            (&out[1], out[0][0])
+        };
         let presence = 1.0 / (1.0 + (-presence.clamp(-80.0, 80.0)).exp());
         if presence <= MIN_PRESENCE {
             return Ok(None);
@@ -120,6 +126,10 @@ impl MeshModel {
                 [x, y, p[2] / n * roi.size]
             })
             .collect();
-        Ok(Some(Mesh { points, presence, roi }))
+        Ok(Some(Mesh {
+            points,
+            presence,
+            roi,
+        }))
     }
 }

@@ -84,7 +84,10 @@ impl FaceAnalyzer {
             self.since_detection = 0;
             self.faces_seen = dets.len();
             // The biggest face is the one in front of the phone.
-            let Some(best) = dets.iter().max_by(|a, b| area(&a.bbox).total_cmp(&area(&b.bbox))) else {
+            let Some(best) = dets
+                .iter()
+                .max_by(|a, b| area(&a.bbox).total_cmp(&area(&b.bbox)))
+            else {
                 self.tracked = None;
                 return Ok(Analysis::NoFace);
             };

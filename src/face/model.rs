@@ -30,7 +30,8 @@ type Plan = Arc<TypedRunnableModel>;
 
 /// Optimising a graph takes a while; do it once per process and share the plan.
 fn plan(which: Which) -> Result<Plan, String> {
-    static PLANS: [OnceLock<Result<Plan, String>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static PLANS: [OnceLock<Result<Plan, String>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let (slot, bytes) = match which {
         Which::Detector => (&PLANS[0], DETECTOR_ONNX),
         Which::Mesh => (&PLANS[1], MESH_ONNX),
@@ -56,7 +57,9 @@ pub struct Model {
 impl Model {
     pub fn load(which: Which) -> Result<Self, String> {
         let plan = plan(which)?;
-        let state = plan.spawn().map_err(|e| format!("{which:?} model: {e:#}"))?;
+        let state = plan
+            .spawn()
+            .map_err(|e| format!("{which:?} model: {e:#}"))?;
         let n = which.input_side();
         Ok(Model {
             which,

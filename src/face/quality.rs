@@ -26,7 +26,7 @@ const MIN_FACE_SHARE: f32 = 0.15;
 /// Face width above this share, or the face cut by the frame edge: too close.
 const MAX_FACE_SHARE: f32 = 0.85;
 /// Face centre further than this share of the frame from the centre.
-const MAX_OFF_CENTRE: f32 = 0.25;
+const MAX_OFF_CENTRE: f32 = 0.3;
 const DARK_LUMA: f32 = 55.0;
 const BRIGHT_LUMA: f32 = 225.0;
 /// Backlit: bright surroundings and a face much darker than them.
@@ -49,12 +49,18 @@ pub struct QualityMeasures {
 }
 
 /// Picture checks of one frame; `prev_centre` is the face centre in the previous frame.
-pub fn measure(img: &RgbImage, obs: &FaceObservation, prev_centre: Option<[f32; 2]>) -> QualityMeasures {
+pub fn measure(
+    img: &RgbImage,
+    obs: &FaceObservation,
+    prev_centre: Option<[f32; 2]>,
+) -> QualityMeasures {
     let (w, h) = (img.width() as f32, img.height() as f32);
     let b = obs.bbox;
     let face_w = (b[2] - b[0]).max(1.0);
     let centre = [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
-    let off = ((centre[0] - w / 2.0) / w).abs().max(((centre[1] - h / 2.0) / h).abs());
+    let off = ((centre[0] - w / 2.0) / w)
+        .abs()
+        .max(((centre[1] - h / 2.0) / h).abs());
     let (face_luma, background_luma) = lumas(img, &b);
     let motion = prev_centre
         .map(|p| ((p[0] - centre[0]).powi(2) + (p[1] - centre[1]).powi(2)).sqrt() / face_w)
@@ -83,7 +89,8 @@ pub fn assess(img: &RgbImage, obs: &FaceObservation, m: &QualityMeasures) -> Opt
         Some(QualityIssue::TooFar)
     } else if m.off_centre > MAX_OFF_CENTRE || cut {
         Some(QualityIssue::NotCentred)
-    } else if m.background_luma > BACKLIT_BG_LUMA && m.face_luma < BACKLIT_RATIO * m.background_luma {
+    } else if m.background_luma > BACKLIT_BG_LUMA && m.face_luma < BACKLIT_RATIO * m.background_luma
+    {
         Some(QualityIssue::Backlit)
     } else if m.face_luma < DARK_LUMA {
         Some(QualityIssue::TooDark)
@@ -124,14 +131,24 @@ fn lumas(img: &RgbImage, b: &[f32; 4]) -> (f32, f32) {
             }
         }
     }
-    (fs / fn_.max(1) as f32, if bn == 0 { fs / fn_.max(1) as f32 } else { bs / bn as f32 })
+    (
+        fs / fn_.max(1) as f32,
+        if bn == 0 {
+            fs / fn_.max(1) as f32
+        } else {
+            bs / bn as f32
+        },
+    )
 }
 
 /// Variance of the Laplacian of the face, resampled to 64 px so the figure does
 /// not depend on how big the face is in the frame.
 pub fn sharpness(img: &RgbImage, roi: &Roi) -> f32 {
     const N: usize = 64;
-    let inner = Roi { size: roi.size / 1.5, ..*roi };
+    let inner = Roi {
+        size: roi.size / 1.5,
+        ..*roi
+    };
     let mut rgb = vec![0f32; 3 * N * N];
     crop_into(img, &inner, N, false, UNIT, &mut rgb);
     let luma: Vec<f32> = (0..N * N)
@@ -141,7 +158,11 @@ pub fn sharpness(img: &RgbImage, roi: &Roi) -> f32 {
     for y in 1..N - 1 {
         for x in 1..N - 1 {
             let c = luma[y * N + x];
-            let lap = luma[y * N + x - 1] + luma[y * N + x + 1] + luma[(y - 1) * N + x] + luma[(y + 1) * N + x] - 4.0 * c;
+            let lap = luma[y * N + x - 1]
+                + luma[y * N + x + 1]
+                + luma[(y - 1) * N + x]
+                + luma[(y + 1) * N + x]
+                - 4.0 * c;
             sum += lap;
             sq += lap * lap;
             n += 1.0;

@@ -14,8 +14,17 @@ fn photo(name: &str) -> RgbImage {
 }
 
 fn reference(name: &str) -> Value {
-    let all: Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("reference_landmarks.json")).unwrap()).unwrap();
-    all["images"].as_array().unwrap().iter().find(|i| i["file"] == name).unwrap().clone()
+    let all: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("reference_landmarks.json")).unwrap(),
+    )
+    .unwrap();
+    all["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["file"] == name)
+        .unwrap()
+        .clone()
 }
 
 fn dist(a: [f32; 2], b: [f64; 2]) -> f64 {
@@ -52,7 +61,9 @@ fn two_people_are_two_faces() {
 #[test]
 fn a_picture_without_a_face_has_no_face() {
     let mut a = FaceAnalyzer::new().unwrap();
-    let wall = RgbImage::from_fn(320, 240, |x, y| image::Rgb([(x % 200) as u8, (y % 180) as u8, 90]));
+    let wall = RgbImage::from_fn(320, 240, |x, y| {
+        image::Rgb([(x % 200) as u8, (y % 180) as u8, 90])
+    });
     assert!(matches!(a.analyze(&wall).unwrap(), Analysis::NoFace));
 }
 
@@ -61,19 +72,32 @@ fn landmarks_and_eye_contours_match_mediapipe_within_two_pixels() {
     let mut a = FaceAnalyzer::new().unwrap();
     for name in ["astronaut.jpg", "grace_hopper.jpg"] {
         let img = photo(name);
-        let Analysis::Face(obs) = a.analyze(&img).unwrap() else { panic!("{name}: no face") };
+        let Analysis::Face(obs) = a.analyze(&img).unwrap() else {
+            panic!("{name}: no face")
+        };
         let r = &reference(name)["faces"][0];
         let lm = r["landmarks"].as_array().unwrap();
-        let mean: f64 = (0..468).map(|i| dist(obs.mesh.xy(i), pt(&lm[i]))).sum::<f64>() / 468.0;
+        let mean: f64 = (0..468)
+            .map(|i| dist(obs.mesh.xy(i), pt(&lm[i])))
+            .sum::<f64>()
+            / 468.0;
         assert!(mean < 2.0, "{name}: mean landmark error {mean:.2}px");
         for (eye, side) in [(&obs.left_eye, "left"), (&obs.right_eye, "right")] {
             let reference_open = r["eyes"][side]["openness"].as_f64().unwrap();
             let ours = eye.openness() as f64;
-            assert!((ours - reference_open).abs() < 0.03, "{name} {side} eye openness {ours:.3} vs {reference_open:.3}");
+            assert!(
+                (ours - reference_open).abs() < 0.03,
+                "{name} {side} eye openness {ours:.3} vs {reference_open:.3}"
+            );
         }
         // Tracking the next frame from these landmarks finds the same face.
-        let Analysis::Face(again) = a.analyze(&img).unwrap() else { panic!("lost on the same frame") };
-        let drift: f64 = (0..468).map(|i| dist(again.mesh.xy(i), pt(&lm[i]))).sum::<f64>() / 468.0;
+        let Analysis::Face(again) = a.analyze(&img).unwrap() else {
+            panic!("lost on the same frame")
+        };
+        let drift: f64 = (0..468)
+            .map(|i| dist(again.mesh.xy(i), pt(&lm[i])))
+            .sum::<f64>()
+            / 468.0;
         assert!(drift < 2.5, "{name}: tracked mean error {drift:.2}px");
         a.reset();
     }
@@ -83,29 +107,54 @@ fn landmarks_and_eye_contours_match_mediapipe_within_two_pixels() {
 fn quality_flags_dark_blurry_far_and_crowded_pictures() {
     let mut a = FaceAnalyzer::new().unwrap();
     let img = photo("astronaut.jpg");
-    let Analysis::Face(obs) = a.analyze(&img).unwrap() else { panic!() };
+    let Analysis::Face(obs) = a.analyze(&img).unwrap() else {
+        panic!()
+    };
     let m = quality::measure(&img, &obs, None);
-    assert_eq!(quality::assess(&img, &obs, &m), None, "the astronaut photo is fine: {m:?}");
+    assert_eq!(
+        quality::assess(&img, &obs, &m),
+        None,
+        "the astronaut photo is fine: {m:?}"
+    );
 
     let dark = image::imageops::colorops::brighten(&img, -170);
     let m = quality::measure(&dark, &obs, None);
-    assert_eq!(quality::assess(&dark, &obs, &m), Some(quality::QualityIssue::TooDark), "{m:?}");
+    assert_eq!(
+        quality::assess(&dark, &obs, &m),
+        Some(quality::QualityIssue::TooDark),
+        "{m:?}"
+    );
 
     let blurred = image::imageops::blur(&img, 4.0);
     let m = quality::measure(&blurred, &obs, None);
-    assert_eq!(quality::assess(&blurred, &obs, &m), Some(quality::QualityIssue::Blurry), "{m:?}");
+    assert_eq!(
+        quality::assess(&blurred, &obs, &m),
+        Some(quality::QualityIssue::Blurry),
+        "{m:?}"
+    );
 
     // The same photo small in a big frame: too far.
     let mut big = RgbImage::from_pixel(1400, 1400, image::Rgb([120, 120, 120]));
     image::imageops::overlay(&mut big, &img, 444, 444);
     a.reset();
-    let Analysis::Face(far) = a.analyze(&big).unwrap() else { panic!("no face in the big frame") };
+    let Analysis::Face(far) = a.analyze(&big).unwrap() else {
+        panic!("no face in the big frame")
+    };
     let m = quality::measure(&big, &far, None);
-    assert_eq!(quality::assess(&big, &far, &m), Some(quality::QualityIssue::TooFar), "{m:?}");
+    assert_eq!(
+        quality::assess(&big, &far, &m),
+        Some(quality::QualityIssue::TooFar),
+        "{m:?}"
+    );
 
     a.reset();
     let two = photo("two_faces.jpg");
-    let Analysis::Face(obs) = a.analyze(&two).unwrap() else { panic!() };
+    let Analysis::Face(obs) = a.analyze(&two).unwrap() else {
+        panic!()
+    };
     let m = quality::measure(&two, &obs, None);
-    assert_eq!(quality::assess(&two, &obs, &m), Some(quality::QualityIssue::MultipleFaces));
+    assert_eq!(
+        quality::assess(&two, &obs, &m),
+        Some(quality::QualityIssue::MultipleFaces)
+    );
 }

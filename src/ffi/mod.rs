@@ -43,21 +43,36 @@ impl LivenessSession {
 impl LivenessSession {
     #[uniffi::constructor]
     pub fn new(challenge: Challenge, language: Language) -> Result<Arc<Self>, CaptureError> {
-        let engine = LivenessEngine::new(challenge, language).map_err(|detail| CaptureError::Engine { detail })?;
-        Ok(Arc::new(LivenessSession { engine: Mutex::new(engine) }))
+        let engine = LivenessEngine::new(challenge, language)
+            .map_err(|detail| CaptureError::Engine { detail })?;
+        Ok(Arc::new(LivenessSession {
+            engine: Mutex::new(engine),
+        }))
     }
 
     /// A raw camera frame (CameraX YUV/NV21, iOS BGRA, RGBA), read in place.
-    pub fn push_frame(&self, pixels: &[u8], info: FrameInfo) -> Result<LivenessUpdate, CaptureError> {
+    pub fn push_frame(
+        &self,
+        pixels: &[u8],
+        info: FrameInfo,
+    ) -> Result<LivenessUpdate, CaptureError> {
         let img = to_rgb(pixels, &info)?;
-        self.engine().push(&img, info.timestamp_ms).map_err(|detail| CaptureError::Engine { detail })
+        self.engine()
+            .push(&img, info.timestamp_ms)
+            .map_err(|detail| CaptureError::Engine { detail })
     }
 
     /// An encoded picture (PNG/JPEG), upright and un-mirrored: the device-farm
     /// mode feeds recorded frames this way.
-    pub fn push_encoded(&self, image: &[u8], timestamp_ms: u64) -> Result<LivenessUpdate, CaptureError> {
+    pub fn push_encoded(
+        &self,
+        image: &[u8],
+        timestamp_ms: u64,
+    ) -> Result<LivenessUpdate, CaptureError> {
         let img = decode(image)?;
-        self.engine().push(&img, timestamp_ms).map_err(|detail| CaptureError::Engine { detail })
+        self.engine()
+            .push(&img, timestamp_ms)
+            .map_err(|detail| CaptureError::Engine { detail })
     }
 
     pub fn set_language(&self, language: Language) {
@@ -68,11 +83,19 @@ impl LivenessSession {
     pub fn finish(&self, language: Language) -> CaptureOutcome {
         let engine = self.engine();
         let verdict = engine.verdict();
-        let evidence_bytes = engine.evidence().map(|e| e.to_json().len() as u64).unwrap_or(0);
+        let evidence_bytes = engine
+            .evidence()
+            .map(|e| e.to_json().len() as u64)
+            .unwrap_or(0);
         let message = match verdict.reason {
             None => prompts::passed(language),
             Some(r) => prompts::rejection(language, r),
         };
-        CaptureOutcome { passed: verdict.passed, reason: verdict.reason, message, evidence_bytes }
+        CaptureOutcome {
+            passed: verdict.passed,
+            reason: verdict.reason,
+            message,
+            evidence_bytes,
+        }
     }
 }

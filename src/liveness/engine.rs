@@ -87,7 +87,10 @@ impl LivenessEngine {
             frame: 0,
             calibration: vec![],
             baseline: None,
-            detectors: Action::ALL.iter().map(|a| ActionDetector::new(*a)).collect(),
+            detectors: Action::ALL
+                .iter()
+                .map(|a| ActionDetector::new(*a))
+                .collect(),
             peak_points: vec![None; Action::ALL.len()],
             next_step: 0,
             step_started_frame: 0,
@@ -160,7 +163,13 @@ impl LivenessEngine {
         }
     }
 
-    fn face(&mut self, img: &RgbImage, obs: &FaceObservation, frame: u32, t_ms: u64) -> LivenessUpdate {
+    fn face(
+        &mut self,
+        img: &RgbImage,
+        obs: &FaceObservation,
+        frame: u32,
+        t_ms: u64,
+    ) -> LivenessUpdate {
         self.face_ever_seen = true;
         let s = signals::measure(obs);
         let m = quality::measure(img, obs, self.prev_centre);
@@ -192,7 +201,8 @@ impl LivenessEngine {
             LivenessPhase::Acting => {
                 // Motion blur and movement come with turning and nodding; the
                 // other problems make the frame untrustworthy.
-                let blocking = issue.filter(|q| !matches!(q, QualityIssue::Blurry | QualityIssue::MovingTooMuch));
+                let blocking = issue
+                    .filter(|q| !matches!(q, QualityIssue::Blurry | QualityIssue::MovingTooMuch));
                 if blocking.is_none() {
                     self.act(img, obs, &s, m.sharpness, frame, t_ms);
                 } else {
@@ -232,10 +242,20 @@ impl LivenessEngine {
         self.step_started_frame = frame + 1;
     }
 
-    fn act(&mut self, img: &RgbImage, obs: &FaceObservation, s: &Signals, sharpness: f32, frame: u32, t_ms: u64) {
+    fn act(
+        &mut self,
+        img: &RgbImage,
+        obs: &FaceObservation,
+        s: &Signals,
+        sharpness: f32,
+        frame: u32,
+        t_ms: u64,
+    ) {
         let (base, base_points) = self.baseline.clone().expect("acting after calibration");
         let wanted = self.challenge.actions.get(self.next_step).copied();
-        let neutral = Action::ALL.iter().all(|a| super::actions::deviation(*a, s, &base) < 0.5 * super::actions::marks(*a).end);
+        let neutral = Action::ALL
+            .iter()
+            .all(|a| super::actions::deviation(*a, s, &base) < 0.5 * super::actions::marks(*a).end);
         if neutral {
             self.consider_frontal(img, obs, s, sharpness, frame, t_ms);
         }
@@ -254,13 +274,19 @@ impl LivenessEngine {
                 Step::Completed(event) => {
                     let residual = action
                         .moves_head()
-                        .then(|| self.peak_points[i].take().map(|p| planar_residual(&base_points, &p)))
+                        .then(|| {
+                            self.peak_points[i]
+                                .take()
+                                .map(|p| planar_residual(&base_points, &p))
+                        })
                         .flatten();
                     let flat = residual.is_some_and(|r| r < FLAT_RESIDUAL);
                     if flat {
                         self.flat_moves += 1;
                     }
-                    let accepted = !flat && Some(action) == wanted && event.start_frame >= self.step_started_frame;
+                    let accepted = !flat
+                        && Some(action) == wanted
+                        && event.start_frame >= self.step_started_frame;
                     if accepted {
                         if let Some(c) = self.candidate.take() {
                             self.keyframes.push(c.into_keyframe(Some(action)));
@@ -269,7 +295,11 @@ impl LivenessEngine {
                         self.step_started_frame = frame + 1;
                         self.last_prompt_key.clear();
                     }
-                    self.observed.push(Observed { event, planar_residual: residual, accepted });
+                    self.observed.push(Observed {
+                        event,
+                        planar_residual: residual,
+                        accepted,
+                    });
                 }
             }
         }
@@ -281,7 +311,15 @@ impl LivenessEngine {
         }
     }
 
-    fn consider_frontal(&mut self, img: &RgbImage, obs: &FaceObservation, s: &Signals, sharpness: f32, frame: u32, t_ms: u64) {
+    fn consider_frontal(
+        &mut self,
+        img: &RgbImage,
+        obs: &FaceObservation,
+        s: &Signals,
+        sharpness: f32,
+        frame: u32,
+        t_ms: u64,
+    ) {
         // Sharp, eyes open, facing the camera.
         let score = sharpness * s.eye_open / (1.0 + 5.0 * s.yaw.abs());
         if self.frontal.as_ref().is_none_or(|(best, _)| score > *best) {
@@ -289,7 +327,12 @@ impl LivenessEngine {
         }
     }
 
-    fn update(&mut self, issue: Option<QualityIssue>, face_box: Option<FaceBox>, t_ms: u64) -> LivenessUpdate {
+    fn update(
+        &mut self,
+        issue: Option<QualityIssue>,
+        face_box: Option<FaceBox>,
+        t_ms: u64,
+    ) -> LivenessUpdate {
         let l = self.language;
         let total = self.challenge.actions.len() as u32;
         let done = (self.next_step as u32).min(total);
@@ -300,7 +343,8 @@ impl LivenessEngine {
                 self.issue_since = None;
                 None
             }
-            (Some(q), Some((prev, since))) if prev == q => (t_ms.saturating_sub(since) >= HINT_AFTER_MS
+            (Some(q), Some((prev, since))) if prev == q => (t_ms.saturating_sub(since)
+                >= HINT_AFTER_MS
                 || matches!(q, QualityIssue::NoFace | QualityIssue::MultipleFaces))
             .then_some(q),
             (Some(q), _) => {
@@ -310,22 +354,52 @@ impl LivenessEngine {
         };
         let prompt: Message = match self.phase {
             LivenessPhase::Passed => prompts::passed(l),
-            LivenessPhase::Rejected => prompts::rejection(l, self.reject.unwrap_or(RejectReason::ActionsMissing)),
-            _ if shown_issue.is_some() && !(self.phase == LivenessPhase::Acting && matches!(shown_issue, Some(QualityIssue::Blurry | QualityIssue::MovingTooMuch))) => {
+            LivenessPhase::Rejected => {
+                prompts::rejection(l, self.reject.unwrap_or(RejectReason::ActionsMissing))
+            }
+            _ if shown_issue.is_some()
+                && !(self.phase == LivenessPhase::Acting
+                    && matches!(
+                        shown_issue,
+                        Some(QualityIssue::Blurry | QualityIssue::MovingTooMuch)
+                    )) =>
+            {
                 prompts::quality_hint(l, shown_issue.expect("checked"))
             }
             LivenessPhase::FindingFace | LivenessPhase::Calibrating => prompts::hold_still(l),
             LivenessPhase::Acting => {
-                let turned = self.detectors.iter().any(|d| d.action.moves_head() && d.is_active());
+                let turned = self
+                    .detectors
+                    .iter()
+                    .any(|d| d.action.moves_head() && d.is_active());
                 match wanted {
-                    Some(a) if turned && !(a.moves_head() && self.detectors.iter().any(|d| d.action == a && d.is_active())) => prompts::back_to_front(l),
-                    Some(a) if a.moves_head() && self.detectors.iter().any(|d| d.action == a && d.is_active()) => prompts::back_to_front(l),
+                    Some(a)
+                        if turned
+                            && !(a.moves_head()
+                                && self
+                                    .detectors
+                                    .iter()
+                                    .any(|d| d.action == a && d.is_active())) =>
+                    {
+                        prompts::back_to_front(l)
+                    }
+                    Some(a)
+                        if a.moves_head()
+                            && self
+                                .detectors
+                                .iter()
+                                .any(|d| d.action == a && d.is_active()) =>
+                    {
+                        prompts::back_to_front(l)
+                    }
                     Some(a) => prompts::action_prompt(l, a),
                     None => prompts::passed(l),
                 }
             }
         };
-        let speak = if prompt.key != self.last_prompt_key || t_ms.saturating_sub(self.last_spoken_ms) >= REPEAT_PROMPT_MS {
+        let speak = if prompt.key != self.last_prompt_key
+            || t_ms.saturating_sub(self.last_spoken_ms) >= REPEAT_PROMPT_MS
+        {
             self.last_prompt_key = prompt.key.clone();
             self.last_spoken_ms = t_ms;
             true
@@ -335,14 +409,20 @@ impl LivenessEngine {
         let progress = match self.phase {
             LivenessPhase::Passed => 1.0,
             LivenessPhase::FindingFace => 0.0,
-            LivenessPhase::Calibrating => 0.1 * self.calibration.len() as f32 / CALIBRATION_FRAMES as f32,
+            LivenessPhase::Calibrating => {
+                0.1 * self.calibration.len() as f32 / CALIBRATION_FRAMES as f32
+            }
             _ => 0.1 + 0.9 * done as f32 / total.max(1) as f32,
         };
         LivenessUpdate {
             phase: self.phase,
             prompt,
             speak,
-            action: if self.phase == LivenessPhase::Acting { wanted } else { None },
+            action: if self.phase == LivenessPhase::Acting {
+                wanted
+            } else {
+                None
+            },
             done_steps: done,
             total_steps: total,
             progress,
@@ -362,7 +442,11 @@ impl LivenessEngine {
             _ if self.flat_moves > 0 => (false, Some(RejectReason::SpoofSuspected)),
             _ => (false, Some(RejectReason::ActionsMissing)),
         };
-        Verdict { passed, reason, observed: self.observed.clone() }
+        Verdict {
+            passed,
+            reason,
+            observed: self.observed.clone(),
+        }
     }
 
     /// The evidence of a passed capture, ready to sign and upload.
@@ -386,14 +470,31 @@ impl LivenessEngine {
 impl Candidate {
     fn of(img: &RgbImage, obs: &FaceObservation, frame: u32, t_ms: u64) -> Self {
         let (crop, points) = crop_face(img, obs);
-        Candidate { frame, t_ms, crop, points }
+        Candidate {
+            frame,
+            t_ms,
+            crop,
+            points,
+        }
     }
 
     fn into_keyframe(self, action: Option<Action>) -> Keyframe {
-        Keyframe { action, frame: self.frame, t_ms: self.t_ms, image: self.crop, landmarks: self.points }
+        Keyframe {
+            action,
+            frame: self.frame,
+            t_ms: self.t_ms,
+            image: self.crop,
+            landmarks: self.points,
+        }
     }
 
     fn as_keyframe(&self) -> Keyframe {
-        Keyframe { action: None, frame: self.frame, t_ms: self.t_ms, image: self.crop.clone(), landmarks: self.points.clone() }
+        Keyframe {
+            action: None,
+            frame: self.frame,
+            t_ms: self.t_ms,
+            image: self.crop.clone(),
+            landmarks: self.points.clone(),
+        }
     }
 }

@@ -34,8 +34,15 @@ impl Challenge {
     pub fn local_default() -> Challenge {
         use ring::rand::{SecureRandom, SystemRandom};
         let mut bytes = [0u8; 16];
-        SystemRandom::new().fill(&mut bytes).expect("system randomness");
-        let mut others = vec![Action::OpenMouth, Action::TurnLeft, Action::TurnRight, Action::Nod];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .expect("system randomness");
+        let mut others = vec![
+            Action::OpenMouth,
+            Action::TurnLeft,
+            Action::TurnRight,
+            Action::Nod,
+        ];
         let mut actions = vec![Action::Blink];
         for b in &bytes[..2] {
             actions.push(others.remove(*b as usize % others.len()));

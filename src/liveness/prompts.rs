@@ -9,17 +9,36 @@ use crate::tr;
 
 pub fn action_prompt(l: Language, a: Action) -> Message {
     let (key, text) = match a {
-        Action::Blink => ("liveness.blink", tr!(l, "请眨眨眼", "請眨眨眼", "Please blink your eyes")),
-        Action::OpenMouth => ("liveness.open_mouth", tr!(l, "请张张嘴", "請張張嘴", "Please open your mouth")),
+        Action::Blink => (
+            "liveness.blink",
+            tr!(l, "请眨眨眼", "請眨眨眼", "Please blink your eyes"),
+        ),
+        Action::OpenMouth => (
+            "liveness.open_mouth",
+            tr!(l, "请张张嘴", "請張張嘴", "Please open your mouth"),
+        ),
         Action::TurnLeft => (
             "liveness.turn_left",
-            tr!(l, "请慢慢向左转头", "請慢慢向左轉頭", "Please slowly turn your head to your left"),
+            tr!(
+                l,
+                "请慢慢向左转头",
+                "請慢慢向左轉頭",
+                "Please slowly turn your head to your left"
+            ),
         ),
         Action::TurnRight => (
             "liveness.turn_right",
-            tr!(l, "请慢慢向右转头", "請慢慢向右轉頭", "Please slowly turn your head to your right"),
+            tr!(
+                l,
+                "请慢慢向右转头",
+                "請慢慢向右轉頭",
+                "Please slowly turn your head to your right"
+            ),
         ),
-        Action::Nod => ("liveness.nod", tr!(l, "请点点头", "請點點頭", "Please nod your head")),
+        Action::Nod => (
+            "liveness.nod",
+            tr!(l, "请点点头", "請點點頭", "Please nod your head"),
+        ),
     };
     Message::same(key, text)
 }
@@ -28,47 +47,141 @@ pub fn action_prompt(l: Language, a: Action) -> Message {
 pub fn back_to_front(l: Language) -> Message {
     Message::same(
         "liveness.back_to_front",
-        tr!(l, "好的,请转回来,正对屏幕", "好的,請轉回來,正對屏幕", "Good. Now face the screen again"),
+        tr!(
+            l,
+            "好的,请转回来,正对屏幕",
+            "好的,請轉回來,正對屏幕",
+            "Good. Now face the screen again"
+        ),
     )
 }
 
 pub fn hold_still(l: Language) -> Message {
     Message::same(
         "liveness.hold_still",
-        tr!(l, "请正对屏幕,保持不动", "請正對屏幕,保持不動", "Please look straight at the screen and hold still"),
+        tr!(
+            l,
+            "请正对屏幕,保持不动",
+            "請正對屏幕,保持不動",
+            "Please look straight at the screen and hold still"
+        ),
     )
 }
 
 pub fn passed(l: Language) -> Message {
     Message::same(
         "liveness.passed",
-        tr!(l, "动作完成,谢谢您", "動作完成,謝謝您", "All done. Thank you"),
+        tr!(
+            l,
+            "动作完成,谢谢您",
+            "動作完成,謝謝您",
+            "All done. Thank you"
+        ),
     )
 }
 
 pub fn quality_hint(l: Language, q: QualityIssue) -> Message {
     use QualityIssue::*;
     let (key, text) = match q {
-        NoFace => ("quality.no_face", tr!(l, "请把脸放进框内", "請把臉放進框內", "Please put your face inside the frame")),
+        NoFace => (
+            "quality.no_face",
+            tr!(
+                l,
+                "请把脸放进框内",
+                "請把臉放進框內",
+                "Please put your face inside the frame"
+            ),
+        ),
         MultipleFaces => (
             "quality.multiple_faces",
-            tr!(l, "画面里只能有一张脸,请其他人离开", "畫面裡只能有一張臉,請其他人離開", "Only one face, please: others step out of the picture"),
+            tr!(
+                l,
+                "画面里只能有一张脸,请其他人离开",
+                "畫面裡只能有一張臉,請其他人離開",
+                "Only one face, please: others step out of the picture"
+            ),
         ),
-        TooFar => ("quality.too_far", tr!(l, "请把手机拿近一点", "請把手機拿近一點", "Please hold the phone a little closer")),
-        TooClose => ("quality.too_close", tr!(l, "请把手机拿远一点", "請把手機拿遠一點", "Please hold the phone a little further away")),
+        TooFar => (
+            "quality.too_far",
+            tr!(
+                l,
+                "请把手机拿近一点",
+                "請把手機拿近一點",
+                "Please hold the phone a little closer"
+            ),
+        ),
+        TooClose => (
+            "quality.too_close",
+            tr!(
+                l,
+                "请把手机拿远一点",
+                "請把手機拿遠一點",
+                "Please hold the phone a little further away"
+            ),
+        ),
         NotCentred => (
             "quality.not_centred",
-            tr!(l, "请把脸移到框的中间", "請把臉移到框的中間", "Please move your face to the middle of the frame"),
+            tr!(
+                l,
+                "请把脸移到框的中间",
+                "請把臉移到框的中間",
+                "Please move your face to the middle of the frame"
+            ),
         ),
-        TurnedAway => ("quality.turned_away", tr!(l, "请正对屏幕", "請正對屏幕", "Please look straight at the screen")),
-        TooDark => ("quality.too_dark", tr!(l, "光线太暗,请到亮一点的地方", "光線太暗,請到亮一點的地方", "It is too dark. Please move to a brighter place")),
-        TooBright => ("quality.too_bright", tr!(l, "光线太强,请避开强光", "光線太強,請避開強光", "The light is too strong. Please move out of the glare")),
+        TurnedAway => (
+            "quality.turned_away",
+            tr!(
+                l,
+                "请正对屏幕",
+                "請正對屏幕",
+                "Please look straight at the screen"
+            ),
+        ),
+        TooDark => (
+            "quality.too_dark",
+            tr!(
+                l,
+                "光线太暗,请到亮一点的地方",
+                "光線太暗,請到亮一點的地方",
+                "It is too dark. Please move to a brighter place"
+            ),
+        ),
+        TooBright => (
+            "quality.too_bright",
+            tr!(
+                l,
+                "光线太强,请避开强光",
+                "光線太強,請避開強光",
+                "The light is too strong. Please move out of the glare"
+            ),
+        ),
         Backlit => (
             "quality.backlit",
-            tr!(l, "请不要背对窗户或灯光", "請不要背對窗戶或燈光", "Please do not sit with a window or lamp behind you"),
+            tr!(
+                l,
+                "请不要背对窗户或灯光",
+                "請不要背對窗戶或燈光",
+                "Please do not sit with a window or lamp behind you"
+            ),
         ),
-        Blurry => ("quality.blurry", tr!(l, "画面模糊,请拿稳手机", "畫面模糊,請拿穩手機", "The picture is blurred. Please hold the phone steady")),
-        MovingTooMuch => ("quality.moving", tr!(l, "请拿稳手机,不要晃动", "請拿穩手機,不要晃動", "Please hold the phone steady")),
+        Blurry => (
+            "quality.blurry",
+            tr!(
+                l,
+                "画面模糊,请拿稳手机",
+                "畫面模糊,請拿穩手機",
+                "The picture is blurred. Please hold the phone steady"
+            ),
+        ),
+        MovingTooMuch => (
+            "quality.moving",
+            tr!(
+                l,
+                "请拿稳手机,不要晃动",
+                "請拿穩手機,不要晃動",
+                "Please hold the phone steady"
+            ),
+        ),
     };
     Message::same(key, text)
 }
