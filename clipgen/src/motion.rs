@@ -394,8 +394,8 @@ impl FaceRig {
             .enumerate()
             .map(|(i, r)| {
                 let mut q = *r;
-                for c in 0..3 {
-                    q[c] += pose.eye_closure * self.blink[i][c] + pose.jaw_open * self.jaw[i][c];
+                for (c, v) in q.iter_mut().enumerate() {
+                    *v += pose.eye_closure * self.blink[i][c] + pose.jaw_open * self.jaw[i][c];
                 }
                 // Into the face frame: u across, v down, w depth from pivot.
                 let d = [q[0] - px, q[1] - py];

@@ -1,5 +1,7 @@
 //! Shared fixtures for the clipgen tests.
 #![allow(dead_code)]
+// Small dense linear algebra reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
 
 use image::RgbImage;
 use std::path::PathBuf;
