@@ -40,8 +40,10 @@ const UPPER_HALO2_SHARE: f32 = 0.35;
 const UPPER_HALO3_SHARE: f32 = 0.1;
 /// Share of the lower lid's travel taken by the ring below it.
 const LOWER_HALO2_SHARE: f32 = 0.3;
-/// Chin travel at full jaw drop, as a fraction of the mouth width.
+/// Chin travel at full jaw drop, as a fraction of the mouth width (of at
+/// most `MOUTH_WIDTH_CAP` face widths).
 const JAW_DROP: f32 = 0.45;
+const MOUTH_WIDTH_CAP: f32 = 0.38;
 /// The lower lip next to the mouth corners moves this much of the chin
 /// travel (the corners themselves stay with the upper lip: the lower lip comes
 /// down with the jaw, and the seam points sit a fraction of a pixel from
@@ -228,7 +230,8 @@ impl FaceRig {
         let lip_bottom = dot2(sub2(xy(p(ids::LOWER_LIP_OUTER)), mouth_c), ey) / chin_down;
         let upper_lip = ring_polygon(&rest, &ids::LIPS_OUTER_UPPER, &ids::LIPS_INNER_UPPER);
         let lower_lip = ring_polygon(&rest, &ids::LIPS_OUTER_LOWER, &ids::LIPS_INNER_LOWER);
-        let drop = JAW_DROP * 2.0 * half_mouth;
+        // A wide smile would otherwise open into a yawn.
+        let drop = JAW_DROP * (2.0 * half_mouth).min(MOUTH_WIDTH_CAP * face_width);
         let corners: Vec<usize> = ids::LIP_CORNER_SEAMS.iter().flatten().copied().collect();
         let is_upper = |i: usize| {
             ids::LIPS_OUTER_UPPER.contains(&i)
@@ -339,15 +342,17 @@ impl FaceRig {
         rig
     }
 
-    /// Shrinks an expression's displacement field where it would fold the
-    /// mesh (a triangle turning over): near the eye and mouth corners the
-    /// photo's landmarks can sit a fraction of a pixel apart, and a lid or
-    /// lip point moving past its neighbour would flip a triangle and tear
-    /// the texture. Every fold shrinks the motion of its corners a little,
-    /// until nothing folds at any intensity (checked at quarter steps: the
-    /// area is quadratic in the intensity).
+    /// Removes folds from an expression's displacement field. Near the eye
+    /// and mouth corners the photo's landmarks can sit a fraction of a pixel
+    /// apart, and a lid or lip point moving past its neighbour would turn a
+    /// triangle over and tear the texture. Each folded triangle's corners
+    /// are pulled towards their common motion (a locally rigid move never
+    /// folds), which keeps the expression's overall travel; if that does not
+    /// settle, the corners' motion is shrunk instead. Checked at quarter
+    /// steps of the intensity, as the area is quadratic in it.
     fn unfold(&self, mut disp: Vec<[f32; 3]>) -> Vec<[f32; 3]> {
-        for _ in 0..60 {
+        let n = disp.len();
+        for round in 0..200 {
             let mut folded = Vec::new();
             for k in [0.25f32, 0.5, 0.75, 1.0] {
                 let posed: Vec<[f32; 3]> = self
@@ -359,13 +364,33 @@ impl FaceRig {
                 let (dst, _) = self.targets(&posed);
                 folded.extend(self.mesh.flipped(&dst));
             }
+            folded.sort_unstable();
+            folded.dedup();
             if folded.is_empty() {
                 break;
             }
             for t in folded {
-                for &v in &self.mesh.triangles[t] {
-                    if let Some(d) = disp.get_mut(v as usize) {
-                        *d = d.map(|x| x * 0.85);
+                let v: Vec<usize> = self.mesh.triangles[t]
+                    .iter()
+                    .map(|&i| i as usize)
+                    .filter(|&i| i < n)
+                    .collect();
+                if round < 150 {
+                    // Non-landmark corners (rings) count as not moving.
+                    let mut mean = [0.0f32; 3];
+                    for &i in &v {
+                        for c in 0..3 {
+                            mean[c] += disp[i][c] / 3.0;
+                        }
+                    }
+                    for &i in &v {
+                        for c in 0..3 {
+                            disp[i][c] += 0.5 * (mean[c] - disp[i][c]);
+                        }
+                    }
+                } else {
+                    for &i in &v {
+                        disp[i] = disp[i].map(|x| x * 0.8);
                     }
                 }
             }

@@ -3,6 +3,7 @@ package org.lifecert.core
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import java.io.File
+import java.nio.ByteBuffer
 import javax.imageio.ImageIO
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
@@ -16,7 +17,10 @@ import kotlin.test.assertTrue
 class LivenessSessionTest {
     private val faces = File(System.getProperty("lifecert.repo.dir"), "tests/fixtures/faces")
 
-    private fun rgba(file: File): Pair<ByteArray, FrameInfo> {
+    /** Zero-copy byte slices cross the FFI as direct buffers, as camera frames arrive. */
+    private fun direct(bytes: ByteArray): ByteBuffer = ByteBuffer.allocateDirect(bytes.size).put(bytes).flip()
+
+    private fun rgba(file: File): Pair<ByteBuffer, FrameInfo> {
         val img = ImageIO.read(file)
         val bytes = ByteArray(img.width * img.height * 4)
         for (y in 0 until img.height) for (x in 0 until img.width) {
@@ -25,7 +29,7 @@ class LivenessSessionTest {
             bytes[i] = (p shr 16).toByte(); bytes[i + 1] = (p shr 8).toByte(); bytes[i + 2] = p.toByte(); bytes[i + 3] = -1
         }
         val info = FrameInfo(img.width.toUInt(), img.height.toUInt(), (img.width * 4).toUInt(), PixelFormat.Rgba, 0u, false, 0uL)
-        return bytes to info
+        return direct(bytes) to info
     }
 
     @Test
@@ -53,7 +57,7 @@ class LivenessSessionTest {
         val session = LivenessSession(Challenge(listOf(Action.BLINK, Action.OPEN_MOUTH), "n2"), Language.EN)
         val jpeg = File(faces, "grace_hopper.jpg").readBytes()
         var last: LivenessUpdate? = null
-        for (i in 0 until 20) last = session.pushEncoded(jpeg, (i * 66).toULong())
+        for (i in 0 until 20) last = session.pushEncoded(direct(jpeg), (i * 66).toULong())
         assertEquals(LivenessPhase.ACTING, last!!.phase)
         assertEquals(Action.BLINK, last.action)
         assertEquals("liveness.blink", last.prompt.key)
@@ -68,10 +72,10 @@ class LivenessSessionTest {
     fun `corrupt and mismatched frames are Kotlin exceptions, not crashes`() {
         val session = LivenessSession(Challenge(listOf(Action.BLINK), "n3"), Language.ZH_HANS)
         val info = FrameInfo(640u, 480u, 2560u, PixelFormat.Rgba, 0u, false, 0uL)
-        val short = assertThrows<CaptureException.BufferTooSmall> { session.pushFrame(ByteArray(1000), info) }
+        val short = assertThrows<CaptureException.BufferTooSmall> { session.pushFrame(direct(ByteArray(1000)), info) }
         assertEquals(1000uL, short.actual)
-        assertThrows<CaptureException.BadRotation> { session.pushFrame(ByteArray(640 * 480 * 4), info.copy(rotation = 45u)) }
-        val garbage = assertThrows<CaptureException.Undecodable> { session.pushEncoded(ByteArray(64) { 7 }, 0uL) }
+        assertThrows<CaptureException.BadRotation> { session.pushFrame(direct(ByteArray(640 * 480 * 4)), info.copy(rotation = 45u)) }
+        val garbage = assertThrows<CaptureException.Undecodable> { session.pushEncoded(direct(ByteArray(64) { 7 }), 0uL) }
         assertEquals("capture.error", garbage.describe(Language.EN).key)
         // The session still works after bad input.
         val (bytes, good) = rgba(File(faces, "astronaut.jpg"))
