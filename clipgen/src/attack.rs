@@ -62,3 +62,38 @@ pub fn plane_homography(w: f64, h: f64, f: f64, rot: [f64; 3], shift: [f64; 3]) 
     k.then_after(&m)
         .then_after(&Homography::translation(-ox, -oy))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plane_at_rest_is_the_identity() {
+        let h = plane_homography(512.0, 600.0, 600.0, [0.0; 3], [0.0; 3]);
+        let p = h.apply(123.0, 456.0).unwrap();
+        assert!((p[0] - 123.0).abs() < 1e-9 && (p[1] - 456.0).abs() < 1e-9);
+        let h0 = planar_pose(0.0, 3.0, 512, 600, 1);
+        let p = h0.apply(10.0, 20.0).unwrap();
+        assert!((p[0] - 10.0).abs() < 1e-9 && (p[1] - 20.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn tilt_about_the_vertical_axis_is_a_keystone() {
+        // Turned about the vertical axis, one side of the print recedes and
+        // shrinks: its vertical edges get different lengths.
+        let h = plane_homography(400.0, 400.0, 400.0, [0.0, 0.3, 0.0], [0.0; 3]);
+        let edge = |x: f64| {
+            let a = h.apply(x, 0.0).unwrap();
+            let b = h.apply(x, 400.0).unwrap();
+            b[1] - a[1]
+        };
+        assert!((edge(0.0) - edge(400.0)).abs() > 20.0);
+        let inv = h.inverse();
+        let q = inv.apply(
+            h.apply(77.0, 99.0).unwrap()[0],
+            h.apply(77.0, 99.0).unwrap()[1],
+        );
+        let q = q.unwrap();
+        assert!((q[0] - 77.0).abs() < 1e-9 && (q[1] - 99.0).abs() < 1e-9);
+    }
+}

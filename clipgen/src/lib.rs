@@ -299,23 +299,45 @@ fn load_reference(
 }
 
 /// A contact sheet for eyeballing clips: one row per clip, `per_row` frames
-/// spread over it (always including its first and most intense frame), each
-/// cropped around the face (from the truth landmarks of the clip's first
-/// frame) and scaled to `tile` pixels square.
+/// spread over its first action (always including its first peak frame),
+/// each scaled to `tile` pixels square. Blink rows are cropped to the eyes,
+/// mouth rows to the lower face, others to the whole face (placed from the
+/// truth landmarks of the clip's first frame).
 pub fn preview(clips: &[&Clip], per_row: usize, tile: u32) -> RgbImage {
     let per_row = per_row.max(2);
     let mut sheet = RgbImage::new(tile * per_row as u32, tile * clips.len() as u32);
     for (row, clip) in clips.iter().enumerate() {
         let lm = &clip.truth.frames[0].landmarks;
-        let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
-        for p in lm {
-            x0 = x0.min(p[0]);
-            x1 = x1.max(p[0]);
-            y0 = y0.min(p[1]);
-            y1 = y1.max(p[1]);
-        }
-        let side = (x1 - x0).max(y1 - y0) * 1.6;
-        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let bbox = |idx: &mut dyn Iterator<Item = usize>| {
+            let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+            for i in idx {
+                x0 = x0.min(lm[i][0]);
+                x1 = x1.max(lm[i][0]);
+                y0 = y0.min(lm[i][1]);
+                y1 = y1.max(lm[i][1]);
+            }
+            ((x0 + x1) / 2.0, (y0 + y1) / 2.0, (x1 - x0).max(y1 - y0))
+        };
+        let action = clip
+            .truth
+            .segments
+            .iter()
+            .map(|s| s.action)
+            .find(|&a| a != Action::Neutral);
+        let (cx, cy, side) = match action {
+            Some(Action::Blink) => {
+                let (cx, cy, s) = bbox(&mut ids::EYES.iter().flat_map(|e| e.lower_lid));
+                (cx, cy, s * 1.3)
+            }
+            Some(Action::MouthOpen) => {
+                let (cx, cy, s) = bbox(&mut ids::LIPS_OUTER_LOWER.into_iter().chain([ids::CHIN]));
+                (cx, cy, s * 1.8)
+            }
+            _ => {
+                let (cx, cy, s) = bbox(&mut (0..lm.len()));
+                (cx, cy, s * 1.6)
+            }
+        };
         let picks = preview_frames(clip, per_row);
         for (col, &fi) in picks.iter().enumerate() {
             let img = Image3::from_rgb(&clip.frames[fi]);

@@ -246,11 +246,12 @@ impl FaceRig {
         let mut jaw = vec![[0.0f32; 3]; n];
         for (i, d) in jaw.iter_mut().enumerate() {
             let q = sub2(xy(p(i)), mouth_c);
-            let a = dot2(q, ex) / half_mouth; // across, in half mouth widths
-            let b = dot2(q, ey) / chin_down; // down, 0 = lips, 1 = chin
-                                             // Across the mouth: 1 in the middle, 0 at the corners, with a
-                                             // finite slope there so the opening is almond-shaped with pointed
-                                             // corners, not a box.
+            // Across, in half mouth widths; down, 0 = lips, 1 = chin.
+            let a = dot2(q, ex) / half_mouth;
+            let b = dot2(q, ey) / chin_down;
+            // Across the mouth: 1 in the middle, 0 at the corners, with a
+            // finite slope there so the opening is almond-shaped with pointed
+            // corners, not a box.
             let arch = (1.0 - a * a).max(0.0);
             let down = if corners.contains(&i) {
                 0.0

@@ -324,3 +324,73 @@ pub fn pose_for(action: Action, k: f32, amp: &Amplitudes) -> Pose {
     }
     pose
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_tile_the_frames_without_drift() {
+        let mut s = ClipScript::new().with_fps(30.0);
+        for _ in 0..10 {
+            s = s.then_for(Action::Neutral, 0.1);
+        }
+        let r = s.segment_frames();
+        assert_eq!(s.frame_count(), 30);
+        assert!(r.iter().all(|g| g.len() == 3));
+        assert_eq!(r.last().unwrap().end, 30);
+    }
+
+    #[test]
+    fn blink_hold_lands_on_a_frame_at_any_start() {
+        for fps in [10.0f32, 12.0, 15.0, 24.0, 30.0] {
+            for k in 0..20 {
+                let seg_start = 0.37 + k as f32 * 0.013;
+                let d = Action::Blink.default_duration();
+                let first = (seg_start * fps).ceil() as usize;
+                let peak = (first..)
+                    .take_while(|&i| (i as f32) / fps < seg_start + d)
+                    .map(|i| {
+                        intensity(Action::Blink, i as f32 / fps - seg_start, d, seg_start, fps)
+                    })
+                    .fold(0.0f32, f32::max);
+                assert!(peak > 0.999, "fps {fps} start {seg_start}: peak {peak}");
+            }
+        }
+    }
+
+    #[test]
+    fn intensity_rises_holds_and_returns_to_rest() {
+        let d = Action::TurnLeft.default_duration();
+        assert_eq!(intensity(Action::TurnLeft, 0.0, d, 0.0, 15.0), 0.0);
+        assert_eq!(intensity(Action::TurnLeft, d / 2.0, d, 0.0, 15.0), 1.0);
+        assert_eq!(intensity(Action::TurnLeft, d, d, 0.0, 15.0), 0.0);
+        // A segment shorter than the motion compresses it.
+        assert_eq!(intensity(Action::MouthOpen, 0.3, 0.6, 0.0, 15.0), 1.0);
+        assert_eq!(intensity(Action::Neutral, 0.3, 0.6, 0.0, 15.0), 0.0);
+    }
+
+    #[test]
+    fn directions_are_the_persons() {
+        let amp = Amplitudes::default();
+        assert!(pose_for(Action::TurnLeft, 1.0, &amp).yaw_deg > 0.0);
+        assert!(pose_for(Action::TurnRight, 1.0, &amp).yaw_deg < 0.0);
+        assert!(pose_for(Action::Nod, 1.0, &amp).pitch_deg > 0.0);
+        for a in [
+            Action::Neutral,
+            Action::Blink,
+            Action::MouthOpen,
+            Action::TurnLeft,
+            Action::TurnRight,
+            Action::Nod,
+            Action::StillPhoto,
+            Action::PlanarMotion,
+        ] {
+            assert_eq!(Action::parse(a.name()), Some(a));
+            let json = serde_json::to_string(&a).unwrap();
+            assert_eq!(json, format!("\"{}\"", a.name()));
+        }
+        assert_eq!(Action::parse("Left"), Some(Action::TurnLeft));
+        assert_eq!(Action::parse("wink"), None);
+    }
+}
