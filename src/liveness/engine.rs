@@ -251,7 +251,8 @@ impl LivenessEngine {
         frame: u32,
         t_ms: u64,
     ) {
-        let (base, base_points) = self.baseline.clone().expect("acting after calibration");
+        // Copy only the signals: the neutral landmarks stay borrowed (per-frame path).
+        let base = self.baseline.as_ref().expect("acting after calibration").0;
         let wanted = self.challenge.actions.get(self.next_step).copied();
         let neutral = Action::ALL
             .iter()
@@ -275,9 +276,10 @@ impl LivenessEngine {
                     let residual = action
                         .moves_head()
                         .then(|| {
+                            let neutral = &self.baseline.as_ref().expect("calibrated").1;
                             self.peak_points[i]
                                 .take()
-                                .map(|p| planar_residual(&base_points, &p))
+                                .map(|p| planar_residual(neutral, &p))
                         })
                         .flatten();
                     let flat = residual.is_some_and(|r| r < FLAT_RESIDUAL);
@@ -373,25 +375,8 @@ impl LivenessEngine {
                     .iter()
                     .any(|d| d.action.moves_head() && d.is_active());
                 match wanted {
-                    Some(a)
-                        if turned
-                            && !(a.moves_head()
-                                && self
-                                    .detectors
-                                    .iter()
-                                    .any(|d| d.action == a && d.is_active())) =>
-                    {
-                        prompts::back_to_front(l)
-                    }
-                    Some(a)
-                        if a.moves_head()
-                            && self
-                                .detectors
-                                .iter()
-                                .any(|d| d.action == a && d.is_active()) =>
-                    {
-                        prompts::back_to_front(l)
-                    }
+                    // Any head movement still under way: back to the front first.
+                    Some(_) if turned => prompts::back_to_front(l),
                     Some(a) => prompts::action_prompt(l, a),
                     None => prompts::passed(l),
                 }
