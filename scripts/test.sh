@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: formatting and lints, the Rust
-# tests, the models' checksums, and the Kotlin bindings on the JVM.
+# tests (core, certd on SQLite then on PostgreSQL, the app-to-server
+# journeys), the API fuzzed from its OpenAPI document, the models' checksums,
+# and the Kotlin bindings on the JVM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +17,20 @@ cargo fmt --all -- --check
 step "cargo clippy (deny warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test"
+step "cargo test (SQLite)"
 cargo test --workspace
+
+step "certd API tests on PostgreSQL"
+pg_url="$(scripts/postgres.sh)"
+trap 'scripts/postgres.sh stop' EXIT
+CERTD_TEST_POSTGRES="$pg_url" cargo test --workspace --test api
+
+step "schemathesis against certd's OpenAPI document"
+scripts/schemathesis.sh
 
 step "face models match their checksums"
 (cd models && grep '\.onnx$' SHA256SUMS | sha256sum --check --strict)
+(cd models/dlib && grep '\.dat$' SHA256SUMS | sha256sum --check --strict)
 
 step "Kotlin bindings on the JVM"
 scripts/bindings.sh

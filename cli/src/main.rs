@@ -1,7 +1,8 @@
 //! `lifecert`: the command-line face of the core.
 //!
-//! `lifecert demo` walks sample pensioners from the seed notices through the
-//! certification rules and prints what the app's home screen would show and say.
+//! `lifecert demo` runs the whole app journey against certd (see `journey`);
+//! `lifecert statuses` walks sample pensioners from the seed notices through
+//! the certification rules and prints what the home screen would show and say.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lifecert::i18n::Language;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod face_commands;
+mod journey;
 
 #[derive(Parser)]
 #[command(
@@ -44,8 +46,15 @@ impl From<Lang> for Language {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Show the certification status of sample pensioners, as the home screen would.
+    /// The whole journey: log in, certify yourself, a son certifies his mother,
+    /// records. Starts certd in-process unless --server is given.
     Demo {
+        /// A running certd (`certd demo`) instead of the in-process one.
+        #[arg(long)]
+        server: Option<String>,
+    },
+    /// Show the certification status of sample pensioners, as the home screen would.
+    Statuses {
         /// The day to evaluate, YYYY-MM-DD (default: today in China).
         #[arg(long)]
         today: Option<String>,
@@ -79,7 +88,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let lang = Language::from(cli.lang);
     match cli.command {
-        Command::Demo { today } => {
+        Command::Demo { server } => journey::run(server, lang),
+        Command::Statuses { today } => {
             let today = match today.as_deref().map(parse_day) {
                 None => today_in_china(),
                 Some(Some(d)) => d,

@@ -1,0 +1,156 @@
+package org.lifecert.app
+
+import android.app.Application
+import android.net.ConnectivityManager
+import android.net.Network
+import android.os.Handler
+import android.os.Looper
+import androidx.lifecycle.AndroidViewModel
+import androidx.lifecycle.viewModelScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+import org.lifecert.core.AppConfig
+import org.lifecert.core.AppObserver
+import org.lifecert.core.AppView
+import org.lifecert.core.FrameInfo
+import org.lifecert.core.Language
+import org.lifecert.core.LifeCertApp
+import org.lifecert.core.SetupException
+import java.io.File
+import java.nio.ByteBuffer
+import java.util.Locale
+
+/** What the activity draws: the core's view once the core is up. */
+sealed interface Shell {
+    data object Starting : Shell
+    /** The core could not be created (storage or network client); [language] picks the words. */
+    data class Failed(val language: Language, val detail: String) : Shell
+    data class Showing(val view: AppView) : Shell
+}
+
+/**
+ * Holds the core for the activity's whole life. The core owns all state; this
+ * class only carries its views to the UI and the taps back, off the main thread.
+ */
+class LifeCertViewModel(application: Application) : AndroidViewModel(application) {
+    private val _shell = MutableStateFlow<Shell>(Shell.Starting)
+    val shell: StateFlow<Shell> = _shell.asStateFlow()
+
+    @Volatile
+    private var core: LifeCertApp? = null
+    private val speaker = Speaker(application)
+    private val main = Handler(Looper.getMainLooper())
+
+    // Core calls never run on the main thread (a call may wait while the core
+    // analyses a camera frame); one at a time keeps taps in the order made.
+    private val calls = Dispatchers.Default.limitedParallelism(1)
+
+    private val observer = object : AppObserver {
+        // Called on a core thread after every change. Every view is posted (the
+        // StateFlow may skip some when drawing) so the Speaker hears each
+        // one-frame `speak` flag of the capture prompts.
+        override fun onView(view: AppView) {
+            main.post {
+                speaker.onView(view)
+                _shell.value = Shell.Showing(view)
+            }
+        }
+    }
+
+    private val connectivity = application.getSystemService(ConnectivityManager::class.java)
+    private val networkBack = object : ConnectivityManager.NetworkCallback() {
+        // Also fires once at registration when a network is up: harmless, the
+        // queue is then sent a little earlier than the core's own retry loop.
+        override fun onAvailable(network: Network) {
+            val app = core ?: return
+            if (app.queuedUploads() > 0u) send { it.retryUploads() }
+        }
+    }
+
+    init {
+        val language = systemLanguage()
+        viewModelScope.launch(calls) {
+            val app = try {
+                LifeCertApp(config(application, language), KeystoreSecureStore(application))
+            } catch (e: SetupException) {
+                _shell.value = Shell.Failed(language, e.message.orEmpty())
+                return@launch
+            }
+            val subscription = app.subscribe(observer)
+            connectivity.registerDefaultNetworkCallback(networkBack)
+            core = app
+            // Runs when the ViewModel is cleared (or at once if it already was).
+            addCloseable {
+                connectivity.unregisterNetworkCallback(networkBack)
+                core = null
+                subscription.cancel()
+                subscription.close()
+                app.close()
+            }
+            ensureActive() // cleared while the core was being created: it is closed already
+            app.start()
+        }
+    }
+
+    override fun onCleared() {
+        speaker.shutdown()
+    }
+
+    /** Forwards one tap to the core; its new view arrives through the observer. */
+    private fun send(call: suspend (LifeCertApp) -> Unit) {
+        val app = core ?: return
+        viewModelScope.launch(calls) { call(app) }
+    }
+
+    /** A camera frame, on CameraFeed's analysis thread; throws CaptureException. */
+    fun pushFrame(pixels: ByteBuffer, info: FrameInfo) {
+        core?.pushFrame(pixels, info)
+    }
+
+    fun back() = send { it.back() }
+    fun showRegister() = send { it.showRegister() }
+    fun showLogIn() = send { it.showLogIn() }
+    fun register(name: String, idNumber: String, password: String, mobile: String, mobileAgain: String, termsAccepted: Boolean) =
+        send { it.register(name, idNumber, password, mobile, mobileAgain, termsAccepted) }
+    fun logIn(idNumber: String, password: String) = send { it.logIn(idNumber, password) }
+    fun logOut() = send { it.logOut() }
+    fun refreshHome() = send { it.refreshHome() }
+    fun goHome() = send { it.goHome() }
+    fun chooseWho() = send { it.chooseWho() }
+    fun select(personId: String) = send { it.select(personId) }
+    fun showAddRelative() = send { it.showAddRelative() }
+    fun addRelative(name: String, idNumber: String, relation: String) = send { it.addRelative(name, idNumber, relation) }
+    fun acceptRequest(bindingId: String) = send { it.acceptRequest(bindingId) }
+    fun giveConsent() = send { it.giveConsent() }
+    fun declineConsent() = send { it.declineConsent() }
+    fun cameraReady() = send { it.cameraReady() }
+    fun retry() = send { it.retry() }
+    fun retryUploads() = send { it.retryUploads() }
+    fun showRecords() = send { it.showRecords() }
+    fun showSettings() = send { it.showSettings() }
+    fun setLanguage(language: Language) = send { it.setLanguage(language) }
+    fun setLargeText(on: Boolean) = send { it.setLargeText(on) }
+    fun setVoice(on: Boolean) = send { it.setVoice(on) }
+}
+
+private fun config(app: Application, language: Language) = AppConfig(
+    serverUrl = BuildConfig.SERVER_URL,
+    // Not backed up: the queue in it is sealed by a key that stays on this phone.
+    storageDir = File(app.noBackupFilesDir, "core").apply { mkdirs() }.path,
+    language = language,
+    receiptPublicKey = BuildConfig.RECEIPT_PUBLIC_KEY.ifEmpty { null },
+)
+
+/** The phone's language as a first guess; the person can change it in Settings. */
+private fun systemLanguage(): Language {
+    val locale = Locale.getDefault()
+    return when {
+        locale.language != "zh" -> Language.EN
+        locale.script == "Hant" || locale.country in setOf("TW", "HK", "MO") -> Language.ZH_HANT
+        else -> Language.ZH_HANS
+    }
+}

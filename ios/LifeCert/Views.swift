@@ -1,0 +1,568 @@
+import AVFoundation
+import SwiftUI
+import LifeCertCore
+
+// Draws AppView and forwards taps; nothing here decides anything. Words come
+// from the core's Messages (`display`); Labels only names buttons and fields.
+
+private let minTouch: CGFloat = 64
+
+struct RootView: View {
+    @EnvironmentObject private var model: AppModel
+
+    var body: some View {
+        switch model.shell {
+        case .starting:
+            ProgressView().controlSize(.large)
+        case let .failed(language):
+            Page(instruction: nil) {
+                IconLine(Labels.of(language).startupFailed, "exclamationmark.triangle.fill", font: .title2)
+            }
+        case let .showing(view):
+            AppScreen(view: view)
+        }
+    }
+}
+
+private struct AppScreen: View {
+    let view: AppView
+    @EnvironmentObject private var model: AppModel
+
+    var body: some View {
+        let l = Labels.of(view.language)
+        NavigationStack {
+            VStack(spacing: 0) {
+                // Busy: a network call runs; the screen and its buttons stay.
+                if view.busy { ProgressView().progressViewStyle(.linear) }
+                if let problem = view.problem { ProblemBanner(message: problem.message) }
+                ScreenBody(view: view, l: l)
+                    .frame(maxWidth: .infinity, maxHeight: .infinity, alignment: .top)
+            }
+            .navigationTitle(view.title.display)
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                if view.canGoBack {
+                    ToolbarItem(placement: .navigationBarLeading) {
+                        Button { model.back() } label: {
+                            Label(l.back, systemImage: "chevron.backward").labelStyle(.titleAndIcon)
+                        }
+                        .frame(minWidth: minTouch, minHeight: minTouch)
+                    }
+                }
+            }
+        }
+        // Follows the phone's Dynamic Type; "large text" raises the floor.
+        .dynamicTypeSize(view.largeText ? DynamicTypeSize.xxxLarge... : DynamicTypeSize.xSmall...)
+    }
+}
+
+private struct ScreenBody: View {
+    let view: AppView
+    let l: Labels
+    @EnvironmentObject private var model: AppModel
+
+    var body: some View {
+        switch view.screen {
+        case .welcome:
+            Page(instruction: view.instruction) {
+                BigButton(l.logIn, "person.crop.circle.badge.checkmark") { model.showLogIn() }
+                BigButton(l.register, "person.crop.circle.badge.plus", prominent: false) { model.showRegister() }
+            }
+        case .register:
+            RegisterPage(view: view, l: l)
+        case .logIn:
+            LogInPage(view: view, l: l)
+        case let .home(me, relatives, requests, queuedUploads):
+            Page(instruction: view.instruction) {
+                PersonCardView(card: me)
+                BigButton(l.start, "faceid") { model.chooseWho() }
+                if queuedUploads > 0 {
+                    IconLine(l.queued(queuedUploads), "icloud.and.arrow.up")
+                    BigButton(l.sendNow, "icloud.and.arrow.up", prominent: false, enabled: !view.busy) { model.retryUploads() }
+                }
+                ForEach(requests, id: \.bindingId) { request in
+                    IconLine(request.message.display, "person.2.fill")
+                    BigButton(l.accept, "checkmark", enabled: !view.busy) { model.acceptRequest(bindingId: request.bindingId) }
+                }
+                ForEach(relatives, id: \.personId) { PersonCardView(card: $0) }
+                BigButton(l.addRelative, "person.badge.plus", prominent: false) { model.showAddRelative() }
+                BigButton(l.records, "clock.arrow.circlepath", prominent: false) { model.showRecords() }
+                BigButton(l.settings, "gearshape", prominent: false) { model.showSettings() }
+                BigButton(l.refresh, "arrow.clockwise", prominent: false, enabled: !view.busy) { model.refreshHome() }
+            }
+        case let .chooseWho(people):
+            Page(instruction: view.instruction) {
+                ForEach(people, id: \.personId) { person in
+                    Button { model.select(personId: person.personId) } label: {
+                        PersonCardView(card: person, chevron: true)
+                    }
+                    .buttonStyle(.plain)
+                }
+            }
+        case .addRelative:
+            AddRelativePage(view: view, l: l)
+        case let .consent(subject, points):
+            Page(instruction: view.instruction) {
+                PersonCardView(card: subject)
+                ForEach(points, id: \.key) { IconLine($0.display, "lock.shield") }
+                BigButton(l.agree, "checkmark", enabled: !view.busy) { model.giveConsent() }
+                BigButton(l.decline, "xmark", prominent: false) { model.declineConsent() }
+            }
+        case let .templatePreview(subject):
+            Page(instruction: view.instruction) {
+                PersonCardView(card: subject)
+                ProgressView().controlSize(.large).frame(maxWidth: .infinity)
+            }
+        case let .cameraPermission(_, actions):
+            CameraPermissionPage(view: view, actions: actions, l: l)
+        case let .capture(_, update):
+            CapturePage(update: update, l: l)
+        case let .uploading(subject):
+            Page(instruction: view.instruction) {
+                IconLine(subject.name, "icloud.and.arrow.up", font: .title2)
+                ProgressView().controlSize(.large).frame(maxWidth: .infinity)
+            }
+        case let .queuedOffline(_, message):
+            Page(instruction: nil) {
+                IconLine(message.display, "wifi.slash", font: .title2)
+                BigButton(l.sendNow, "icloud.and.arrow.up", enabled: !view.busy) { model.retryUploads() }
+                BigButton(l.home, "house", prominent: false) { model.goHome() }
+            }
+        case let .result(_, kind, message, advice, receiptVerified, nextDue):
+            Page(instruction: nil) {
+                Label {
+                    Text(l.kind(kind)).font(.largeTitle.bold())
+                } icon: {
+                    Image(systemName: resultSymbol(kind)).foregroundStyle(resultTint(kind))
+                }
+                Text(message.display).font(.title2)
+                if let advice { IconLine(advice.display, "lightbulb") }
+                if receiptVerified { IconLine(l.receiptVerified, "checkmark.seal.fill") }
+                if let nextDue { IconLine(l.nextDue(nextDue), "calendar") }
+                if kind == .failed {
+                    BigButton(l.retry, "arrow.clockwise", enabled: !view.busy) { model.retry() }
+                }
+                BigButton(l.home, "house", prominent: kind != .failed) { model.goHome() }
+            }
+        case let .blocked(subject, problem):
+            Page(instruction: nil) {
+                IconLine(problem.message.display, "nosign", font: .title2)
+                PersonCardView(card: subject)
+                BigButton(l.home, "house") { model.goHome() }
+            }
+        case let .records(rows):
+            Page(instruction: view.instruction) {
+                ForEach(rows, id: \.certificationId) { RecordRowView(row: $0, l: l) }
+            }
+        case .settings:
+            SettingsPage(view: view, l: l)
+        }
+    }
+}
+
+// MARK: - Pages with their own state or layout
+
+private struct RegisterPage: View {
+    let view: AppView
+    let l: Labels
+    @EnvironmentObject private var model: AppModel
+    @State private var name = ""
+    @State private var idNumber = ""
+    @State private var password = ""
+    @State private var mobile = ""
+    @State private var mobileAgain = ""
+    @State private var terms = false
+
+    // No checks here: the core (and the server, with the same rules) answer with a problem.
+    var body: some View {
+        Page(instruction: view.instruction) {
+            Field(l.name, text: $name).textContentType(.name)
+            Field(l.idNumber, text: $idNumber).idNumberKeyboard()
+            Field(l.password, text: $password, secret: true).textContentType(.newPassword)
+            Field(l.mobile, text: $mobile).keyboardType(.phonePad).textContentType(.telephoneNumber)
+            Field(l.mobileAgain, text: $mobileAgain).keyboardType(.phonePad)
+            Toggle(isOn: $terms) { Text(l.acceptTerms) }.frame(minHeight: minTouch)
+            BigButton(l.register, "person.crop.circle.badge.plus", enabled: !view.busy) {
+                model.register(name: name, idNumber: idNumber, password: password, mobile: mobile, mobileAgain: mobileAgain, termsAccepted: terms)
+            }
+        }
+    }
+}
+
+private struct LogInPage: View {
+    let view: AppView
+    let l: Labels
+    @EnvironmentObject private var model: AppModel
+    @State private var idNumber = ""
+    @State private var password = ""
+
+    var body: some View {
+        Page(instruction: view.instruction) {
+            Field(l.idNumber, text: $idNumber).idNumberKeyboard().textContentType(.username)
+            Field(l.password, text: $password, secret: true).textContentType(.password)
+            BigButton(l.logIn, "person.crop.circle.badge.checkmark", enabled: !view.busy) {
+                model.logIn(idNumber: idNumber, password: password)
+            }
+        }
+    }
+}
+
+private struct AddRelativePage: View {
+    let view: AppView
+    let l: Labels
+    @EnvironmentObject private var model: AppModel
+    @State private var name = ""
+    @State private var idNumber = ""
+    @State private var relation = ""
+
+    var body: some View {
+        Page(instruction: view.instruction) {
+            Field(l.name, text: $name)
+            Field(l.idNumber, text: $idNumber).idNumberKeyboard()
+            Field(l.relation, text: $relation)
+            BigButton(l.addRelative, "person.badge.plus", enabled: !view.busy) {
+                model.addRelative(name: name, idNumber: idNumber, relation: relation)
+            }
+        }
+    }
+}
+
+private struct CameraPermissionPage: View {
+    let view: AppView
+    let actions: [LifeCertCore.Action]
+    let l: Labels
+    @EnvironmentObject private var model: AppModel
+    @State private var refused = false
+
+    var body: some View {
+        Page(instruction: view.instruction) {
+            // The steps ahead, in order, so nothing on the next screen is a surprise.
+            ForEach(Array(actions.enumerated()), id: \.offset) { i, action in
+                IconLine("\(i + 1). \(l.action(action))", actionSymbol(action), font: .title3)
+            }
+            BigButton(l.allowCamera, "camera", enabled: !view.busy) { openCamera() }
+            // Once refused, iOS does not ask again: only Settings can allow it.
+            if refused {
+                BigButton(l.openSystemSettings, "gear", prominent: false) {
+                    if let url = URL(string: UIApplication.openSettingsURLString) { UIApplication.shared.open(url) }
+                }
+            }
+        }
+    }
+
+    private func openCamera() {
+        switch AVCaptureDevice.authorizationStatus(for: .video) {
+        case .authorized:
+            model.cameraReady()
+        case .notDetermined:
+            Task { @MainActor in
+                if await AVCaptureDevice.requestAccess(for: .video) { model.cameraReady() } else { refused = true }
+            }
+        default:
+            refused = true
+        }
+    }
+}
+
+private struct CapturePage: View {
+    let update: LivenessUpdate
+    let l: Labels
+    @EnvironmentObject private var model: AppModel
+    @StateObject private var feed = CameraFeed()
+
+    var body: some View {
+        VStack(spacing: 0) {
+            GeometryReader { geo in
+                let diameter = min(geo.size.width, geo.size.height) * 0.8
+                let hole = CGRect(x: (geo.size.width - diameter) / 2, y: (geo.size.height - diameter) / 2, width: diameter, height: diameter)
+                ZStack {
+                    CameraPreview(session: feed.session)
+                    // Dim everything but the circle the face goes in.
+                    Path { path in
+                        path.addRect(CGRect(origin: .zero, size: geo.size))
+                        path.addEllipse(in: hole)
+                    }
+                    .fill(Color.black.opacity(0.55), style: FillStyle(eoFill: true))
+                    // The circle's rim is the progress ring.
+                    Circle()
+                        .stroke(Color.white.opacity(0.4), lineWidth: 12)
+                        .frame(width: diameter, height: diameter)
+                    Circle()
+                        .trim(from: 0, to: CGFloat(update.progress))
+                        .stroke(Color.accentColor, style: StrokeStyle(lineWidth: 12, lineCap: .round))
+                        .rotationEffect(.degrees(-90))
+                        .frame(width: diameter, height: diameter)
+                        .animation(.easeOut, value: update.progress)
+                }
+            }
+            .accessibilityHidden(true) // the prompt below says it all
+            VStack(alignment: .leading, spacing: 8) {
+                Text(update.prompt.display).font(.largeTitle.bold())
+                if update.totalSteps > 0 {
+                    Text(l.step(update.doneSteps, update.totalSteps)).font(.title2)
+                }
+            }
+            .frame(maxWidth: .infinity, alignment: .leading)
+            .padding(24)
+        }
+        .onAppear { if let core = model.core { feed.start(pushingTo: core) } }
+        .onDisappear { feed.stop() }
+    }
+}
+
+/// The front camera's preview; the layer mirrors it for the person.
+private struct CameraPreview: UIViewRepresentable {
+    let session: AVCaptureSession
+
+    func makeUIView(context: Context) -> PreviewView {
+        let view = PreviewView()
+        view.previewLayer.session = session
+        view.previewLayer.videoGravity = .resizeAspectFill
+        return view
+    }
+
+    func updateUIView(_ uiView: PreviewView, context: Context) {}
+
+    final class PreviewView: UIView {
+        override class var layerClass: AnyClass { AVCaptureVideoPreviewLayer.self }
+        var previewLayer: AVCaptureVideoPreviewLayer { layer as! AVCaptureVideoPreviewLayer }
+    }
+}
+
+private struct RecordRowView: View {
+    let row: RecordRow
+    let l: Labels
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 6) {
+            // `summary` already starts with ✔ / ✘ / …: state in words and a sign.
+            IconLine(row.summary.display, resultSymbol(row.kind), font: .title3.bold())
+            Text(row.subjectName).font(.headline)
+            Text(row.by.display)
+            Text(l.date(row.date))
+            if let advice = row.advice { IconLine(advice.display, "lightbulb") }
+            if row.receiptVerified { IconLine(l.receiptVerified, "checkmark.seal.fill") }
+        }
+        .frame(maxWidth: .infinity, alignment: .leading)
+        .padding()
+        .background(RoundedRectangle(cornerRadius: 12).fill(Color(.secondarySystemBackground)))
+        .accessibilityElement(children: .combine)
+    }
+}
+
+private struct SettingsPage: View {
+    let view: AppView
+    let l: Labels
+    @EnvironmentObject private var model: AppModel
+
+    var body: some View {
+        Page(instruction: view.instruction) {
+            IconLine(l.language, "globe", font: .title3.bold())
+            ForEach(Labels.languages, id: \.self) { language in
+                let selected = view.language == language
+                Button { model.setLanguage(language) } label: {
+                    // The tick, not a colour, shows the choice.
+                    Label(Labels.name(of: language), systemImage: selected ? "checkmark.circle.fill" : "circle")
+                        .font(.title3)
+                        .frame(maxWidth: .infinity, minHeight: minTouch, alignment: .leading)
+                }
+                .accessibilityAddTraits(selected ? .isSelected : [])
+            }
+            Divider()
+            Toggle(isOn: Binding(get: { view.largeText }, set: { model.setLargeText($0) })) {
+                Label(l.largeText, systemImage: "textformat.size").font(.title3)
+            }
+            .frame(minHeight: minTouch)
+            Toggle(isOn: Binding(get: { view.voiceOn }, set: { model.setVoice($0) })) {
+                Label(l.voice, systemImage: "speaker.wave.2").font(.title3)
+            }
+            .frame(minHeight: minTouch)
+            Divider()
+            BigButton(l.logOut, "rectangle.portrait.and.arrow.right", prominent: false) { model.logOut() }
+        }
+    }
+}
+
+// MARK: - Building blocks
+
+/// A scrolling page: the core's instruction first (when it is not the page's own message).
+private struct Page<Content: View>: View {
+    let instruction: Message?
+    let content: Content
+
+    init(instruction: Message?, @ViewBuilder content: () -> Content) {
+        self.instruction = instruction
+        self.content = content()
+    }
+
+    var body: some View {
+        ScrollView {
+            VStack(alignment: .leading, spacing: 16) {
+                if let instruction {
+                    Text(instruction.display).font(.title2)
+                }
+                content
+            }
+            .frame(maxWidth: .infinity, alignment: .leading)
+            .padding()
+        }
+    }
+}
+
+private struct ProblemBanner: View {
+    let message: Message
+
+    var body: some View {
+        IconLine(message.display, "exclamationmark.triangle.fill", font: .headline)
+            .frame(maxWidth: .infinity, alignment: .leading)
+            .padding()
+            .background(Color.red.opacity(0.15))
+    }
+}
+
+/// Words with a symbol beside them; VoiceOver reads the words.
+private struct IconLine: View {
+    let text: String
+    let symbol: String
+    var font: Font = .body
+
+    init(_ text: String, _ symbol: String, font: Font = .body) {
+        self.text = text
+        self.symbol = symbol
+        self.font = font
+    }
+
+    var body: some View {
+        Label(text, systemImage: symbol).font(font)
+    }
+}
+
+private struct BigButton: View {
+    let title: String
+    let symbol: String
+    var prominent = true
+    var enabled = true
+    let action: () -> Void
+
+    init(_ title: String, _ symbol: String, prominent: Bool = true, enabled: Bool = true, action: @escaping () -> Void) {
+        self.title = title
+        self.symbol = symbol
+        self.prominent = prominent
+        self.enabled = enabled
+        self.action = action
+    }
+
+    var body: some View {
+        let button = Button(action: action) {
+            Label(title, systemImage: symbol)
+                .font(.title3.weight(.semibold))
+                .frame(maxWidth: .infinity, minHeight: minTouch)
+        }
+        .disabled(!enabled)
+        if prominent {
+            button.buttonStyle(.borderedProminent)
+        } else {
+            button.buttonStyle(.bordered)
+        }
+    }
+}
+
+/// A labelled field: the label stays above it (a placeholder vanishes while typing).
+private struct Field: View {
+    let label: String
+    @Binding var text: String
+    var secret = false
+
+    init(_ label: String, text: Binding<String>, secret: Bool = false) {
+        self.label = label
+        self._text = text
+        self.secret = secret
+    }
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            Text(label).font(.headline)
+            Group {
+                if secret {
+                    SecureField(label, text: $text)
+                } else {
+                    TextField(label, text: $text)
+                }
+            }
+            .font(.title3)
+            .textFieldStyle(.roundedBorder)
+            .frame(minHeight: minTouch)
+        }
+    }
+}
+
+private extension View {
+    /// ID numbers end in a digit or X.
+    func idNumberKeyboard() -> some View {
+        keyboardType(.asciiCapable)
+            .textInputAutocapitalization(.characters)
+            .autocorrectionDisabled()
+    }
+}
+
+/// One person: name, relation, masked ID, and the status in words with a symbol.
+private struct PersonCardView: View {
+    let card: PersonCard
+    var chevron = false
+
+    var body: some View {
+        HStack {
+            VStack(alignment: .leading, spacing: 4) {
+                Text(card.name).font(.title2.bold())
+                Text(card.relation.display).font(.headline)
+                Text(card.idMasked)
+                IconLine(card.status.display, statusSymbol(card))
+            }
+            Spacer(minLength: 0)
+            if chevron { Image(systemName: "chevron.right").accessibilityHidden(true) }
+        }
+        .frame(maxWidth: .infinity, minHeight: minTouch, alignment: .leading)
+        .padding()
+        .background(RoundedRectangle(cornerRadius: 12).fill(Color(.secondarySystemBackground)))
+        .accessibilityElement(children: .combine)
+    }
+}
+
+private func statusSymbol(_ card: PersonCard) -> String {
+    if card.bindingPending { return "hourglass" }
+    switch card.statusKind {
+    case .upToDate: return "checkmark.circle.fill"
+    case .due: return "clock.fill"
+    case .suspended: return "pause.circle.fill"
+    case .stopped: return "nosign"
+    case .notInScope: return "info.circle.fill"
+    }
+}
+
+private func resultSymbol(_ kind: ResultKind) -> String {
+    switch kind {
+    case .passed: return "checkmark.circle.fill"
+    case .failed: return "xmark.octagon.fill"
+    case .pendingReview: return "hourglass"
+    }
+}
+
+/// Colour only reinforces the symbol and the words beside it.
+private func resultTint(_ kind: ResultKind) -> Color {
+    switch kind {
+    case .passed: return .green
+    case .failed: return .red
+    case .pendingReview: return .secondary
+    }
+}
+
+private func actionSymbol(_ action: LifeCertCore.Action) -> String {
+    switch action {
+    case .blink: return "eye"
+    case .openMouth: return "mouth"
+    // The preview is a mirror: the person's own left is the screen's left.
+    case .turnLeft: return "arrow.left"
+    case .turnRight: return "arrow.right"
+    case .nod: return "arrow.up.and.down"
+    }
+}

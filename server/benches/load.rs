@@ -1,0 +1,175 @@
+//! Load test on loopback: many people certify at once against an in-process
+//! certd (real SQLite, real face models). Reports verified uploads per second
+//! per core and the upload latency's median and p99, and checks that every
+//! upload became exactly one passed record.
+//!
+//! `cargo bench -p lifecert-server --bench load [-- PEOPLE CONCURRENCY]`
+//!
+//! The app side is replayed: one real capture (clipgen clip of
+//! grace_hopper.jpg doing all five actions, through the real liveness engine)
+//! gives a frontal crop and one keyframe per action; each certification gets
+//! an evidence bundle made of the frontal and the keyframes its challenge
+//! asks for, with its own nonce, signed by its own device key. The server's
+//! work per upload (signature, decoding, face analysis of every picture,
+//! liveness re-check, dlib match, database transaction) is all real.
+
+use base64::Engine as _;
+use certd::{agency, config::Config, AppState};
+use lifecert::api::*;
+use lifecert::evidence::Evidence;
+use lifecert::i18n::Language;
+use lifecert::liveness::{Action, Challenge, LivenessEngine};
+use lifecert_clipgen as cg;
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn check_char(first17: &str) -> char {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
+    b"10X98765432"[(sum % 11) as usize] as char
+}
+
+fn person(i: usize) -> (String, String) {
+    let first = format!("110105195001{:02}{:03}", 1 + i % 28, 100 + i);
+    let name = format!("测试{}", ["甲", "乙", "丙", "丁", "戊"][i % 5]);
+    (name, format!("{first}{}", check_char(&first)))
+}
+
+fn capture_all_actions() -> Evidence {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/faces");
+    let img = image::open(fixtures.join("grace_hopper.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let lm = cg::load_reference_landmarks_refined(
+        &fixtures.join("reference_landmarks.json"),
+        "grace_hopper.jpg",
+        0,
+    )
+    .unwrap();
+    let script = [
+        cg::Action::Blink,
+        cg::Action::MouthOpen,
+        cg::Action::TurnLeft,
+        cg::Action::TurnRight,
+        cg::Action::Nod,
+    ];
+    let clip = cg::render(&img, &lm, &cg::ClipScript::challenge(&script));
+    let actions = vec![
+        Action::Blink,
+        Action::OpenMouth,
+        Action::TurnLeft,
+        Action::TurnRight,
+        Action::Nod,
+    ];
+    let mut engine = LivenessEngine::new(
+        Challenge {
+            actions,
+            nonce: "capture".into(),
+        },
+        Language::ZhHans,
+    )
+    .unwrap();
+    for (i, f) in clip.frames.iter().enumerate() {
+        engine.push(f, i as u64 * 1000 / 15).unwrap();
+    }
+    engine.evidence().expect("the five-action capture passes")
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let people = *args.first().unwrap_or(&40);
+    let concurrency = *args.get(1).unwrap_or(&8);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    println!("capturing one five-action replay for the evidence pool...");
+    let pool = Arc::new(capture_all_actions());
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async move {
+        let dir = std::env::temp_dir().join(format!("certd-load-{}", certd::db::new_id()));
+        let state = AppState::open(Config { data: dir.clone(), ..Config::default() }).await.unwrap();
+        let mut roster = String::from("name,id_number,category,region,benefit_start\n");
+        for i in 0..people {
+            let (n, id) = person(i);
+            roster += &format!("{n},{id},enterprise,110105,2010-01\n");
+        }
+        agency::import_roster(&state, &roster).await.unwrap();
+        let photo = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/faces/grace_hopper.jpg")).unwrap();
+        println!("enrolling {people} template photos...");
+        for i in 0..people {
+            agency::enrol(&state, &person(i).1, &photo).await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(certd::serve(state.clone(), listener));
+        let http = reqwest::Client::new();
+
+        // Accounts and sessions first: login (argon2) is not what is measured.
+        let mut sessions = Vec::new();
+        for i in 0..people {
+            let (name, id) = person(i);
+            let r = http.post(format!("{url}/v1/accounts")).json(&RegisterRequest { name, id_number: id.clone(), password: "abc12345".into(), mobile: "13800138000".into(), mobile_again: "13800138000".into(), terms_accepted: true }).send().await.unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+            let doc = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+            let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
+            let t: Tokens = http.post(format!("{url}/v1/sessions")).json(&LoginRequest { id_number: id, password: "abc12345".into(), device_public_key: B64.encode(key.public_key().as_ref()) }).send().await.unwrap().json().await.unwrap();
+            sessions.push((t, key));
+        }
+
+        println!("{people} certifications, {concurrency} at a time, {cores} cores...");
+        let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for (t, key) in sessions {
+            let (http, url, pool, gate) = (http.clone(), url.clone(), pool.clone(), gate.clone());
+            tasks.push(tokio::spawn(async move {
+                let _slot = gate.acquire().await.unwrap();
+                let s: Started = http.post(format!("{url}/v1/certifications")).bearer_auth(&t.access_token).json(&StartRequest { subject_person_id: t.person_id.clone() }).send().await.unwrap().json().await.unwrap();
+                let mut ev = (*pool).clone();
+                ev.nonce = s.nonce.clone();
+                ev.challenge = s.actions.clone();
+                ev.keyframes.retain(|k| k.action.is_some_and(|a| s.actions.contains(&a)));
+                let body = ev.to_json();
+                let sig = B64.encode(key.sign(&body).as_ref());
+                let t0 = Instant::now();
+                let r = http.put(format!("{url}/v1/certifications/{}/evidence", s.certification_id)).bearer_auth(&t.access_token).header(IDEMPOTENCY_HEADER, format!("load-{}", s.certification_id)).header(SIGNATURE_HEADER, sig).header("content-type", "application/json").body(body).send().await.unwrap();
+                let latency = t0.elapsed();
+                let rec: CertificationRecord = r.json().await.unwrap();
+                (latency, rec.outcome)
+            }));
+        }
+        let mut latencies = Vec::new();
+        let mut passed = 0;
+        for t in tasks {
+            let (l, o) = t.await.unwrap();
+            latencies.push(l);
+            passed += usize::from(o == Outcome::Passed);
+        }
+        let wall = started.elapsed();
+        latencies.sort();
+        let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+        let rows: i64 = sqlx::Row::try_get(&sqlx::query("SELECT COUNT(*) AS n FROM certifications WHERE outcome = 'passed'").fetch_one(&state.db).await.unwrap(), "n").unwrap();
+        let rate = people as f64 / wall.as_secs_f64();
+        println!("passed: {passed}/{people}; passed records in the database: {rows}");
+        println!("throughput: {rate:.2} verified uploads/s = {:.2} per core ({cores} cores, load generator included)", rate / cores as f64);
+        println!("upload latency: median {:?}, p99 {:?}", ms(pct(0.5)), ms(pct(0.99)));
+        assert_eq!(passed, people, "every certification passed");
+        assert_eq!(rows as usize, people, "one record per upload, none lost");
+        let _ = std::fs::remove_dir_all(dir);
+    });
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,128 @@
+//! Passwords (argon2id), bearer tokens (random, stored hashed), lockout after
+//! failed logins, and the `Caller` extractor every private route uses.
+
+use crate::db::{hex, now_ms, random_bytes, sha256_hex};
+use crate::error::ApiError;
+use crate::AppState;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use lifecert::api::{Code, Tokens};
+use sqlx::Row;
+
+/// Failed logins before the account locks, and for how long.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCKOUT_S: u64 = 15 * 60;
+
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(ApiError::internal)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(ApiError::internal)
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// At least 8 characters with letters and digits: what the seeds' apps ask.
+pub fn password_ok(password: &str) -> bool {
+    password.chars().count() >= 8
+        && password.chars().count() <= 128
+        && password.chars().any(|c| c.is_alphabetic())
+        && password.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Issues a fresh access + refresh token pair bound to `device_key`.
+pub async fn issue(
+    state: &AppState,
+    person_id: &str,
+    name: &str,
+    device_key: &str,
+) -> Result<Tokens, ApiError> {
+    let access = hex(&random_bytes::<32>());
+    let refresh = hex(&random_bytes::<32>());
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (refresh_hash, access_hash, person_id, device_key, access_expires_ms, refresh_expires_ms, revoked) VALUES ($1, $2, $3, $4, $5, $6, 0)",
+    )
+    .bind(sha256_hex(refresh.as_bytes()))
+    .bind(sha256_hex(access.as_bytes()))
+    .bind(person_id)
+    .bind(device_key)
+    .bind(now + state.config.access_token_ttl_s as i64 * 1000)
+    .bind(now + state.config.refresh_token_ttl_s as i64 * 1000)
+    .execute(&state.db)
+    .await?;
+    Ok(Tokens {
+        access_token: access,
+        refresh_token: refresh,
+        access_expires_in_s: state.config.access_token_ttl_s,
+        person_id: person_id.into(),
+        name: name.into(),
+    })
+}
+
+/// The logged-in person behind a request's bearer token.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub person_id: String,
+    /// The Ed25519 public key registered at login (32 bytes).
+    pub device_key: Vec<u8>,
+    pub access_hash: String,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        let hash = sha256_hex(token.trim().as_bytes());
+        let row = sqlx::query(
+            "SELECT person_id, device_key, access_expires_ms, revoked FROM sessions WHERE access_hash = $1",
+        )
+        .bind(&hash)
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+        let expires: i64 = row.try_get("access_expires_ms")?;
+        let revoked: i64 = row.try_get("revoked")?;
+        if revoked != 0 || expires <= now_ms() {
+            return Err(ApiError::unauthorized());
+        }
+        use base64::Engine as _;
+        let device_key = base64::engine::general_purpose::STANDARD
+            .decode(row.try_get::<String, _>("device_key")?)
+            .map_err(ApiError::internal)?;
+        Ok(Caller {
+            person_id: row.try_get("person_id")?,
+            device_key,
+            access_hash: hash,
+        })
+    }
+}
+
+/// A device key as sent at login: base64 of 32 bytes.
+pub fn parse_device_key(b64: &str) -> Result<String, ApiError> {
+    use base64::Engine as _;
+    match base64::engine::general_purpose::STANDARD.decode(b64.trim()) {
+        Ok(k) if k.len() == 32 => Ok(base64::engine::general_purpose::STANDARD.encode(k)),
+        _ => Err(ApiError::bad(Code::BadRequest)),
+    }
+}

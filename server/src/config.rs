@@ -1,0 +1,174 @@
+//! certd's configuration: a TOML file (optional), then `CERTD_*` environment
+//! variables, then command-line flags, each overriding the one before.
+
+use lifecert::rules::calendar::{Campaign, CertificationPolicy, Schedule};
+use lifecert::rules::date::CalendarDate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    /// Folder for the SQLite file, the evidence store and nothing else.
+    pub data: PathBuf,
+    /// `postgres://...` to use PostgreSQL instead of `DATA/certd.db`.
+    pub database_url: Option<String>,
+    /// dlib models (see models/dlib/README.md).
+    pub models: Option<PathBuf>,
+    pub access_token_ttl_s: u64,
+    pub refresh_token_ttl_s: u64,
+    /// Minutes a challenge stays open: generous, nobody fails for being slow.
+    pub challenge_minutes: u64,
+    /// Certification rules by region code (first 2, 4 or 6 digits of the
+    /// person's region; the longest match wins), and `default`.
+    pub policies: BTreeMap<String, PolicyConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// "rolling", or a campaign window with its scope cut-off.
+    pub schedule: String,
+    pub opens: Option<String>,
+    pub closes: Option<String>,
+    pub scope_cutoff: Option<String>,
+    #[serde(default)]
+    pub maintenance_days: Vec<u32>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut policies = BTreeMap::new();
+        policies.insert(
+            "default".into(),
+            PolicyConfig {
+                schedule: "rolling".into(),
+                opens: None,
+                closes: None,
+                scope_cutoff: None,
+                maintenance_days: vec![],
+            },
+        );
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data: PathBuf::from("certd-data"),
+            database_url: None,
+            models: None,
+            access_token_ttl_s: 15 * 60,
+            refresh_token_ttl_s: 30 * 24 * 3600,
+            challenge_minutes: 30,
+            policies,
+        }
+    }
+}
+
+fn parse_day(s: &str) -> Result<CalendarDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map(CalendarDate::from_naive)
+        .map_err(|_| format!("not a date (YYYY-MM-DD): {s}"))
+}
+
+impl PolicyConfig {
+    pub fn to_policy(&self) -> Result<CertificationPolicy, String> {
+        let schedule = match self.schedule.as_str() {
+            "rolling" => Schedule::Rolling,
+            "campaign" => {
+                let get = |v: &Option<String>, n: &str| {
+                    v.as_deref()
+                        .ok_or(format!("a campaign needs `{n}`"))
+                        .and_then(parse_day)
+                };
+                Schedule::Campaign {
+                    campaign: Campaign {
+                        opens: get(&self.opens, "opens")?,
+                        closes: get(&self.closes, "closes")?,
+                        scope_cutoff: get(&self.scope_cutoff, "scope_cutoff")?,
+                    },
+                }
+            }
+            other => {
+                return Err(format!(
+                    "schedule is `rolling` or `campaign`, not `{other}`"
+                ))
+            }
+        };
+        if let Some(d) = self
+            .maintenance_days
+            .iter()
+            .find(|d| !(1..=31).contains(*d))
+        {
+            return Err(format!("maintenance day {d} is not a day of the month"));
+        }
+        Ok(CertificationPolicy {
+            schedule,
+            maintenance_days: self.maintenance_days.clone(),
+        })
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, String> {
+        let mut cfg = match file {
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                toml::from_str::<Config>(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        cfg.policies
+            .entry("default".into())
+            .or_insert_with(|| Config::default().policies["default"].clone());
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(v) = env("CERTD_LISTEN") {
+            cfg.listen = v;
+        }
+        if let Some(v) = env("CERTD_DATA") {
+            cfg.data = v.into();
+        }
+        if let Some(v) = env("CERTD_DATABASE_URL") {
+            cfg.database_url = Some(v);
+        }
+        if let Some(v) = env("CERTD_MODELS") {
+            cfg.models = Some(v.into());
+        }
+        if let Some(v) = env("CERTD_ACCESS_TOKEN_TTL_S") {
+            cfg.access_token_ttl_s = v
+                .parse()
+                .map_err(|_| "CERTD_ACCESS_TOKEN_TTL_S: a number of seconds")?;
+        }
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        if !self.policies.contains_key("default") {
+            return Err("policies.default is required".into());
+        }
+        for (region, p) in &self.policies {
+            p.to_policy()
+                .map_err(|e| format!("policies.{region}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data.join("certd.db").display()))
+    }
+
+    /// The rules for a person registered in `region` (6-digit code).
+    pub fn policy_for(&self, region: &str) -> CertificationPolicy {
+        [6usize, 4, 2]
+            .iter()
+            .filter_map(|&n| region.get(..n))
+            .find_map(|prefix| self.policies.get(prefix))
+            .or_else(|| self.policies.get("default"))
+            .and_then(|p| p.to_policy().ok())
+            .unwrap_or_else(CertificationPolicy::rolling)
+    }
+}

@@ -1,0 +1,174 @@
+//! `certd`: serve the API, or run an agency tool against the same data.
+
+use certd::config::Config;
+use certd::{agency, http, AppState};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "certd", about = "LifeCert reference certification server")]
+struct Cli {
+    /// TOML config file (see server/certd.example.toml).
+    #[arg(long, global = true, env = "CERTD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data folder: SQLite file and evidence store (unless the config names others).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Serve with a sample roster and template photos (for the app's demo).
+    Demo {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Import the roster: CSV with name,id_number,category,region,benefit_start.
+    ImportRoster { csv: PathBuf },
+    /// Enrol a template photo (建模) for a person.
+    Enrol {
+        #[arg(long)]
+        id_number: String,
+        #[arg(long)]
+        photo: PathBuf,
+    },
+    /// Import big-data results: CSV with id_number,date,kind (alive|death|imprisonment|disappearance).
+    ImportBigData { csv: PathBuf },
+    /// The manual-review queue (JSON).
+    Reviews,
+    /// Decide one certification in the review queue.
+    Decide {
+        certification_id: String,
+        #[arg(long, conflicts_with = "fail", required_unless_present = "fail")]
+        pass: bool,
+        #[arg(long)]
+        fail: bool,
+    },
+    /// Approve a relative binding agreed at the counter.
+    ApproveBinding {
+        #[arg(long)]
+        requester: String,
+        #[arg(long)]
+        relative: String,
+    },
+    /// Campaign report: counts of certified, due, overdue, stopped, in review (JSON).
+    Report,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CERTD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Command::Openapi = cli.command {
+        println!("{}", http::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let mut config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("certd: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(d) = cli.data {
+        config.data = d;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    match rt.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("certd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    println!("{}", serde_json::to_string_pretty(v).expect("plain data"));
+}
+
+async fn run(command: Command, mut config: Config) -> Result<(), String> {
+    let listen = match &command {
+        Command::Serve { listen } | Command::Demo { listen } => listen.clone(),
+        _ => None,
+    };
+    if let Some(l) = listen {
+        config.listen = l;
+    }
+    let state = AppState::open(config.clone()).await?;
+    let read =
+        |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    match command {
+        Command::Serve { .. } | Command::Demo { .. } => {
+            if matches!(command, Command::Demo { .. }) {
+                let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../tests/fixtures/faces");
+                agency::seed_demo(&state, &fixtures).await?;
+                eprintln!("certd: demo roster and template photos loaded");
+            }
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .map_err(|e| format!("{}: {e}", config.listen))?;
+            eprintln!(
+                "certd: listening on http://{}",
+                listener.local_addr().map_err(|e| e.to_string())?
+            );
+            certd::serve(state, listener)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::ImportRoster { csv } => {
+            let n = agency::import_roster(&state, &read(&csv)?)
+                .await
+                .map_err(|e| e.join("\n"))?;
+            eprintln!("certd: {n} people imported");
+            Ok(())
+        }
+        Command::Enrol { id_number, photo } => {
+            let bytes = std::fs::read(&photo).map_err(|e| format!("{}: {e}", photo.display()))?;
+            agency::enrol(&state, &id_number, &bytes).await?;
+            eprintln!("certd: template enrolled");
+            Ok(())
+        }
+        Command::ImportBigData { csv } => {
+            let n = agency::import_big_data(&state, &read(&csv)?)
+                .await
+                .map_err(|e| e.join("\n"))?;
+            eprintln!("certd: {n} big-data records imported");
+            Ok(())
+        }
+        Command::Reviews => {
+            print_json(&agency::review_queue(&state).await?);
+            Ok(())
+        }
+        Command::Decide {
+            certification_id,
+            pass,
+            ..
+        } => agency::decide(&state, &certification_id, pass).await,
+        Command::ApproveBinding {
+            requester,
+            relative,
+        } => agency::approve_binding(&state, &requester, &relative).await,
+        Command::Report => {
+            print_json(&agency::report(&state).await?);
+            Ok(())
+        }
+        Command::Openapi => unreachable!("handled before the runtime starts"),
+    }
+}

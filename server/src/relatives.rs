@@ -1,0 +1,197 @@
+//! 亲情服务: an account holder binds a relative (name + ID number); the binding
+//! is active once the relative agrees, in their own app or at an agency
+//! counter (`certd bindings approve`). Proxy certification needs an active one.
+
+use crate::auth::Caller;
+use crate::db::{new_id, now_ms};
+use crate::error::{language, ApiError};
+use crate::http::Body;
+use crate::{people, AppState};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use lifecert::api::{BindRequest, Binding, BindingState, Code, ErrorBody, Home};
+use lifecert::i18n::Language;
+use lifecert::rules::date::today_in_china;
+use lifecert::rules::id_number::parse_resident_id;
+use lifecert::rules::name::normalize_person_name;
+use sqlx::Row;
+
+/// Bind attempts per account per day: name + ID guessing stays slow.
+pub const MAX_BIND_ATTEMPTS_PER_DAY: i64 = 10;
+
+fn state_of(s: &str) -> BindingState {
+    if s == "active" {
+        BindingState::Active
+    } else {
+        BindingState::Pending
+    }
+}
+
+async fn bindings(
+    state: &AppState,
+    sql: &str,
+    person_id: &str,
+    lang: Language,
+) -> Result<Vec<Binding>, ApiError> {
+    let rows = sqlx::query(sql)
+        .bind(person_id)
+        .fetch_all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let other: String = r.try_get("other")?;
+        let Some(p) = people::by_id(state, &other).await? else {
+            continue;
+        };
+        out.push(Binding {
+            binding_id: r.try_get("id")?,
+            relation: r.try_get("relation")?,
+            state: state_of(&r.try_get::<String, _>("state")?),
+            person: people::view(state, &p, lang).await?,
+        });
+    }
+    Ok(out)
+}
+
+#[utoipa::path(get, path = "/v1/home", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = Home), (status = 401, body = ErrorBody)))]
+pub async fn home(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Json<Home>, ApiError> {
+    let lang = language(&headers);
+    let me = people::by_id(&state, &caller.person_id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(Json(Home {
+        me: people::view(&state, &me, lang).await?,
+        relatives: bindings(&state, "SELECT id, relation, state, relative_id AS other FROM bindings WHERE requester_id = $1 ORDER BY created_ms", &caller.person_id, lang).await?,
+        requests: bindings(&state, "SELECT id, relation, state, requester_id AS other FROM bindings WHERE relative_id = $1 AND state = 'pending' ORDER BY created_ms", &caller.person_id, lang).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/relatives", tag = "people", security(("bearer" = [])), request_body = BindRequest,
+    responses((status = 201, body = Binding), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
+pub async fn bind(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Body(req): Body<BindRequest>,
+) -> Result<(StatusCode, Json<Binding>), ApiError> {
+    let now = now_ms();
+    let recent: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM bind_attempts WHERE person_id = $1 AND at_ms > $2")
+            .bind(&caller.person_id)
+            .bind(now - 24 * 3600 * 1000)
+            .fetch_one(&state.db)
+            .await?
+            .try_get("n")?;
+    if recent >= MAX_BIND_ATTEMPTS_PER_DAY {
+        return Err(ApiError::too_many(Code::RateLimited, 24 * 3600));
+    }
+    sqlx::query("INSERT INTO bind_attempts (person_id, at_ms) VALUES ($1, $2)")
+        .bind(&caller.person_id)
+        .bind(now)
+        .execute(&state.db)
+        .await?;
+    let id = parse_resident_id(req.id_number.clone(), today_in_china())
+        .map_err(|e| ApiError::bad(Code::InvalidIdNumber).with_message(move |l| e.describe(l)))?;
+    let name = normalize_person_name(req.name.clone())
+        .map_err(|e| ApiError::bad(Code::InvalidName).with_message(move |l| e.describe(l)))?;
+    let relation = req.relation.trim().to_string();
+    if relation.is_empty() || relation.chars().count() > 20 {
+        return Err(ApiError::bad(Code::BadRequest));
+    }
+    // Unknown ID and wrong name get the same answer: no roster probing.
+    let relative = match people::by_id_number(&state, &id.number).await? {
+        Some(p) if p.name == name.value && p.benefit_start.is_some() => p,
+        _ => return Err(ApiError::bad(Code::NotInRoster)),
+    };
+    if relative.id == caller.person_id {
+        return Err(ApiError::bad(Code::BadRequest));
+    }
+    let binding_id = new_id();
+    let inserted = sqlx::query("INSERT INTO bindings (id, requester_id, relative_id, relation, state, created_ms) VALUES ($1, $2, $3, $4, 'pending', $5)")
+        .bind(&binding_id)
+        .bind(&caller.person_id)
+        .bind(&relative.id)
+        .bind(&relation)
+        .bind(now)
+        .execute(&state.db)
+        .await;
+    match inserted {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(ApiError::conflict(Code::AlreadyBound))
+        }
+        other => other?,
+    };
+    let lang = language(&headers);
+    Ok((
+        StatusCode::CREATED,
+        Json(Binding {
+            binding_id,
+            relation,
+            state: BindingState::Pending,
+            person: people::view(&state, &relative, lang).await?,
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/relatives/{binding_id}/accept", tag = "people", security(("bearer" = [])),
+    params(("binding_id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(binding_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let done =
+        sqlx::query("UPDATE bindings SET state = 'active' WHERE id = $1 AND relative_id = $2")
+            .bind(&binding_id)
+            .bind(&caller.person_id)
+            .execute(&state.db)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/v1/relatives/{binding_id}", tag = "people", security(("bearer" = [])),
+    params(("binding_id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn unbind(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(binding_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    // Either side may end it.
+    let done = sqlx::query(
+        "DELETE FROM bindings WHERE id = $1 AND (requester_id = $2 OR relative_id = $2)",
+    )
+    .bind(&binding_id)
+    .bind(&caller.person_id)
+    .execute(&state.db)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// May `actor` act for `subject` (self, or an active binding)?
+pub async fn may_act_for(state: &AppState, actor: &str, subject: &str) -> Result<bool, ApiError> {
+    if actor == subject {
+        return Ok(true);
+    }
+    let row = sqlx::query(
+        "SELECT id FROM bindings WHERE requester_id = $1 AND relative_id = $2 AND state = 'active'",
+    )
+    .bind(actor)
+    .bind(subject)
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(row.is_some())
+}

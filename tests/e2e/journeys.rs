@@ -1,0 +1,433 @@
+//! End-to-end journeys: the app core (`LifeCertApp`, the object the shells
+//! hold) against a real `certd` process on a temporary SQLite database, with
+//! the replay camera (real photos animated by clipgen) in place of a phone
+//! camera. Runs as a test of the server package so Cargo builds `certd` first.
+
+#[path = "../support/replay.rs"]
+mod replay;
+
+use lifecert::flow::view::{AppView, ResultKind, Screen};
+use lifecert::flow::{AppConfig, LifeCertApp};
+use lifecert::i18n::Language;
+use lifecert::session::ProblemKind;
+use lifecert::storage::FileSecureStore;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+const PENSIONER: (&str, &str) = ("赵桂兰", "110105194812090023");
+const MOTHER: (&str, &str) = ("陈秀华", "440604195303150026");
+const NO_TEMPLATE: (&str, &str) = ("刘淑珍", "330502195207200026");
+const SON: (&str, &str) = ("王建国", "110105197506010017");
+const PASSWORD: &str = "lifecert2026";
+const MOBILE: &str = "13800138000";
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "lifecert-e2e-{tag}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        % 1_000_000_007
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real certd process with its own data folder.
+struct Certd {
+    child: Option<Child>,
+    data: PathBuf,
+    port: u16,
+    config: Option<PathBuf>,
+    env: Vec<(String, String)>,
+}
+
+impl Certd {
+    fn start() -> Certd {
+        Self::start_with(None, vec![])
+    }
+
+    fn start_with(config_toml: Option<&str>, env: Vec<(&str, &str)>) -> Certd {
+        let data = temp_dir("certd");
+        let config = config_toml.map(|t| {
+            let p = data.join("certd.toml");
+            std::fs::write(&p, t).unwrap();
+            p
+        });
+        let mut c = Certd {
+            child: None,
+            data,
+            port: free_port(),
+            config,
+            env: env
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        c.launch();
+        c
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `certd demo`: seeds the sample roster and templates (idempotent), then serves.
+    fn launch(&mut self) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_certd"));
+        cmd.arg("demo")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data")
+            .arg(&self.data);
+        if let Some(c) = &self.config {
+            cmd.arg("--config").arg(c);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("certd starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("listening on") {
+                    let _ = tx.send(());
+                }
+                if std::env::var_os("CERTD_TEST_LOG").is_some() {
+                    eprintln!("[certd] {line}");
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(120))
+            .expect("certd listens");
+        self.child = Some(child);
+    }
+
+    fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap(); // SIGKILL: no shutdown code runs.
+            c.wait().unwrap();
+        }
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        assert!(Command::new("kill")
+            .arg(sig)
+            .arg(&pid)
+            .status()
+            .unwrap()
+            .success());
+    }
+
+    /// An agency tool on the same data (the server may be running).
+    fn agency(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_certd"));
+        cmd.args(args).arg("--data").arg(&self.data);
+        if let Some(c) = &self.config {
+            cmd.arg("--config").arg(c);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "certd {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Certd {
+    fn drop(&mut self) {
+        self.kill9();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn app(url: &str, dir: &Path) -> Arc<LifeCertApp> {
+    let store = FileSecureStore::new(dir.join("keys").to_string_lossy().into()).as_secure_store();
+    LifeCertApp::new(
+        AppConfig {
+            server_url: url.into(),
+            storage_dir: dir.to_string_lossy().into(),
+            language: Language::ZhHans,
+            receipt_public_key: None,
+        },
+        store,
+    )
+    .unwrap()
+}
+
+fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn register_and_log_in(app: &LifeCertApp, who: (&str, &str)) -> AppView {
+    app.show_register();
+    let v = block(app.register(
+        who.0.into(),
+        who.1.into(),
+        PASSWORD.into(),
+        MOBILE.into(),
+        MOBILE.into(),
+        true,
+    ));
+    assert!(
+        matches!(v.screen, Screen::Home { .. }),
+        "after register: {:?}",
+        v
+    );
+    v
+}
+
+/// Home -> who -> consent -> challenge; returns the CameraPermission view.
+fn begin(app: &LifeCertApp, person_id: &str) -> AppView {
+    app.choose_who();
+    let v = app.select(person_id.into());
+    if !matches!(v.screen, Screen::Consent { .. }) {
+        return v;
+    }
+    block(app.give_consent())
+}
+
+/// Begins, swapping challenges the replay cannot act (see `replay::can_act`),
+/// then captures `photo` and waits for the server's answer.
+fn certify(app: &LifeCertApp, person_id: &str, photo: &str) -> AppView {
+    let mut v = begin(app, person_id);
+    for _ in 0..10 {
+        let actions = replay::challenge(&v).unwrap_or_else(|| panic!("no challenge: {v:?}"));
+        if actions.iter().all(|&a| replay::can_act(photo, a)) {
+            app.camera_ready();
+            replay::feed(app, &replay::clip(photo, &actions));
+            return block(app.settle());
+        }
+        v = block(app.retry());
+    }
+    panic!("no challenge the replay can act in 10 tries");
+}
+
+fn me(v: &AppView) -> String {
+    match &v.screen {
+        Screen::Home { me, .. } => me.person_id.clone(),
+        other => panic!("not home: {other:?}"),
+    }
+}
+
+fn result_kind(v: &AppView) -> ResultKind {
+    match &v.screen {
+        Screen::Result { kind, .. } => *kind,
+        other => panic!("no result: {other:?} ({:?})", v.problem),
+    }
+}
+
+#[test]
+fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
+    let certd = Certd::start();
+    let dir = temp_dir("app");
+    let app = app(&certd.url(), &dir);
+    let home = register_and_log_in(&app, PENSIONER);
+    let v = certify(&app, &me(&home), "grace_hopper.jpg");
+    assert_eq!(result_kind(&v), ResultKind::Passed, "{v:?}");
+    if let Screen::Result {
+        receipt_verified,
+        next_due,
+        ..
+    } = &v.screen
+    {
+        assert!(receipt_verified);
+        assert!(
+            next_due.is_some(),
+            "a rolling cycle gives the next due date"
+        );
+    }
+    let records = block(app.show_records());
+    let Screen::Records { rows } = &records.screen else {
+        panic!("{records:?}")
+    };
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].kind, ResultKind::Passed);
+    assert!(rows[0].receipt_verified);
+    assert_eq!(app.queued_uploads(), 0);
+}
+
+#[test]
+fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
+    let certd = Certd::start();
+    let dir = temp_dir("son");
+    let app = app(&certd.url(), &dir);
+    register_and_log_in(&app, SON);
+    app.show_add_relative();
+    let v = block(app.add_relative(MOTHER.0.into(), MOTHER.1.into(), "母亲".into()));
+    let Screen::Home { relatives, .. } = &v.screen else {
+        panic!("{v:?}")
+    };
+    assert!(relatives[0].binding_pending && !relatives[0].can_certify);
+    let mother = relatives[0].person_id.clone();
+
+    // Not agreed yet: no proxy certification.
+    let blocked = begin(&app, &mother);
+    assert!(
+        matches!(&blocked.screen, Screen::Blocked { problem, .. } if problem.kind == ProblemKind::NotYourRelative),
+        "{blocked:?}"
+    );
+
+    // She agrees at the counter (she has no phone).
+    certd.agency(&[
+        "approve-binding",
+        "--requester",
+        SON.1,
+        "--relative",
+        MOTHER.1,
+    ]);
+    block(app.go_home());
+
+    // The son holds his own face to the phone: wrong person.
+    let wrong = certify(&app, &mother, "grace_hopper.jpg");
+    assert_eq!(result_kind(&wrong), ResultKind::Failed);
+    if let Screen::Result { advice, .. } = &wrong.screen {
+        let advice = advice
+            .as_ref()
+            .expect("advice on what to do")
+            .display
+            .clone();
+        assert!(advice.contains("人脸与身份信息不匹配"), "{advice}");
+    }
+    block(app.go_home());
+    let right = certify(&app, &mother, "astronaut.jpg");
+    assert_eq!(result_kind(&right), ResultKind::Passed, "{right:?}");
+
+    let records = block(app.show_records());
+    let Screen::Records { rows } = &records.screen else {
+        panic!()
+    };
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].kind, ResultKind::Passed, "newest first");
+    assert_eq!(rows[1].kind, ResultKind::Failed);
+    assert!(rows.iter().all(|r| r.subject_name == MOTHER.0));
+}
+
+#[test]
+fn not_in_scope_no_template_and_maintenance_day_each_block_with_their_reason() {
+    // A campaign for benefits started before 2000: the demo pensioners are out of scope.
+    let today = lifecert::rules::date::today_in_china();
+    let config = format!(
+        "[policies.default]\nschedule = \"campaign\"\nopens = \"2000-01-01\"\ncloses = \"2099-12-31\"\nscope_cutoff = \"1999-12-31\"\n\n[policies.33]\nschedule = \"rolling\"\n\n[policies.44]\nschedule = \"rolling\"\nmaintenance_days = [{}]\n",
+        today.day
+    );
+    let certd = Certd::start_with(Some(&config), vec![]);
+    let dir = temp_dir("blocked");
+
+    let cases = [
+        (PENSIONER, ProblemKind::NotInScope),
+        (NO_TEMPLATE, ProblemKind::NoTemplate),
+        (MOTHER, ProblemKind::MaintenanceDay),
+    ];
+    for (who, expected) in cases {
+        let app = app(&certd.url(), &dir.join(who.1));
+        let home = register_and_log_in(&app, who);
+        let v = begin(&app, &me(&home));
+        match &v.screen {
+            Screen::Blocked { problem, .. } => {
+                assert_eq!(problem.kind, expected, "{}", who.0);
+                assert!(!problem.message.display.is_empty() && !problem.message.speech.is_empty());
+            }
+            other => panic!("{}: expected {expected:?}, got {other:?}", who.0),
+        }
+    }
+}
+
+#[test]
+fn evidence_saved_while_offline_goes_up_once_when_the_server_is_back() {
+    let mut certd = Certd::start();
+    let dir = temp_dir("offline");
+    let app = app(&certd.url(), &dir);
+    let home = register_and_log_in(&app, PENSIONER);
+    let v = begin(&app, &me(&home));
+    let actions = replay::challenge(&v).expect("challenge");
+    certd.kill9();
+    app.camera_ready();
+    replay::feed(&app, &replay::clip("grace_hopper.jpg", &actions));
+    let v = block(app.settle());
+    assert!(matches!(v.screen, Screen::QueuedOffline { .. }), "{v:?}");
+    assert_eq!(app.queued_uploads(), 1);
+
+    // The app restarts too: the queue is on disk, encrypted.
+    drop(app);
+    let app = self::app(&certd.url(), &dir);
+    certd.launch();
+    assert_eq!(block(app.retry_uploads()), 1);
+    assert_eq!(app.queued_uploads(), 0);
+    assert_eq!(block(app.retry_uploads()), 0, "nothing goes twice");
+    block(app.start());
+    let records = block(app.show_records());
+    let Screen::Records { rows } = &records.screen else {
+        panic!("{records:?}")
+    };
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].kind, ResultKind::Passed);
+}
+
+#[test]
+fn an_upload_cut_off_by_a_server_crash_is_retried_with_the_same_key_and_counted_once() {
+    let mut certd = Certd::start();
+    let dir = temp_dir("crash");
+    let app = app(&certd.url(), &dir);
+    let home = register_and_log_in(&app, PENSIONER);
+    let v = begin(&app, &me(&home));
+    let actions = replay::challenge(&v).expect("challenge");
+    // Freeze the server so the upload is in flight when it dies.
+    certd.signal("-STOP");
+    app.camera_ready();
+    replay::feed(&app, &replay::clip("grace_hopper.jpg", &actions));
+    std::thread::sleep(Duration::from_millis(1500));
+    certd.kill9();
+    let v = block(app.settle());
+    assert!(matches!(v.screen, Screen::QueuedOffline { .. }), "{v:?}");
+    certd.launch();
+    assert_eq!(block(app.retry_uploads()), 1);
+    let records = block(app.show_records());
+    let Screen::Records { rows } = &records.screen else {
+        panic!()
+    };
+    assert_eq!(rows.len(), 1, "one record, however many tries");
+    assert_eq!(rows[0].kind, ResultKind::Passed);
+}
+
+#[test]
+fn an_expired_access_token_is_refreshed_without_asking_the_user_again() {
+    let certd = Certd::start_with(None, vec![("CERTD_ACCESS_TOKEN_TTL_S", "1")]);
+    let dir = temp_dir("refresh");
+    let app = app(&certd.url(), &dir);
+    register_and_log_in(&app, PENSIONER);
+    std::thread::sleep(Duration::from_millis(2100));
+    let v = block(app.refresh_home());
+    assert!(matches!(v.screen, Screen::Home { .. }), "{v:?}");
+    assert!(v.problem.is_none());
+}

@@ -1,0 +1,189 @@
+package org.lifecert.core
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import java.io.File
+import java.net.ServerSocket
+import java.nio.ByteBuffer
+import java.nio.file.Files
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.TimeUnit
+import kotlin.test.assertEquals
+import kotlin.test.assertIs
+import kotlin.test.assertNotNull
+import kotlin.test.assertTrue
+
+/**
+ * The app's journeys written like device-farm UI tests: each step is a tap the
+ * shell forwards, each check is what the screen would show. A real certd runs
+ * beside the tests; clipgen's replay of a real photo stands in for the camera.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JourneyTest {
+    private val repo = File(System.getProperty("lifecert.repo.dir")).canonicalFile
+    private val faces = File(repo, "tests/fixtures/faces")
+    private lateinit var certd: Process
+    private lateinit var data: File
+    private var url = ""
+
+    /** What Android's Keystore wrapper does, in memory. */
+    class MemoryStore : SecureStore {
+        private val values = ConcurrentHashMap<String, ByteArray>()
+        override fun get(key: String): ByteArray? = values[key]
+        override fun put(key: String, value: ByteArray) { values[key] = value }
+        override fun delete(key: String) { values.remove(key) }
+    }
+
+    /** Every screen the shell was told to draw, in order. */
+    class Screens : AppObserver {
+        val seen = CopyOnWriteArrayList<AppView>()
+        override fun onView(view: AppView) { seen.add(view) }
+    }
+
+    @BeforeAll
+    fun startServer() {
+        data = Files.createTempDirectory("certd-kotlin").toFile()
+        val port = ServerSocket(0).use { it.localPort }
+        url = "http://127.0.0.1:$port"
+        certd = ProcessBuilder(File(repo, "target/debug/certd").path, "demo", "--listen", "127.0.0.1:$port", "--data", data.path)
+            .redirectErrorStream(true).redirectOutput(File(data, "certd.log")).start()
+        val deadline = System.currentTimeMillis() + 120_000
+        while (System.currentTimeMillis() < deadline) {
+            if (File(data, "certd.log").readText().contains("listening on")) return
+            Thread.sleep(200)
+        }
+        error("certd did not start: " + File(data, "certd.log").readText())
+    }
+
+    @AfterAll
+    fun stopServer() {
+        certd.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
+        data.deleteRecursively()
+    }
+
+    private fun newApp(): Pair<LifeCertApp, Screens> {
+        val dir = Files.createTempDirectory("lifecert-phone").toFile()
+        val app = LifeCertApp(AppConfig(url, dir.path, Language.ZH_HANS, null), MemoryStore())
+        val screens = Screens()
+        app.subscribe(screens)
+        return app to screens
+    }
+
+    private fun clipName(a: Action) = when (a) {
+        Action.BLINK -> "blink"; Action.OPEN_MOUTH -> "mouth"; Action.TURN_LEFT -> "left"
+        Action.TURN_RIGHT -> "right"; Action.NOD -> "nod"
+    }
+
+    /** The replay camera: clipgen renders the photo doing the challenge, frames go in as camera buffers. */
+    private fun film(app: LifeCertApp, photo: String, actions: List<Action>) {
+        val out = Files.createTempDirectory("clip").toFile()
+        val gen = ProcessBuilder(File(repo, "target/debug/clipgen").path, "--photo", File(faces, photo).path,
+            "--landmarks", File(faces, "reference_landmarks.json").path,
+            "--script", actions.joinToString(",") { clipName(it) }, "--jpeg", "92", "--out", out.path)
+            .redirectErrorStream(true).start()
+        val log = gen.inputStream.bufferedReader().readText()
+        assertEquals(0, gen.waitFor(), log)
+        val frames = out.listFiles { f -> f.name.startsWith("frame_") }!!.sortedBy { it.name }
+        for ((i, f) in frames.withIndex()) {
+            val bytes = f.readBytes()
+            app.pushEncoded(ByteBuffer.allocateDirect(bytes.size).put(bytes).flip(), (i * 1000L / 15).toULong())
+            if (app.view().screen !is Screen.Capture) break
+        }
+        out.deleteRecursively()
+    }
+
+    private fun canAct(photo: String, actions: List<Action>) =
+        !(photo == "astronaut.jpg" && Action.OPEN_MOUTH in actions) // see tests/support/replay.rs
+
+    /** Who -> consent -> camera -> replay -> answer. */
+    private fun certify(app: LifeCertApp, personId: String, photo: String): Screen.Result = runBlocking {
+        app.chooseWho()
+        assertIs<Screen.Consent>(app.select(personId).screen)
+        var view = app.giveConsent()
+        repeat(10) {
+            val camera = assertIs<Screen.CameraPermission>(view.screen, "${view.problem}")
+            if (canAct(photo, camera.actions)) {
+                assertIs<Screen.Capture>(app.cameraReady().screen)
+                film(app, photo, camera.actions)
+                return@runBlocking assertIs<Screen.Result>(app.settle().screen)
+            }
+            view = app.retry()
+        }
+        error("no challenge the replay can act")
+    }
+
+    private fun signUp(app: LifeCertApp, name: String, id: String): Screen.Home = runBlocking {
+        app.showRegister()
+        val v = app.register(name, id, "lifecert2026", "13900139000", "13900139000", true)
+        assertIs<Screen.Home>(v.screen, "${v.problem}")
+    }
+
+    @Test
+    fun `an elderly user certifies herself, hearing every step, and finds the receipt in her records`() = runBlocking {
+        val (app, screens) = newApp()
+        val home = signUp(app, "赵桂兰", "110105194812090023")
+        val result = certify(app, home.me.personId, "grace_hopper.jpg")
+        assertEquals(ResultKind.PASSED, result.kind)
+        assertTrue(result.receiptVerified)
+        assertNotNull(result.nextDue)
+        // Every screen she passed through had something to say aloud.
+        assertTrue(screens.seen.all { it.instruction.speech.isNotBlank() })
+        val prompts = screens.seen.mapNotNull { (it.screen as? Screen.Capture)?.update?.prompt?.key }.toSet()
+        assertTrue(prompts.size >= 3, "spoken prompts: $prompts")
+        val records = assertIs<Screen.Records>(app.showRecords().screen)
+        assertEquals(1, records.rows.size)
+        assertTrue(records.rows[0].summary.display.startsWith("✔"), "not colour alone")
+        assertTrue(app.reminders().isNotEmpty())
+    }
+
+    @Test
+    fun `a son certifies his mother after she agrees, first with the wrong face, then with hers`() = runBlocking {
+        val (son, _) = newApp()
+        signUp(son, "王建国", "110105197506010017")
+        son.showAddRelative()
+        val home = assertIs<Screen.Home>(son.addRelative("陈秀华", "440604195303150026", "母亲").screen)
+        val mother = home.relatives.single()
+        assertTrue(mother.bindingPending && !mother.canCertify)
+
+        // She agrees in her own app.
+        val (her, _) = newApp()
+        val hers = signUp(her, "陈秀华", "440604195303150026")
+        her.acceptRequest(hers.requests.single().bindingId)
+        son.goHome()
+
+        val wrong = certify(son, mother.personId, "grace_hopper.jpg")
+        assertEquals(ResultKind.FAILED, wrong.kind)
+        assertTrue(wrong.advice!!.display.contains("派出所"), "tells them where to go: ${wrong.advice}")
+
+        // A failure, then a retry from the result screen.
+        var view = son.retry()
+        var result: Screen.Result? = null
+        for (attempt in 0 until 10) {
+            val camera = view.screen as? Screen.CameraPermission ?: error("${view.screen}")
+            if (canAct("astronaut.jpg", camera.actions)) {
+                son.cameraReady()
+                film(son, "astronaut.jpg", camera.actions)
+                result = assertIs<Screen.Result>(son.settle().screen)
+                break
+            }
+            view = son.retry()
+        }
+        assertEquals(ResultKind.PASSED, result!!.kind)
+        val rows = assertIs<Screen.Records>(son.showRecords().screen).rows
+        assertEquals(listOf(ResultKind.PASSED, ResultKind.FAILED), rows.map { it.kind })
+    }
+
+    @Test
+    fun `a wrong password is said plainly and the form stays`() = runBlocking {
+        val (app, _) = newApp()
+        app.showLogIn()
+        val v = app.logIn("330502195207200026", "not-her-password1")
+        assertIs<Screen.LogIn>(v.screen)
+        assertEquals(ProblemKind.WRONG_PASSWORD, v.problem!!.kind)
+        assertTrue(v.problem!!.message.speech.isNotBlank())
+    }
+}

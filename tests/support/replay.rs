@@ -1,0 +1,78 @@
+//! The replay camera: stands in for the phone's camera in the demo and the
+//! end-to-end tests. It animates a real photo doing exactly the actions the
+//! server asked for (clipgen) and pushes the frames into the app, as the
+//! Android/iOS shells push camera frames. Shared by `lifecert demo` and
+//! `tests/journeys.rs` through `#[path]`, so both run the same camera.
+
+use lifecert::capture::frame::{FrameInfo, PixelFormat};
+use lifecert::flow::view::{AppView, Screen};
+use lifecert::flow::LifeCertApp;
+use lifecert::liveness::Action;
+use lifecert_clipgen as cg;
+use std::path::{Path, PathBuf};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/faces")
+}
+
+fn clip_action(a: Action) -> cg::Action {
+    match a {
+        Action::Blink => cg::Action::Blink,
+        Action::OpenMouth => cg::Action::MouthOpen,
+        Action::TurnLeft => cg::Action::TurnLeft,
+        Action::TurnRight => cg::Action::TurnRight,
+        Action::Nod => cg::Action::Nod,
+    }
+}
+
+/// The frames of `photo` (a file in tests/fixtures/faces) doing `actions`.
+pub fn clip(photo: &str, actions: &[Action]) -> Vec<image::RgbImage> {
+    let img = image::open(fixtures().join(photo))
+        .expect("fixture photo")
+        .to_rgb8();
+    let lm = cg::load_reference_landmarks_refined(
+        &fixtures().join("reference_landmarks.json"),
+        photo,
+        0,
+    )
+    .expect("fixture landmarks");
+    let script: Vec<cg::Action> = actions.iter().map(|&a| clip_action(a)).collect();
+    cg::render(&img, &lm, &cg::ClipScript::challenge(&script)).frames
+}
+
+/// Feeds frames at 15 fps as raw RGB camera buffers until the capture ends.
+/// Returns the number of frames pushed.
+pub fn feed(app: &LifeCertApp, frames: &[image::RgbImage]) -> usize {
+    for (i, f) in frames.iter().enumerate() {
+        let info = FrameInfo {
+            width: f.width(),
+            height: f.height(),
+            row_stride: f.width() * 3,
+            format: PixelFormat::Rgb,
+            rotation: 0,
+            mirrored: false,
+            timestamp_ms: (i as u64 * 1000) / 15,
+        };
+        app.push_frame(f.as_raw(), info)
+            .expect("a well-formed frame");
+        if !matches!(app.view().screen, Screen::Capture { .. }) {
+            return i + 1;
+        }
+    }
+    frames.len()
+}
+
+/// The actions of the challenge the app is about to capture.
+pub fn challenge(view: &AppView) -> Option<Vec<Action>> {
+    match &view.screen {
+        Screen::CameraPermission { actions, .. } => Some(actions.clone()),
+        _ => None,
+    }
+}
+
+/// Whether clipgen can animate `action` on `photo`: the astronaut smiles with
+/// her teeth showing, and clipgen's jaw drop smears that mouth, so her replay
+/// cannot open its mouth (see tests/liveness_clips.rs).
+pub fn can_act(photo: &str, action: Action) -> bool {
+    !(photo == "astronaut.jpg" && action == Action::OpenMouth)
+}
