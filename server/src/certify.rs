@@ -58,7 +58,7 @@ fn parse_outcome(s: &str) -> Outcome {
 }
 
 #[utoipa::path(post, path = "/v1/certifications", tag = "certification", security(("bearer" = [])), request_body = StartRequest,
-    responses((status = 201, body = Started), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
+    responses((status = 201, body = Started), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,

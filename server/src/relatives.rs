@@ -73,7 +73,7 @@ pub async fn home(
 }
 
 #[utoipa::path(post, path = "/v1/relatives", tag = "people", security(("bearer" = [])), request_body = BindRequest,
-    responses((status = 201, body = Binding), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
+    responses((status = 201, body = Binding), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn bind(
     State(state): State<AppState>,
     caller: Caller,
