@@ -20,10 +20,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (SQLite)"
 cargo test --workspace
 
-step "certd API tests on PostgreSQL"
+step "certd API tests on PostgreSQL with evidence in an S3-compatible store"
 pg_url="$(scripts/postgres.sh)"
-trap 'scripts/postgres.sh stop' EXIT
-CERTD_TEST_POSTGRES="$pg_url" cargo test --workspace --test api
+s3_url="$(scripts/s3.sh)"
+trap 'scripts/postgres.sh stop; scripts/s3.sh stop' EXIT
+CERTD_TEST_POSTGRES="$pg_url" CERTD_TEST_S3="$s3_url" cargo test --workspace --test api
 
 step "schemathesis against certd's OpenAPI document"
 scripts/schemathesis.sh

@@ -11,6 +11,7 @@ use lifecert::flow::view::{AppView, ResultKind, Screen};
 use lifecert::flow::{AppConfig, AppObserver, LifeCertApp};
 use lifecert::i18n::Language;
 use lifecert::storage::FileSecureStore;
+use replay::block;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -108,14 +109,6 @@ fn describe(v: &AppView) -> String {
     out
 }
 
-fn block<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 fn new_app(url: &str, dir: &std::path::Path, lang: Language) -> Result<Arc<LifeCertApp>, String> {
     let store = FileSecureStore::new(dir.join("keys").to_string_lossy().into()).as_secure_store();
     let app = LifeCertApp::new(
@@ -161,26 +154,9 @@ fn sign_in(app: &LifeCertApp, who: (&str, &str)) -> Result<AppView, String> {
 fn certify(app: &LifeCertApp, person_id: &str, photo: &str) -> Result<AppView, String> {
     app.choose_who();
     app.select(person_id.into());
-    let mut v = block(app.give_consent());
-    for _ in 0..10 {
-        let actions =
-            replay::challenge(&v).ok_or_else(|| format!("no challenge: {:?}", v.problem))?;
-        if actions.iter().all(|&a| replay::can_act(photo, a)) {
-            app.camera_ready();
-            let frames = replay::clip(photo, &actions);
-            println!(
-                "      (replay camera: {photo}, {} frames at 15 fps)",
-                frames.len()
-            );
-            replay::feed(app, &frames);
-            return Ok(block(app.settle()));
-        }
-        println!(
-            "      (the replay of {photo} cannot open its mouth; asking for another challenge)"
-        );
-        v = block(app.retry());
-    }
-    Err("no usable challenge in 10 tries".into())
+    let v = block(app.give_consent());
+    println!("      (replay camera: {photo})");
+    replay::capture(app, v, photo)
 }
 
 fn expect(v: &AppView, kind: ResultKind, what: &str) -> Result<(), String> {

@@ -115,7 +115,11 @@ pub async fn enrol(state: &AppState, id_number: &str, photo: &[u8]) -> Result<()
         image::ImageFormat::Jpeg,
     )
     .map_err(|e| e.to_string())?;
-    state.store.put(&key, &jpeg).map_err(|e| e.to_string())?;
+    state
+        .store
+        .put(&key, jpeg)
+        .await
+        .map_err(|e| e.to_string())?;
     sqlx::query("UPDATE persons SET template_key = $1, template_embedding = $2 WHERE id = $3")
         .bind(key)
         .bind(serde_json::to_string(&found.embedding).map_err(|e| e.to_string())?)

@@ -224,13 +224,12 @@ pub async fn upload(
     .map_err(ApiError::internal)?
     .map_err(refused)?;
 
-    // The evidence is on disk before the record says it exists.
+    // The evidence is stored before the record says it exists.
     let evidence_key = format!("evidence/{subject_id}/{cert_id}.json");
-    let store = state.store.clone();
-    let (k, b) = (evidence_key.clone(), body.clone());
-    tokio::task::spawn_blocking(move || store.put(&k, &b))
+    state
+        .store
+        .put(&evidence_key, body.to_vec())
         .await
-        .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
 
     let decision = escalate(&state, &row, decision).await?;

@@ -1,5 +1,7 @@
 //! certd's configuration: a TOML file (optional), then `CERTD_*` environment
-//! variables, then command-line flags, each overriding the one before.
+//! variables (`CERTD_LISTEN`, `CERTD_DATA`, `CERTD_DATABASE_URL`,
+//! `CERTD_S3_BUCKET` + `CERTD_S3_ENDPOINT`, `CERTD_MODELS`,
+//! `CERTD_ACCESS_TOKEN_TTL_S`), then command-line flags, each overriding the one before.
 
 use lifecert::rules::calendar::{Campaign, CertificationPolicy, Schedule};
 use lifecert::rules::date::CalendarDate;
@@ -15,6 +17,8 @@ pub struct Config {
     pub data: PathBuf,
     /// `postgres://...` to use PostgreSQL instead of `DATA/certd.db`.
     pub database_url: Option<String>,
+    /// An S3-compatible bucket for evidence and templates instead of `DATA/objects`.
+    pub s3: Option<crate::store::S3Config>,
     /// dlib models (see models/dlib/README.md).
     pub models: Option<PathBuf>,
     pub access_token_ttl_s: u64,
@@ -55,6 +59,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data: PathBuf::from("certd-data"),
             database_url: None,
+            s3: None,
             models: None,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_s: 30 * 24 * 3600,
@@ -131,6 +136,14 @@ impl Config {
         }
         if let Some(v) = env("CERTD_DATABASE_URL") {
             cfg.database_url = Some(v);
+        }
+        if let Some(bucket) = env("CERTD_S3_BUCKET") {
+            cfg.s3 = Some(crate::store::S3Config {
+                bucket,
+                region: env("CERTD_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                allow_http: env("CERTD_S3_ENDPOINT").is_some_and(|e| e.starts_with("http://")),
+                endpoint: env("CERTD_S3_ENDPOINT"),
+            });
         }
         if let Some(v) = env("CERTD_MODELS") {
             cfg.models = Some(v.into());

@@ -35,7 +35,7 @@ impl Drop for TempDir {
 /// SQLite by default; with `CERTD_TEST_POSTGRES=postgres://user@host/db` (an
 /// account that may create databases) every test gets a fresh PostgreSQL
 /// database instead, so the same tests cover both back-ends.
-async fn database_url(dir: &std::path::Path) -> Option<String> {
+async fn database_url() -> Option<String> {
     let admin = std::env::var("CERTD_TEST_POSTGRES")
         .ok()
         .filter(|v| !v.is_empty())?;
@@ -48,7 +48,6 @@ async fn database_url(dir: &std::path::Path) -> Option<String> {
         .execute(&pool)
         .await
         .unwrap();
-    let _ = dir;
     Some(format!(
         "{}/{name}",
         admin.rsplit_once('/').expect("URL with a database").0
@@ -59,7 +58,7 @@ async fn server() -> Server {
     let dir = std::env::temp_dir().join(format!("certd-api-{}", certd::db::new_id()));
     let config = Config {
         data: dir.clone(),
-        database_url: database_url(&dir).await,
+        database_url: database_url().await,
         ..Config::default()
     };
     let state = AppState::open(config).await.unwrap();
@@ -121,6 +120,12 @@ impl Server {
             None,
         )
         .await
+    }
+
+    /// Registers `who`, then logs in with a new device key.
+    async fn account(&self, who: (&str, &str)) -> Session {
+        self.register(who).await;
+        self.login(who).await
     }
 
     async fn login(&self, who: (&str, &str)) -> Session {
@@ -290,10 +295,8 @@ async fn five_wrong_passwords_lock_the_account_for_a_while() {
 #[tokio::test]
 async fn nobody_reads_or_acts_on_another_persons_data() {
     let srv = server().await;
-    srv.register(PENSIONER).await;
-    srv.register(MOTHER).await;
-    let a = srv.login(PENSIONER).await;
-    let b = srv.login(MOTHER).await;
+    let a = srv.account(PENSIONER).await;
+    let b = srv.account(MOTHER).await;
     let (s, started) = srv
         .post(
             "/v1/certifications",
@@ -335,8 +338,7 @@ async fn nobody_reads_or_acts_on_another_persons_data() {
 #[tokio::test]
 async fn an_upload_is_signed_bound_to_its_challenge_and_idempotent() {
     let srv = server().await;
-    srv.register(PENSIONER).await;
-    let me = srv.login(PENSIONER).await;
+    let me = srv.account(PENSIONER).await;
     let (s, started) = srv
         .post(
             "/v1/certifications",
@@ -408,10 +410,8 @@ async fn an_upload_is_signed_bound_to_its_challenge_and_idempotent() {
 #[tokio::test]
 async fn binding_needs_the_relatives_agreement_and_guessing_is_rate_limited() {
     let srv = server().await;
-    srv.register(SON).await;
-    srv.register(MOTHER).await;
-    let son = srv.login(SON).await;
-    let mother = srv.login(MOTHER).await;
+    let son = srv.account(SON).await;
+    let mother = srv.account(MOTHER).await;
     let (s, b) = srv
         .post(
             "/v1/relatives",
@@ -556,4 +556,62 @@ fn the_committed_openapi_document_is_the_served_one() {
         certd::http::openapi_json().trim(),
         "run `cargo run -p lifecert-server --bin certd -- openapi > server/openapi.json`"
     );
+}
+
+#[tokio::test]
+async fn the_third_failure_in_a_cycle_goes_to_review_and_a_reviewer_can_pass_it_with_a_receipt() {
+    let srv = server().await;
+    let me = srv.account(PENSIONER).await;
+    let mut outcomes = Vec::new();
+    for i in 0..3 {
+        let (_, started) = srv
+            .post(
+                "/v1/certifications",
+                json!({"subject_person_id": me.person_id}),
+                Some(&me.token),
+            )
+            .await;
+        let cert = started["certification_id"].as_str().unwrap().to_string();
+        let body = evidence(&started, false, vec![]);
+        let (s, rec) = srv
+            .upload(
+                &me,
+                &cert,
+                &format!("key-{i}"),
+                &body,
+                me.key.sign(&body).as_ref(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{rec}");
+        outcomes.push((
+            cert,
+            rec["outcome"].as_str().unwrap().to_string(),
+            rec["reason"].clone(),
+        ));
+    }
+    assert_eq!(outcomes[0].1, "failed");
+    assert_eq!(outcomes[1].1, "failed");
+    assert_eq!(outcomes[2].1, "pending_review");
+    assert_eq!(outcomes[2].2, "too_many_failures");
+    let queue = agency::review_queue(&srv.state).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].certification_id, outcomes[2].0);
+    agency::decide(&srv.state, &outcomes[2].0, true)
+        .await
+        .unwrap();
+    assert!(
+        agency::decide(&srv.state, &outcomes[2].0, true)
+            .await
+            .is_err(),
+        "decided once"
+    );
+    let (_, rec) = srv
+        .get(&format!("/v1/certifications/{}", outcomes[2].0), &me.token)
+        .await;
+    assert_eq!(rec["outcome"], "passed");
+    let receipt: Receipt = serde_json::from_value(rec["receipt"].clone()).unwrap();
+    let (_, key) = srv.get("/v1/receipt-key", &me.token).await;
+    let key = B64.decode(key["public_key"].as_str().unwrap()).unwrap();
+    let claims = verify_receipt(&receipt, &key).expect("a receipt signed by the server");
+    assert_eq!(claims.subject_person_id, me.person_id);
 }

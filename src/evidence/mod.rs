@@ -211,7 +211,8 @@ pub fn crop_face(img: &RgbImage, obs: &FaceObservation) -> (RgbImage, Vec<[f32; 
     (crop, points)
 }
 
-mod b64 {
+/// Bytes as base64 text in JSON (serde `with`), for evidence and the outbox.
+pub(crate) mod b64 {
     use base64::Engine as _;
     use serde::{Deserialize, Deserializer, Serializer};
 

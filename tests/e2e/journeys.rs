@@ -11,6 +11,7 @@ use lifecert::flow::{AppConfig, LifeCertApp};
 use lifecert::i18n::Language;
 use lifecert::session::ProblemKind;
 use lifecert::storage::FileSecureStore;
+use replay::block;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -181,14 +182,6 @@ fn app(url: &str, dir: &Path) -> Arc<LifeCertApp> {
     .unwrap()
 }
 
-fn block<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 fn register_and_log_in(app: &LifeCertApp, who: (&str, &str)) -> AppView {
     app.show_register();
     let v = block(app.register(
@@ -217,20 +210,10 @@ fn begin(app: &LifeCertApp, person_id: &str) -> AppView {
     block(app.give_consent())
 }
 
-/// Begins, swapping challenges the replay cannot act (see `replay::can_act`),
-/// then captures `photo` and waits for the server's answer.
+/// Begins, then films `photo` doing the challenge and waits for the answer.
 fn certify(app: &LifeCertApp, person_id: &str, photo: &str) -> AppView {
-    let mut v = begin(app, person_id);
-    for _ in 0..10 {
-        let actions = replay::challenge(&v).unwrap_or_else(|| panic!("no challenge: {v:?}"));
-        if actions.iter().all(|&a| replay::can_act(photo, a)) {
-            app.camera_ready();
-            replay::feed(app, &replay::clip(photo, &actions));
-            return block(app.settle());
-        }
-        v = block(app.retry());
-    }
-    panic!("no challenge the replay can act in 10 tries");
+    let v = begin(app, person_id);
+    replay::capture(app, v, photo).unwrap()
 }
 
 fn me(v: &AppView) -> String {
@@ -247,13 +230,51 @@ fn result_kind(v: &AppView) -> ResultKind {
     }
 }
 
+/// The screens the shell was told to draw, in order, without repeats.
+#[derive(Default)]
+struct Screens(std::sync::Mutex<Vec<String>>);
+
+impl lifecert::flow::AppObserver for Screens {
+    fn on_view(&self, v: AppView) {
+        let name = format!("{:?}", v.screen)
+            .split([' ', '{', '('])
+            .next()
+            .unwrap()
+            .to_string();
+        let mut seen = self.0.lock().unwrap();
+        if seen.last() != Some(&name) {
+            seen.push(name);
+        }
+    }
+}
+
 #[test]
 fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     let certd = Certd::start();
     let dir = temp_dir("app");
     let app = app(&certd.url(), &dir);
+    let screens = Arc::new(Screens::default());
+    let subscription = app.subscribe(screens.clone());
     let home = register_and_log_in(&app, PENSIONER);
     let v = certify(&app, &me(&home), "grace_hopper.jpg");
+    let seen = screens.0.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [
+            "Welcome",
+            "Register",
+            "Home",
+            "ChooseWho",
+            "Consent",
+            "TemplatePreview",
+            "CameraPermission",
+            "Capture",
+            "Uploading",
+            "Result"
+        ],
+        "the states a shell draws, in order"
+    );
+    subscription.cancel();
     assert_eq!(result_kind(&v), ResultKind::Passed, "{v:?}");
     if let Screen::Result {
         receipt_verified,

@@ -70,6 +70,32 @@ pub fn challenge(view: &AppView) -> Option<Vec<Action>> {
     }
 }
 
+/// Waits for one of the app's async calls (the shells' coroutines/tasks).
+pub fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(f)
+}
+
+/// From the camera-permission screen `v`: films the challenge with `photo` and
+/// waits for the server's answer, asking for another challenge while the
+/// replay cannot act the one given (see [`can_act`]).
+pub fn capture(app: &LifeCertApp, mut v: AppView, photo: &str) -> Result<AppView, String> {
+    for _ in 0..10 {
+        let actions = challenge(&v)
+            .ok_or_else(|| format!("no challenge: {:?} ({:?})", v.screen, v.problem))?;
+        if actions.iter().all(|&a| can_act(photo, a)) {
+            app.camera_ready();
+            feed(app, &clip(photo, &actions));
+            return Ok(block(app.settle()));
+        }
+        v = block(app.retry());
+    }
+    Err("no challenge the replay can act in 10 tries".into())
+}
+
 /// Whether clipgen can animate `action` on `photo`: the astronaut smiles with
 /// her teeth showing, and clipgen's jaw drop smears that mouth, so her replay
 /// cannot open its mouth (see tests/liveness_clips.rs).

@@ -3,7 +3,11 @@
 //! per core and the upload latency's median and p99, and checks that every
 //! upload became exactly one passed record.
 //!
-//! `cargo bench -p lifecert-server --bench load [-- PEOPLE CONCURRENCY]`
+//! `cargo run -p lifecert-server --example load [-- PEOPLE CONCURRENCY]`
+//!
+//! An example rather than a criterion bench so it runs in the dev profile the
+//! rest of the tests share (every dependency, so tract, dlib and argon2, is
+//! built at opt-level 3 there; certd's own glue code is not).
 //!
 //! The app side is replayed: one real capture (clipgen clip of
 //! grace_hopper.jpg doing all five actions, through the real liveness engine)
