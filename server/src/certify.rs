@@ -250,7 +250,10 @@ pub async fn upload(
     let updated = sqlx::query("UPDATE certifications SET outcome = $1, reason = $2, distance = $3, evidence_key = $4, idempotency_key = $5, body_sha256 = $6, decided_ms = $7, receipt_claims = $8, receipt_signature = $9 WHERE id = $10 AND outcome = 'open'")
         .bind(outcome_str(outcome))
         .bind(reason.map(|c| c.as_str()))
-        .bind(distance)
+        // Always a number (NaN for none): sqlx 0.8's Any driver sends a NULL
+        // f64 as a float4, and PostgreSQL then refuses the float8 of later runs
+        // of the same prepared statement.
+        .bind(distance.unwrap_or(f64::NAN))
         .bind(&evidence_key)
         .bind(&key)
         .bind(sha256_hex(&body))

@@ -54,11 +54,44 @@ async fn database_url() -> Option<String> {
     ))
 }
 
+/// The local folder by default; with `CERTD_TEST_S3=http://host:port` (an
+/// S3-compatible server) every test gets a fresh bucket there instead.
+async fn s3(id: &str) -> Option<certd::store::S3Config> {
+    let endpoint = std::env::var("CERTD_TEST_S3")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "certd-test"),
+        ("AWS_SECRET_ACCESS_KEY", "certd-test"),
+    ] {
+        if std::env::var_os(k).is_none() {
+            std::env::set_var(k, v);
+        }
+    }
+    let bucket = format!("certd-{id}");
+    let r = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("the S3 server answers");
+    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    Some(certd::store::S3Config {
+        bucket,
+        region: "us-east-1".into(),
+        endpoint: Some(endpoint),
+        allow_http: true,
+    })
+}
+
 async fn server() -> Server {
-    let dir = std::env::temp_dir().join(format!("certd-api-{}", certd::db::new_id()));
+    // certd's own log (internal errors) shows with the failing test's output.
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let id = certd::db::new_id();
+    let dir = std::env::temp_dir().join(format!("certd-api-{id}"));
     let config = Config {
         data: dir.clone(),
         database_url: database_url().await,
+        s3: s3(&id).await,
         ..Config::default()
     };
     let state = AppState::open(config).await.unwrap();
@@ -403,6 +436,14 @@ async fn an_upload_is_signed_bound_to_its_challenge_and_idempotent() {
         .upload(&me, cert, "k3", &body, me.key.sign(&body).as_ref())
         .await;
     assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "already_decided"));
+    // The evidence is kept, byte for byte, in the configured store.
+    let kept = srv
+        .state
+        .store
+        .get(&format!("evidence/{}/{cert}.json", me.person_id))
+        .await
+        .unwrap();
+    assert_eq!(kept, body);
     let (_, records) = srv.get("/v1/records", &me.token).await;
     assert_eq!(records["records"].as_array().unwrap().len(), 1);
 }
