@@ -50,9 +50,10 @@ pub const UNIT: Normalise = Normalise {
 /// Samples an `n`×`n` crop of `roi` into `out` as planar RGB (NCHW, batch 1).
 ///
 /// Each output pixel averages `k`×`k` bilinear samples, with `k` from the crop's
-/// scale, so a big face shrunk to 128 px does not alias (the reference
-/// implementation resizes with an antialiasing filter). Outside the image is black.
-/// `mirror` flips the crop horizontally (the iris model only knows left eyes).
+/// scale, so a big face shrunk to 64 px does not alias (the reference
+/// implementation resizes the iris crop with an antialiasing filter). Outside
+/// the image is black. `mirror` flips the crop horizontally (the iris model
+/// only knows left eyes).
 pub fn crop_into(
     img: &RgbImage,
     roi: &Roi,
@@ -61,30 +62,62 @@ pub fn crop_into(
     norm: Normalise,
     out: &mut [f32],
 ) {
+    let k = ((roi.size / n as f32).round() as usize).clamp(1, 4);
+    crop_k(img, roi, n, mirror, norm, k, out);
+}
+
+/// Like [`crop_into`] with one bilinear sample per output pixel, which is how
+/// MediaPipe warps the face-mesh crop (models/README.md, "Crop sampling").
+pub fn crop_bilinear_into(
+    img: &RgbImage,
+    roi: &Roi,
+    n: usize,
+    mirror: bool,
+    norm: Normalise,
+    out: &mut [f32],
+) {
+    crop_k(img, roi, n, mirror, norm, 1, out);
+}
+
+fn crop_k(
+    img: &RgbImage,
+    roi: &Roi,
+    n: usize,
+    mirror: bool,
+    norm: Normalise,
+    k: usize,
+    out: &mut [f32],
+) {
     debug_assert_eq!(out.len(), 3 * n * n);
     let (w, h) = (img.width() as i32, img.height() as i32);
     let raw = img.as_raw();
     let step = roi.size / n as f32;
-    let k = (step.round() as usize).clamp(1, 4);
     let (s, c) = roi.angle.sin_cos();
-    let inv_k = 1.0 / k as f32;
+    // Crop pixel (u, v), sub-sample (sx, sy) sits at crop offset
+    // (a, b) = step * (u + (sx + 0.5) / k, v + (sy + 0.5) / k) - size / 2, and at
+    // image (cx + a c - b s, cy + a s + b c); pixel centres are at i + 0.5.
+    // Moving one crop pixel right adds step * (c, s), one down step * (-s, c).
+    let (du_x, du_y) = (step * c, step * s);
+    let (dv_x, dv_y) = (-step * s, step * c);
+    let taps: Vec<(f32, f32)> = (0..k * k)
+        .map(|t| {
+            let a = step * ((t % k) as f32 + 0.5) / k as f32 - roi.size * 0.5;
+            let b = step * ((t / k) as f32 + 0.5) / k as f32 - roi.size * 0.5;
+            (roi.cx + a * c - b * s - 0.5, roi.cy + a * s + b * c - 0.5)
+        })
+        .collect();
     let weight = norm.scale / (k * k) as f32;
     let black = norm.offset;
     let plane = n * n;
     for v in 0..n {
-        for u in 0..n {
-            let uu = if mirror { n - 1 - u } else { u };
+        let (row_x, row_y) = (v as f32 * dv_x, v as f32 * dv_y);
+        for uu in 0..n {
+            let (ox, oy) = (row_x + uu as f32 * du_x, row_y + uu as f32 * du_y);
             let mut acc = [0f32; 3];
-            for sy in 0..k {
-                for sx in 0..k {
-                    let a = step * (uu as f32 + (sx as f32 + 0.5) * inv_k) - roi.size * 0.5;
-                    let b = step * (v as f32 + (sy as f32 + 0.5) * inv_k) - roi.size * 0.5;
-                    // Image pixel centres sit at i + 0.5.
-                    let x = roi.cx + a * c - b * s - 0.5;
-                    let y = roi.cy + a * s + b * c - 0.5;
-                    bilinear_add(raw, w, h, x, y, &mut acc);
-                }
+            for &(tx, ty) in &taps {
+                bilinear_add(raw, w, h, tx + ox, ty + oy, &mut acc);
             }
+            let u = if mirror { n - 1 - uu } else { uu };
             let i = v * n + u;
             out[i] = acc[0] * weight + black;
             out[plane + i] = acc[1] * weight + black;
@@ -93,12 +126,38 @@ pub fn crop_into(
     }
 }
 
-#[inline]
+/// `floor(x)` as an integer without a libm call (x86-64 has no SSE4.1 `roundss`
+/// in its baseline); exact for |x| < 2^31, and saturating beyond, which is
+/// outside any picture anyway.
+#[inline(always)]
+fn floor_i32(x: f32) -> i32 {
+    let t = x as i32;
+    if (t as f32) > x {
+        t - 1
+    } else {
+        t
+    }
+}
+
+#[inline(always)]
 fn bilinear_add(raw: &[u8], w: i32, h: i32, x: f32, y: f32, acc: &mut [f32; 3]) {
-    let x0 = x.floor();
-    let y0 = y.floor();
-    let (fx, fy) = (x - x0, y - y0);
-    let (x0, y0) = (x0 as i32, y0 as i32);
+    let (x0, y0) = (floor_i32(x), floor_i32(y));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let (w00, w10) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy));
+    let (w01, w11) = ((1.0 - fx) * fy, fx * fy);
+    if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+        // All four taps inside: no per-tap checks.
+        let i = 3 * (y0 * w + x0) as usize;
+        let j = i + 3 * w as usize;
+        let (top, bottom) = (&raw[i..i + 6], &raw[j..j + 6]);
+        for ch in 0..3 {
+            acc[ch] += top[ch] as f32 * w00
+                + top[ch + 3] as f32 * w10
+                + bottom[ch] as f32 * w01
+                + bottom[ch + 3] as f32 * w11;
+        }
+        return;
+    }
     let px = |xx: i32, yy: i32, wt: f32, acc: &mut [f32; 3]| {
         if xx >= 0 && yy >= 0 && xx < w && yy < h && wt > 0.0 {
             let i = 3 * (yy * w + xx) as usize;
@@ -107,10 +166,10 @@ fn bilinear_add(raw: &[u8], w: i32, h: i32, x: f32, y: f32, acc: &mut [f32; 3]) 
             acc[2] += raw[i + 2] as f32 * wt;
         }
     };
-    px(x0, y0, (1.0 - fx) * (1.0 - fy), acc);
-    px(x0 + 1, y0, fx * (1.0 - fy), acc);
-    px(x0, y0 + 1, (1.0 - fx) * fy, acc);
-    px(x0 + 1, y0 + 1, fx * fy, acc);
+    px(x0, y0, w00, acc);
+    px(x0 + 1, y0, w10, acc);
+    px(x0, y0 + 1, w01, acc);
+    px(x0 + 1, y0 + 1, w11, acc);
 }
 
 /// Intersection over union of two boxes `[xmin, ymin, xmax, ymax]`.
@@ -177,6 +236,114 @@ mod tests {
         };
         crop_into(&img, &outside, 8, false, SIGNED, &mut out);
         assert!(out.iter().all(|v| (v + 1.0).abs() < 1e-6));
+    }
+
+    /// The sampler before it was made incremental: every tap from scratch.
+    fn reference_crop(img: &RgbImage, roi: &Roi, n: usize, mirror: bool, k: usize) -> Vec<f32> {
+        let mut out = vec![0f32; 3 * n * n];
+        let (w, h) = (img.width() as i32, img.height() as i32);
+        let step = roi.size / n as f32;
+        let (s, c) = roi.angle.sin_cos();
+        for v in 0..n {
+            for u in 0..n {
+                let uu = if mirror { n - 1 - u } else { u };
+                let mut acc = [0f32; 3];
+                for sy in 0..k {
+                    for sx in 0..k {
+                        let a = step * (uu as f32 + (sx as f32 + 0.5) / k as f32) - roi.size * 0.5;
+                        let b = step * (v as f32 + (sy as f32 + 0.5) / k as f32) - roi.size * 0.5;
+                        let x = roi.cx + a * c - b * s - 0.5;
+                        let y = roi.cy + a * s + b * c - 0.5;
+                        let (x0, y0) = (x.floor(), y.floor());
+                        let (fx, fy) = (x - x0, y - y0);
+                        for (dx, dy, wt) in [
+                            (0, 0, (1.0 - fx) * (1.0 - fy)),
+                            (1, 0, fx * (1.0 - fy)),
+                            (0, 1, (1.0 - fx) * fy),
+                            (1, 1, fx * fy),
+                        ] {
+                            let (xx, yy) = (x0 as i32 + dx, y0 as i32 + dy);
+                            if xx >= 0 && yy >= 0 && xx < w && yy < h {
+                                let p = img.get_pixel(xx as u32, yy as u32).0;
+                                for ch in 0..3 {
+                                    acc[ch] += p[ch] as f32 * wt;
+                                }
+                            }
+                        }
+                    }
+                }
+                for ch in 0..3 {
+                    out[ch * n * n + v * n + u] = acc[ch] / (k * k) as f32 / 255.0;
+                }
+            }
+        }
+        out
+    }
+
+    fn noise(w: u32, h: u32) -> RgbImage {
+        let mut state = 12345u32;
+        RgbImage::from_fn(w, h, |_, _| {
+            let mut next = || {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 24) as u8
+            };
+            image::Rgb([next(), next(), next()])
+        })
+    }
+
+    #[test]
+    fn incremental_sampler_matches_sampling_every_tap_from_scratch() {
+        let img = noise(97, 83);
+        // Inside, across the edges, rotated, mirrored, with and without supersampling.
+        for (roi, n, mirror) in [
+            (
+                Roi {
+                    cx: 48.0,
+                    cy: 40.0,
+                    size: 60.0,
+                    angle: 0.0,
+                },
+                32,
+                false,
+            ),
+            (
+                Roi {
+                    cx: 20.0,
+                    cy: 70.0,
+                    size: 90.0,
+                    angle: 0.7,
+                },
+                24,
+                true,
+            ),
+            (
+                Roi {
+                    cx: 60.0,
+                    cy: 30.0,
+                    size: 17.0,
+                    angle: -2.9,
+                },
+                16,
+                false,
+            ),
+        ] {
+            let k = ((roi.size / n as f32).round() as usize).clamp(1, 4);
+            let mut out = vec![0f32; 3 * n * n];
+            crop_into(&img, &roi, n, mirror, UNIT, &mut out);
+            let want = reference_crop(&img, &roi, n, mirror, k);
+            let diff = out
+                .iter()
+                .zip(&want)
+                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(diff < 1e-3, "k={k}: {diff}");
+            crop_bilinear_into(&img, &roi, n, mirror, UNIT, &mut out);
+            let want = reference_crop(&img, &roi, n, mirror, 1);
+            let diff = out
+                .iter()
+                .zip(&want)
+                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(diff < 1e-3, "k=1: {diff}");
+        }
     }
 
     #[test]
