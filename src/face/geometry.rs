@@ -172,6 +172,102 @@ fn bilinear_add(raw: &[u8], w: i32, h: i32, x: f32, y: f32, acc: &mut [f32; 3]) 
     px(x0 + 1, y0 + 1, w11, acc);
 }
 
+/// The whole picture centred in a black square of its longer side, resized to
+/// `n`×`n` into `out` (planar RGB, NCHW) with a triangle filter widened by the
+/// shrink factor: PIL's antialiased bilinear, which the detector's reference
+/// pipeline uses (models/README.md §1). Separable, so it costs a few taps per
+/// pixel and axis instead of a supersampled warp's many.
+pub fn letterbox_into(img: &RgbImage, n: usize, norm: Normalise, out: &mut [f32]) {
+    debug_assert_eq!(out.len(), 3 * n * n);
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let side = w.max(h) as f32;
+    let cols = resize_taps(w, side, n);
+    let rows = resize_taps(h, side, n);
+    let raw = img.as_raw();
+    // Horizontal pass over the rows that some output row uses: h x n x RGB.
+    let mut tmp = vec![0f32; h * n * 3];
+    let mut used = vec![false; h];
+    for t in &rows {
+        for j in 0..t.weights.len() {
+            used[t.first + j] = true;
+        }
+    }
+    for y in (0..h).filter(|&y| used[y]) {
+        let line = &raw[3 * w * y..3 * w * (y + 1)];
+        let dst = &mut tmp[3 * n * y..3 * n * (y + 1)];
+        for (o, t) in cols.iter().enumerate() {
+            let mut acc = [0f32; 3];
+            for (j, wt) in t.weights.iter().enumerate() {
+                let p = &line[3 * (t.first + j)..3 * (t.first + j) + 3];
+                acc[0] += p[0] as f32 * wt;
+                acc[1] += p[1] as f32 * wt;
+                acc[2] += p[2] as f32 * wt;
+            }
+            dst[3 * o..3 * o + 3].copy_from_slice(&acc);
+        }
+    }
+    // Vertical pass into the planes.
+    let plane = n * n;
+    for (v, t) in rows.iter().enumerate() {
+        for u in 0..n {
+            let mut acc = [0f32; 3];
+            for (j, wt) in t.weights.iter().enumerate() {
+                let p = &tmp[3 * n * (t.first + j) + 3 * u..][..3];
+                acc[0] += p[0] * wt;
+                acc[1] += p[1] * wt;
+                acc[2] += p[2] * wt;
+            }
+            let i = v * n + u;
+            out[i] = acc[0] * norm.scale + norm.offset;
+            out[plane + i] = acc[1] * norm.scale + norm.offset;
+            out[2 * plane + i] = acc[2] * norm.scale + norm.offset;
+        }
+    }
+}
+
+/// One output pixel's taps along one axis: image pixels `first..` with weights.
+struct Taps {
+    first: usize,
+    weights: Vec<f32>,
+}
+
+/// Triangle-filter taps for resizing an axis of `len` image pixels, centred
+/// in a `side`-pixel span (black outside the image), to `n` pixels. As in PIL,
+/// the weights are normalised over the span, so the padding darkens the
+/// pixels next to it; taps outside the image are then dropped (black).
+fn resize_taps(len: usize, side: f32, n: usize) -> Vec<Taps> {
+    let scale = side / n as f32;
+    let support = scale.max(1.0);
+    // The span's left edge in image pixels.
+    let start = (len as f32 - side) / 2.0;
+    (0..n)
+        .map(|o| {
+            let centre = start + (o as f32 + 0.5) * scale;
+            let lo = (centre - support).floor().max(start.floor()) as i64;
+            let hi = (centre + support).ceil().min((start + side).ceil()) as i64;
+            let mut total = 0f32;
+            let mut kept = vec![];
+            for i in lo..hi {
+                let pc = i as f32 + 0.5;
+                if pc < start || pc >= start + side {
+                    continue;
+                }
+                let wt = (1.0 - ((pc - centre) / support).abs()).max(0.0);
+                total += wt;
+                if wt > 0.0 && i >= 0 && (i as usize) < len {
+                    kept.push((i as usize, wt));
+                }
+            }
+            let first = kept.first().map_or(0, |k| k.0);
+            let mut weights = vec![0f32; kept.last().map_or(0, |k| k.0 + 1 - first)];
+            for (i, wt) in kept {
+                weights[i - first] = wt / total.max(1e-12);
+            }
+            Taps { first, weights }
+        })
+        .collect()
+}
+
 /// Intersection over union of two boxes `[xmin, ymin, xmax, ymax]`.
 pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
@@ -343,6 +439,40 @@ mod tests {
                 .zip(&want)
                 .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
             assert!(diff < 1e-3, "k=1: {diff}");
+        }
+    }
+
+    #[test]
+    fn letterbox_is_flat_inside_black_outside_and_centred() {
+        // 640x480 grey: rows 80..560 of the 640 square hold the picture.
+        let img = RgbImage::from_pixel(640, 480, image::Rgb([200, 100, 50]));
+        let n = 128;
+        let mut out = vec![0f32; 3 * n * n];
+        letterbox_into(&img, n, UNIT, &mut out);
+        let at = |ch: usize, u: usize, v: usize| out[ch * n * n + v * n + u];
+        // Picture rows 16..112 of 128, padding rows 0..16 and 112..128.
+        for u in [0, 5, 64, 127] {
+            assert!((at(0, u, 64) - 200.0 / 255.0).abs() < 1e-4);
+            assert!((at(2, u, 20) - 50.0 / 255.0).abs() < 1e-4);
+            assert!(at(1, u, 10).abs() < 1e-6 && at(1, u, 120).abs() < 1e-6);
+        }
+        // The rows at the picture's edge are half picture, half padding.
+        assert!((at(0, 64, 16) - at(0, 64, 111)).abs() < 1e-4);
+        assert!(at(0, 64, 15) < at(0, 64, 16) && at(0, 64, 16) <= 200.0 / 255.0);
+    }
+
+    #[test]
+    fn letterbox_averages_like_an_area_filter_when_shrinking() {
+        // A 1-px checkerboard shrunk 4x becomes flat grey, not aliased stripes.
+        let img = RgbImage::from_fn(512, 512, |x, y| {
+            let v = if (x + y) % 2 == 0 { 255 } else { 0 };
+            image::Rgb([v, v, v])
+        });
+        let n = 128;
+        let mut out = vec![0f32; 3 * n * n];
+        letterbox_into(&img, n, UNIT, &mut out);
+        for v in &out[n..n * n - n] {
+            assert!((v - 0.5).abs() < 0.02, "{v}");
         }
     }
 
