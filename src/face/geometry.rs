@@ -79,6 +79,13 @@ pub fn crop_bilinear_into(
     crop_k(img, roi, n, mirror, norm, 1, out);
 }
 
+/// Fixed-point coordinates: 16 fractional bits (pictures up to 32767 px).
+const FRAC_BITS: u32 = 16;
+/// Bilinear weights: 0..=256 (8 bits, rounded). With 16 samples a pixel the
+/// sum stays far below `i32::MAX` (16 x 255 x 2^16); the rounding moves a
+/// sample by at most 1/512 of the step between neighbours on each axis.
+const WEIGHT_BITS: u32 = 8;
+
 fn crop_k(
     img: &RgbImage,
     roi: &Roi,
@@ -91,85 +98,112 @@ fn crop_k(
     debug_assert_eq!(out.len(), 3 * n * n);
     let (w, h) = (img.width() as i32, img.height() as i32);
     let raw = img.as_raw();
-    let step = roi.size / n as f32;
-    let (s, c) = roi.angle.sin_cos();
+    let stride = 3 * w as usize;
+    let step = (roi.size / n as f32) as f64;
+    let (s, c) = (roi.angle as f64).sin_cos();
     // Crop pixel (u, v), sub-sample (sx, sy) sits at crop offset
     // (a, b) = step * (u + (sx + 0.5) / k, v + (sy + 0.5) / k) - size / 2, and at
     // image (cx + a c - b s, cy + a s + b c); pixel centres are at i + 0.5.
-    // Moving one crop pixel right adds step * (c, s), one down step * (-s, c).
-    let (du_x, du_y) = (step * c, step * s);
-    let (dv_x, dv_y) = (-step * s, step * c);
-    let taps: Vec<(f32, f32)> = (0..k * k)
+    // Moving one crop pixel right adds step * (c, s), one down step * (-s, c):
+    // each row starts from its own position, then steps in fixed point.
+    let one = (1u32 << FRAC_BITS) as f64;
+    let (du_x, du_y) = ((step * c * one) as i32, (step * s * one) as i32);
+    let (dv_x, dv_y) = (-step * s * one, step * c * one);
+    let size = roi.size as f64;
+    let taps: Vec<(f64, f64)> = (0..k * k)
         .map(|t| {
-            let a = step * ((t % k) as f32 + 0.5) / k as f32 - roi.size * 0.5;
-            let b = step * ((t / k) as f32 + 0.5) / k as f32 - roi.size * 0.5;
-            (roi.cx + a * c - b * s - 0.5, roi.cy + a * s + b * c - 0.5)
+            let a = step * ((t % k) as f64 + 0.5) / k as f64 - size * 0.5;
+            let b = step * ((t / k) as f64 + 0.5) / k as f64 - size * 0.5;
+            (
+                (roi.cx as f64 + a * c - b * s - 0.5) * one,
+                (roi.cy as f64 + a * s + b * c - 0.5) * one,
+            )
         })
         .collect();
-    let weight = norm.scale / (k * k) as f32;
+    let weight = norm.scale / (k * k) as f32 / (1u32 << (2 * WEIGHT_BITS)) as f32;
     let black = norm.offset;
     let plane = n * n;
+    let (red, rest) = out.split_at_mut(plane);
+    let (green, blue) = rest.split_at_mut(plane);
+    let (inner_w, inner_h) = ((w - 1).max(0) as u32, (h - 1).max(0) as u32);
+    let mut at = vec![(0i32, 0i32); k * k];
     for v in 0..n {
-        let (row_x, row_y) = (v as f32 * dv_x, v as f32 * dv_y);
+        for (p, &(tx, ty)) in at.iter_mut().zip(&taps) {
+            // Saturates far outside the picture, where every sample is black.
+            *p = (
+                (tx + v as f64 * dv_x).floor() as i32,
+                (ty + v as f64 * dv_y).floor() as i32,
+            );
+        }
         for uu in 0..n {
-            let (ox, oy) = (row_x + uu as f32 * du_x, row_y + uu as f32 * du_y);
-            let mut acc = [0f32; 3];
-            for &(tx, ty) in &taps {
-                bilinear_add(raw, w, h, tx + ox, ty + oy, &mut acc);
+            let mut acc = [0i32; 3];
+            for p in at.iter_mut() {
+                let (x, y) = *p;
+                p.0 = p.0.saturating_add(du_x);
+                p.1 = p.1.saturating_add(du_y);
+                bilinear_add(raw, w, h, stride, (inner_w, inner_h), x, y, &mut acc);
             }
             let u = if mirror { n - 1 - uu } else { uu };
             let i = v * n + u;
-            out[i] = acc[0] * weight + black;
-            out[plane + i] = acc[1] * weight + black;
-            out[2 * plane + i] = acc[2] * weight + black;
+            red[i] = acc[0] as f32 * weight + black;
+            green[i] = acc[1] as f32 * weight + black;
+            blue[i] = acc[2] as f32 * weight + black;
         }
     }
 }
 
-/// `floor(x)` as an integer without a libm call (x86-64 has no SSE4.1 `roundss`
-/// in its baseline); exact for |x| < 2^31, and saturating beyond, which is
-/// outside any picture anyway.
+/// Adds the bilinear sample at fixed-point `(x, y)` (outside the picture is
+/// black), scaled by `2^(2 * WEIGHT_BITS)`.
 #[inline(always)]
-fn floor_i32(x: f32) -> i32 {
-    let t = x as i32;
-    if (t as f32) > x {
-        t - 1
-    } else {
-        t
-    }
-}
-
-#[inline(always)]
-fn bilinear_add(raw: &[u8], w: i32, h: i32, x: f32, y: f32, acc: &mut [f32; 3]) {
-    let (x0, y0) = (floor_i32(x), floor_i32(y));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let (w00, w10) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy));
-    let (w01, w11) = ((1.0 - fx) * fy, fx * fy);
-    if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
-        // All four taps inside: no per-tap checks.
+#[allow(clippy::too_many_arguments)]
+fn bilinear_add(
+    raw: &[u8],
+    w: i32,
+    h: i32,
+    stride: usize,
+    (inner_w, inner_h): (u32, u32),
+    x: i32,
+    y: i32,
+    acc: &mut [i32; 3],
+) {
+    // An arithmetic shift floors, also below zero. The fraction rounds to
+    // 0..=256 (256: all of the weight on the next pixel).
+    let (x0, y0) = (x >> FRAC_BITS, y >> FRAC_BITS);
+    let frac = |v: i32| {
+        let f = v & ((1 << FRAC_BITS) - 1);
+        (f + (1 << (FRAC_BITS - WEIGHT_BITS - 1))) >> (FRAC_BITS - WEIGHT_BITS)
+    };
+    let (fx, fy) = (frac(x), frac(y));
+    if (x0 as u32) < inner_w && (y0 as u32) < inner_h {
+        // The 2x2 footprint is inside: no per-tap checks.
         let i = 3 * (y0 * w + x0) as usize;
-        let j = i + 3 * w as usize;
-        let (top, bottom) = (&raw[i..i + 6], &raw[j..j + 6]);
+        let (Some(top), Some(bottom)) = (raw.get(i..i + 6), raw.get(i + stride..i + stride + 6))
+        else {
+            return;
+        };
         for ch in 0..3 {
-            acc[ch] += top[ch] as f32 * w00
-                + top[ch + 3] as f32 * w10
-                + bottom[ch] as f32 * w01
-                + bottom[ch + 3] as f32 * w11;
+            let (t0, b0) = (top[ch] as i32, bottom[ch] as i32);
+            let t = (t0 << WEIGHT_BITS) + (top[ch + 3] as i32 - t0) * fx;
+            let b = (b0 << WEIGHT_BITS) + (bottom[ch + 3] as i32 - b0) * fx;
+            acc[ch] += (t << WEIGHT_BITS) + (b - t) * fy;
         }
         return;
     }
-    let px = |xx: i32, yy: i32, wt: f32, acc: &mut [f32; 3]| {
-        if xx >= 0 && yy >= 0 && xx < w && yy < h && wt > 0.0 {
+    let full = 1 << WEIGHT_BITS;
+    for (dx, dy, wt) in [
+        (0, 0, (full - fx) * (full - fy)),
+        (1, 0, fx * (full - fy)),
+        (0, 1, (full - fx) * fy),
+        (1, 1, fx * fy),
+    ] {
+        let (xx, yy) = (x0 + dx, y0 + dy);
+        if xx >= 0 && yy >= 0 && xx < w && yy < h && wt > 0 {
             let i = 3 * (yy * w + xx) as usize;
-            acc[0] += raw[i] as f32 * wt;
-            acc[1] += raw[i + 1] as f32 * wt;
-            acc[2] += raw[i + 2] as f32 * wt;
+            acc[0] += raw[i] as i32 * wt;
+            acc[1] += raw[i + 1] as i32 * wt;
+            acc[2] += raw[i + 2] as i32 * wt;
         }
-    };
-    px(x0, y0, w00, acc);
-    px(x0 + 1, y0, w10, acc);
-    px(x0, y0 + 1, w01, acc);
-    px(x0 + 1, y0 + 1, w11, acc);
+    }
 }
 
 /// The whole picture centred in a black square of its longer side, resized to
@@ -334,7 +368,7 @@ mod tests {
         assert!(out.iter().all(|v| (v + 1.0).abs() < 1e-6));
     }
 
-    /// The sampler before it was made incremental: every tap from scratch.
+    /// The sampler as it was in floating point, every tap from scratch.
     fn reference_crop(img: &RgbImage, roi: &Roi, n: usize, mirror: bool, k: usize) -> Vec<f32> {
         let mut out = vec![0f32; 3 * n * n];
         let (w, h) = (img.width() as i32, img.height() as i32);
@@ -388,7 +422,7 @@ mod tests {
     }
 
     #[test]
-    fn incremental_sampler_matches_sampling_every_tap_from_scratch() {
+    fn fixed_point_sampler_matches_sampling_every_tap_in_floats() {
         let img = noise(97, 83);
         // Inside, across the edges, rotated, mirrored, with and without supersampling.
         for (roi, n, mirror) in [
@@ -431,14 +465,15 @@ mod tests {
                 .iter()
                 .zip(&want)
                 .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-            assert!(diff < 1e-3, "k={k}: {diff}");
+            // Fixed-point weights: within one grey level (1/255) of the floats.
+            assert!(diff < 1.0 / 255.0, "k={k}: {diff}");
             crop_bilinear_into(&img, &roi, n, mirror, UNIT, &mut out);
             let want = reference_crop(&img, &roi, n, mirror, 1);
             let diff = out
                 .iter()
                 .zip(&want)
                 .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-            assert!(diff < 1e-3, "k=1: {diff}");
+            assert!(diff < 1.0 / 255.0, "k=1: {diff}");
         }
     }
 
