@@ -9,7 +9,8 @@
 #   --passes N       runs of each side, interleaved (default 5); the figure
 #                    reported per side is the median of the runs' medians
 #   --core N         the CPU core both sides are pinned to (default 0)
-#   --challenge A    passed to `lifecert liveness` (default blink)
+#   --challenge A    passed to `lifecert liveness` (default blink,left: the
+#                    clip's own actions, so both kinds of frame are timed)
 #   --synthetic      make the frames with Pillow even if clipgen works
 #   --no-refine      MediaPipe without refine_landmarks (no iris/attention
 #                    model: NOT what reliable blinks need, for reference only)
@@ -19,12 +20,15 @@
 # 60 frames of the same photo in a 640x480 frame, swaying a little
 # (bench/mediapipe_time.py frames).
 #
-# Ours: `lifecert liveness --frames DIR --fps 15 --challenge blink`, whose JSON
-# has `median_analysis_ms` (face analysis + quality + liveness per frame,
-# decoding excluded). Theirs: mp.solutions.face_mesh.FaceMesh(
+# Ours: `lifecert liveness --frames DIR --fps 15 --challenge A`, whose JSON
+# has per-frame medians (face analysis + quality + liveness, decoding
+# excluded), wall and thread CPU time, for all analysed frames and split into
+# frames that ran the iris model (calibration, blink steps) and mesh-only
+# frames (other steps). Theirs: mp.solutions.face_mesh.FaceMesh(
 # static_image_mode=False, max_num_faces=1, refine_landmarks=True).process()
-# per frame, decoding excluded (bench/mediapipe_time.py time). Both run in
-# tracking mode: the detector only when needed.
+# per frame, decoding excluded, wall and process CPU time
+# (bench/mediapipe_time.py time). Both run in tracking mode: the detector only
+# when needed. Under load (other processes on the core) prefer the CPU figures.
 #
 # Needs: cargo, python3 3.9-3.12 (mediapipe 0.10.21 wheels), taskset
 # (util-linux). A venv with mediapipe is made once under
@@ -37,7 +41,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FRAMES=""
 PASSES=5
 CORE=0
-CHALLENGE=blink
+CHALLENGE=blink,left
 SYNTHETIC=0
 REFINE_FLAG=""
 while [ $# -gt 0 ]; do
@@ -48,7 +52,7 @@ while [ $# -gt 0 ]; do
         --challenge) CHALLENGE=$2; shift 2 ;;
         --synthetic) SYNTHETIC=1; shift ;;
         --no-refine) REFINE_FLAG=--no-refine; shift ;;
-        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -105,14 +109,14 @@ say "$NFRAMES frames of $SIZE in $FRAMES"
 # every thread either side starts on the one core.
 export OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
     RAYON_NUM_THREADS=1 GLOG_minloglevel=2 TF_CPP_MIN_LOG_LEVEL=2
-: >"$WORK/ours.txt"
+: >"$WORK/ours.jsonl"
 : >"$WORK/theirs.jsonl"
 for i in $(seq 1 "$PASSES"); do
     say "pass $i/$PASSES"
     taskset -c "$CORE" "$LIFECERT" liveness --frames "$FRAMES" --fps 15 --challenge "$CHALLENGE" \
         >"$WORK/ours.json" 2>"$WORK/ours.err" || true
-    "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["median_analysis_ms"], d["frames"], d["passed"])' \
-        "$WORK/ours.json" >>"$WORK/ours.txt" || { cat "$WORK/ours.err" >&2; exit 1; }
+    "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d))' \
+        "$WORK/ours.json" >>"$WORK/ours.jsonl" || { cat "$WORK/ours.err" >&2; exit 1; }
     taskset -c "$CORE" "$PY" "$ROOT/bench/mediapipe_time.py" time "$FRAMES" --passes 1 $REFINE_FLAG \
         2>"$WORK/theirs.err" >>"$WORK/theirs.jsonl" || { cat "$WORK/theirs.err" >&2; exit 1; }
 done
@@ -124,19 +128,42 @@ if [ -x /usr/bin/time ]; then
     RSS=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); printf "%.1f", $2 / 1024}' "$WORK/time.txt")
 fi
 
-"$PY" - "$WORK/ours.txt" "$WORK/theirs.jsonl" "$NFRAMES" "$SIZE" "$CORE" "$RSS" <<'EOF'
+"$PY" - "$WORK/ours.jsonl" "$WORK/theirs.jsonl" "$NFRAMES" "$SIZE" "$CORE" "$RSS" "$CHALLENGE" <<'EOF'
 import json, statistics, sys
-ours_file, theirs_file, nframes, size, core, rss = sys.argv[1:]
-ours = [line.split() for line in open(ours_file) if line.strip()]
+ours_file, theirs_file, nframes, size, core, rss, challenge = sys.argv[1:]
+ours = [json.loads(line) for line in open(ours_file) if line.strip()]
 theirs = [json.loads(line) for line in open(theirs_file) if line.strip()]
-o = statistics.median(float(r[0]) for r in ours)
-t = statistics.median(r["median_ms"] for r in theirs)
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+def fmt(v):
+    return "-" if v is None else f"{v:.2f}"
+t_wall = med(r["median_ms"] for r in theirs)
+t_cpu = med(r["median_cpu_ms"] for r in theirs)
 print(f"frames: {nframes} of {size}, both pinned to core {core}, {len(ours)} interleaved passes each")
-print(f"lifecert  runs' medians (ms): {' '.join(r[0] for r in ours)}  "
-      f"(frames analysed per run: {ours[0][1]}, challenge passed: {ours[0][2]})")
-print(f"mediapipe runs' medians (ms): {' '.join(str(r['median_ms']) for r in theirs)}  "
-      f"({theirs[0]['runtime']}, faces found in {theirs[0]['frames_with_face']}/{theirs[0]['frames']} frames)")
-print(f"tracking median: lifecert {o:.1f} ms, mediapipe {t:.1f} ms, ratio {o / t:.2f}x")
+print(f"lifecert: challenge {challenge}, {ours[0]['frames']} frames analysed per run, "
+      f"passed: {ours[0]['passed']}")
+print(f"mediapipe: {theirs[0]['runtime']}, faces found in "
+      f"{theirs[0]['frames_with_face']}/{theirs[0]['frames']} frames")
+print(f"mediapipe runs' medians, wall (ms): {' '.join(str(r['median_ms']) for r in theirs)}; "
+      f"cpu (ms): {' '.join(str(r['median_cpu_ms']) for r in theirs)}")
+print("median of the runs' per-frame medians (ms), and ratio to mediapipe:")
+print(f"  {'':28} {'frames':>6} {'wall':>7} {'ratio':>6} {'cpu':>7} {'ratio':>6}")
+print(f"  {'mediapipe':28} {theirs[0]['frames']:>6} {fmt(t_wall):>7} {'':>6} {fmt(t_cpu):>7}")
+for key, label in [("all", "lifecert, all frames"),
+                   ("with_eyes", "lifecert, with iris model"),
+                   ("mesh_only", "lifecert, mesh only")]:
+    runs = [r["timing"][key] for r in ours]
+    n = runs[0]["frames"]
+    if not n:
+        print(f"  {label:28} {0:>6}")
+        continue
+    w, c = med(r["median_ms"] for r in runs), med(r["median_cpu_ms"] for r in runs)
+    rw = f"{w / t_wall:.2f}x" if w and t_wall else "-"
+    rc = f"{c / t_cpu:.2f}x" if c and t_cpu else "-"
+    print(f"  {label:28} {n:>6} {fmt(w):>7} {rw:>6} {fmt(c):>7} {rc:>6}")
+    print(f"    runs' medians, wall: {' '.join(fmt(r['median_ms']) for r in runs)}; "
+          f"cpu: {' '.join(fmt(r['median_cpu_ms']) for r in runs)}")
 if rss:
     print(f"lifecert liveness peak RSS: {rss} MB")
 EOF

@@ -7,7 +7,10 @@
 //!   and both iris crops, what the first frame of a capture costs;
 //! * `tracking only`: `analyze()` again and again on the same frame after one
 //!   warm-up call: mesh from the previous landmarks plus iris, and the detector
-//!   once every `RECHECK_EVERY` frames, what a capture costs per frame;
+//!   once every `RECHECK_EVERY` frames, what a capture costs per frame while
+//!   calibrating or during a blink step;
+//! * `tracking, mesh only`: the same with `set_eyes(false)`, what the frames
+//!   of the other steps (turn, nod, mouth) cost;
 //! * `detector`: BlazeFace alone.
 //!
 //! Kept short (20 samples, 5 s each) so it finishes in a few minutes on a
@@ -81,6 +84,11 @@ fn face(c: &mut Criterion) {
         group.bench_function(format!("tracking only, {name}"), |b| {
             b.iter(|| black_box(analyzer.analyze(black_box(img)).expect("analyze")))
         });
+        analyzer.set_eyes(false);
+        group.bench_function(format!("tracking, mesh only, {name}"), |b| {
+            b.iter(|| black_box(analyzer.analyze(black_box(img)).expect("analyze")))
+        });
+        analyzer.set_eyes(true);
         group.bench_function(format!("detector, {name}"), |b| {
             b.iter(|| black_box(analyzer.detect(black_box(img)).expect("detect")))
         });

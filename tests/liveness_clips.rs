@@ -110,6 +110,18 @@ fn a_full_challenge_passes_in_order_with_evidence_under_budget() {
         let evidence = engine.evidence().expect("a passed capture has evidence");
         assert_eq!(evidence.nonce, "test-nonce");
         assert_eq!(evidence.keyframes.len(), 3);
+        // The eyes are measured while calibrating and during the blink step
+        // only; the other steps' frames say "not measured", never a made-up value.
+        assert!(evidence.baseline[0].is_some(), "{:?}", evidence.baseline);
+        let eye_open: Vec<Option<f32>> = evidence
+            .trace
+            .iter()
+            .filter_map(|t| t.signals.map(|s| s[0]))
+            .collect();
+        assert!(
+            eye_open.iter().any(Option::is_some) && eye_open.iter().any(Option::is_none),
+            "{photo}: {eye_open:?}"
+        );
         let bytes = evidence.to_json();
         assert!(
             bytes.len() <= lifecert::evidence::BUDGET_BYTES,

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 pub const BUDGET_BYTES: usize = 200 * 1024;
 /// Longest side of a face crop: enough for face matching (dlib wants ~150 px).
 pub const CROP_SIDE: u32 = 224;
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: eye openness may be `null` in the trace and the baseline (not measured).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A face crop kept in memory until the evidence is built.
 #[derive(Clone, Debug)]
@@ -34,8 +35,10 @@ pub struct Keyframe {
 pub struct TracePoint {
     pub t_ms: u64,
     pub face: bool,
-    /// eye_open, mouth_open, yaw, pitch (see `liveness::signals`).
-    pub signals: Option<[f32; 4]>,
+    /// eye_open, mouth_open, yaw, pitch (see `liveness::signals`). eye_open is
+    /// `null` on frames where the eyes were not measured: the iris model runs
+    /// only while the neutral face is learnt and while a blink is asked for.
+    pub signals: Option<[Option<f32>; 4]>,
     /// Nose tip, outer eye corners, mouth corners, chin, in frame pixels.
     pub points: Option<[[f32; 2]; 6]>,
     pub quality: Option<QualityIssue>,
@@ -72,7 +75,12 @@ impl TracePoint {
         TracePoint {
             t_ms,
             face: true,
-            signals: Some([r3(s.eye_open), r3(s.mouth_open), r3(s.yaw), r3(s.pitch)]),
+            signals: Some([
+                s.eye_open.map(r3),
+                Some(r3(s.mouth_open)),
+                Some(r3(s.yaw)),
+                Some(r3(s.pitch)),
+            ]),
             points: Some([
                 p(idx::NOSE_TIP),
                 p(idx::EYE_OUTER_IMAGE_LEFT),
@@ -105,7 +113,8 @@ pub struct Evidence {
     pub nonce: String,
     pub challenge: Vec<Action>,
     pub verdict: Verdict,
-    pub baseline: [f32; 4],
+    /// The neutral face's signals, in the order of [`TracePoint::signals`].
+    pub baseline: [Option<f32>; 4],
     pub frontal: EvidenceImage,
     pub keyframes: Vec<EvidenceImage>,
     pub trace: Vec<TracePoint>,
@@ -138,10 +147,10 @@ impl Evidence {
                 challenge: challenge.actions.clone(),
                 verdict: verdict.clone(),
                 baseline: [
-                    r3(baseline.eye_open),
-                    r3(baseline.mouth_open),
-                    r3(baseline.yaw),
-                    r3(baseline.pitch),
+                    baseline.eye_open.map(r3),
+                    Some(r3(baseline.mouth_open)),
+                    Some(r3(baseline.yaw)),
+                    Some(r3(baseline.pitch)),
                 ],
                 frontal: encode(&frontal)?,
                 keyframes: keyframes.iter().map(encode).collect::<Result<_, _>>()?,

@@ -1,6 +1,6 @@
 //! BlazeFace short-range: finds faces in the whole frame (models/README.md §1).
 
-use super::geometry::{crop_into, iou, Roi, SIGNED};
+use super::geometry::{iou, letterbox_into, SIGNED};
 use super::model::{Model, Which};
 use image::RgbImage;
 
@@ -55,13 +55,7 @@ impl Detector {
         let (w, h) = (img.width() as f32, img.height() as f32);
         // Letterbox: the whole image centred in a square of its longer side.
         let side = w.max(h);
-        let roi = Roi {
-            cx: w / 2.0,
-            cy: h / 2.0,
-            size: side,
-            angle: 0.0,
-        };
-        crop_into(img, &roi, SIDE, false, SIGNED, self.model.input_mut());
+        letterbox_into(img, SIDE, SIGNED, self.model.input_mut());
         let out = self.model.run()?;
         let (regs, scores) = if out[0].len() == 896 * 16 {
             (&out[0], &out[1])

@@ -50,9 +50,10 @@ pub const UNIT: Normalise = Normalise {
 /// Samples an `n`×`n` crop of `roi` into `out` as planar RGB (NCHW, batch 1).
 ///
 /// Each output pixel averages `k`×`k` bilinear samples, with `k` from the crop's
-/// scale, so a big face shrunk to 128 px does not alias (the reference
-/// implementation resizes with an antialiasing filter). Outside the image is black.
-/// `mirror` flips the crop horizontally (the iris model only knows left eyes).
+/// scale, so a big face shrunk to 64 px does not alias (the reference
+/// implementation resizes the iris crop with an antialiasing filter). Outside
+/// the image is black. `mirror` flips the crop horizontally (the iris model
+/// only knows left eyes).
 pub fn crop_into(
     img: &RgbImage,
     roi: &Roi,
@@ -61,56 +62,244 @@ pub fn crop_into(
     norm: Normalise,
     out: &mut [f32],
 ) {
+    let k = ((roi.size / n as f32).round() as usize).clamp(1, 4);
+    crop_k(img, roi, n, mirror, norm, k, out);
+}
+
+/// Like [`crop_into`] with one bilinear sample per output pixel, which is how
+/// MediaPipe warps the face-mesh crop (models/README.md, "Crop sampling").
+pub fn crop_bilinear_into(
+    img: &RgbImage,
+    roi: &Roi,
+    n: usize,
+    mirror: bool,
+    norm: Normalise,
+    out: &mut [f32],
+) {
+    crop_k(img, roi, n, mirror, norm, 1, out);
+}
+
+/// Fixed-point coordinates: 16 fractional bits (pictures up to 32767 px).
+const FRAC_BITS: u32 = 16;
+/// Bilinear weights: 0..=256 (8 bits, rounded). With 16 samples a pixel the
+/// sum stays far below `i32::MAX` (16 x 255 x 2^16); the rounding moves a
+/// sample by at most 1/512 of the step between neighbours on each axis.
+const WEIGHT_BITS: u32 = 8;
+
+fn crop_k(
+    img: &RgbImage,
+    roi: &Roi,
+    n: usize,
+    mirror: bool,
+    norm: Normalise,
+    k: usize,
+    out: &mut [f32],
+) {
     debug_assert_eq!(out.len(), 3 * n * n);
     let (w, h) = (img.width() as i32, img.height() as i32);
     let raw = img.as_raw();
-    let step = roi.size / n as f32;
-    let k = (step.round() as usize).clamp(1, 4);
-    let (s, c) = roi.angle.sin_cos();
-    let inv_k = 1.0 / k as f32;
-    let weight = norm.scale / (k * k) as f32;
+    let stride = 3 * w as usize;
+    let step = (roi.size / n as f32) as f64;
+    let (s, c) = (roi.angle as f64).sin_cos();
+    // Crop pixel (u, v), sub-sample (sx, sy) sits at crop offset
+    // (a, b) = step * (u + (sx + 0.5) / k, v + (sy + 0.5) / k) - size / 2, and at
+    // image (cx + a c - b s, cy + a s + b c); pixel centres are at i + 0.5.
+    // Moving one crop pixel right adds step * (c, s), one down step * (-s, c):
+    // each row starts from its own position, then steps in fixed point.
+    let one = (1u32 << FRAC_BITS) as f64;
+    let (du_x, du_y) = ((step * c * one) as i32, (step * s * one) as i32);
+    let (dv_x, dv_y) = (-step * s * one, step * c * one);
+    let size = roi.size as f64;
+    let taps: Vec<(f64, f64)> = (0..k * k)
+        .map(|t| {
+            let a = step * ((t % k) as f64 + 0.5) / k as f64 - size * 0.5;
+            let b = step * ((t / k) as f64 + 0.5) / k as f64 - size * 0.5;
+            (
+                (roi.cx as f64 + a * c - b * s - 0.5) * one,
+                (roi.cy as f64 + a * s + b * c - 0.5) * one,
+            )
+        })
+        .collect();
+    let weight = norm.scale / (k * k) as f32 / (1u32 << (2 * WEIGHT_BITS)) as f32;
     let black = norm.offset;
     let plane = n * n;
+    let (red, rest) = out.split_at_mut(plane);
+    let (green, blue) = rest.split_at_mut(plane);
+    let (inner_w, inner_h) = ((w - 1).max(0) as u32, (h - 1).max(0) as u32);
+    let mut at = vec![(0i32, 0i32); k * k];
     for v in 0..n {
-        for u in 0..n {
-            let uu = if mirror { n - 1 - u } else { u };
-            let mut acc = [0f32; 3];
-            for sy in 0..k {
-                for sx in 0..k {
-                    let a = step * (uu as f32 + (sx as f32 + 0.5) * inv_k) - roi.size * 0.5;
-                    let b = step * (v as f32 + (sy as f32 + 0.5) * inv_k) - roi.size * 0.5;
-                    // Image pixel centres sit at i + 0.5.
-                    let x = roi.cx + a * c - b * s - 0.5;
-                    let y = roi.cy + a * s + b * c - 0.5;
-                    bilinear_add(raw, w, h, x, y, &mut acc);
-                }
+        for (p, &(tx, ty)) in at.iter_mut().zip(&taps) {
+            // Saturates far outside the picture, where every sample is black.
+            *p = (
+                (tx + v as f64 * dv_x).floor() as i32,
+                (ty + v as f64 * dv_y).floor() as i32,
+            );
+        }
+        for uu in 0..n {
+            let mut acc = [0i32; 3];
+            for p in at.iter_mut() {
+                let (x, y) = *p;
+                p.0 = p.0.saturating_add(du_x);
+                p.1 = p.1.saturating_add(du_y);
+                bilinear_add(raw, w, h, stride, (inner_w, inner_h), x, y, &mut acc);
             }
+            let u = if mirror { n - 1 - uu } else { uu };
             let i = v * n + u;
-            out[i] = acc[0] * weight + black;
-            out[plane + i] = acc[1] * weight + black;
-            out[2 * plane + i] = acc[2] * weight + black;
+            red[i] = acc[0] as f32 * weight + black;
+            green[i] = acc[1] as f32 * weight + black;
+            blue[i] = acc[2] as f32 * weight + black;
         }
     }
 }
 
-#[inline]
-fn bilinear_add(raw: &[u8], w: i32, h: i32, x: f32, y: f32, acc: &mut [f32; 3]) {
-    let x0 = x.floor();
-    let y0 = y.floor();
-    let (fx, fy) = (x - x0, y - y0);
-    let (x0, y0) = (x0 as i32, y0 as i32);
-    let px = |xx: i32, yy: i32, wt: f32, acc: &mut [f32; 3]| {
-        if xx >= 0 && yy >= 0 && xx < w && yy < h && wt > 0.0 {
-            let i = 3 * (yy * w + xx) as usize;
-            acc[0] += raw[i] as f32 * wt;
-            acc[1] += raw[i + 1] as f32 * wt;
-            acc[2] += raw[i + 2] as f32 * wt;
-        }
+/// Adds the bilinear sample at fixed-point `(x, y)` (outside the picture is
+/// black), scaled by `2^(2 * WEIGHT_BITS)`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn bilinear_add(
+    raw: &[u8],
+    w: i32,
+    h: i32,
+    stride: usize,
+    (inner_w, inner_h): (u32, u32),
+    x: i32,
+    y: i32,
+    acc: &mut [i32; 3],
+) {
+    // An arithmetic shift floors, also below zero. The fraction rounds to
+    // 0..=256 (256: all of the weight on the next pixel).
+    let (x0, y0) = (x >> FRAC_BITS, y >> FRAC_BITS);
+    let frac = |v: i32| {
+        let f = v & ((1 << FRAC_BITS) - 1);
+        (f + (1 << (FRAC_BITS - WEIGHT_BITS - 1))) >> (FRAC_BITS - WEIGHT_BITS)
     };
-    px(x0, y0, (1.0 - fx) * (1.0 - fy), acc);
-    px(x0 + 1, y0, fx * (1.0 - fy), acc);
-    px(x0, y0 + 1, (1.0 - fx) * fy, acc);
-    px(x0 + 1, y0 + 1, fx * fy, acc);
+    let (fx, fy) = (frac(x), frac(y));
+    if (x0 as u32) < inner_w && (y0 as u32) < inner_h {
+        // The 2x2 footprint is inside: no per-tap checks.
+        let i = 3 * (y0 * w + x0) as usize;
+        let (Some(top), Some(bottom)) = (raw.get(i..i + 6), raw.get(i + stride..i + stride + 6))
+        else {
+            return;
+        };
+        for ch in 0..3 {
+            let (t0, b0) = (top[ch] as i32, bottom[ch] as i32);
+            let t = (t0 << WEIGHT_BITS) + (top[ch + 3] as i32 - t0) * fx;
+            let b = (b0 << WEIGHT_BITS) + (bottom[ch + 3] as i32 - b0) * fx;
+            acc[ch] += (t << WEIGHT_BITS) + (b - t) * fy;
+        }
+        return;
+    }
+    let full = 1 << WEIGHT_BITS;
+    for (dx, dy, wt) in [
+        (0, 0, (full - fx) * (full - fy)),
+        (1, 0, fx * (full - fy)),
+        (0, 1, (full - fx) * fy),
+        (1, 1, fx * fy),
+    ] {
+        let (xx, yy) = (x0 + dx, y0 + dy);
+        if xx >= 0 && yy >= 0 && xx < w && yy < h && wt > 0 {
+            let i = 3 * (yy * w + xx) as usize;
+            acc[0] += raw[i] as i32 * wt;
+            acc[1] += raw[i + 1] as i32 * wt;
+            acc[2] += raw[i + 2] as i32 * wt;
+        }
+    }
+}
+
+/// The whole picture centred in a black square of its longer side, resized to
+/// `n`×`n` into `out` (planar RGB, NCHW) with a triangle filter widened by the
+/// shrink factor: PIL's antialiased bilinear, which the detector's reference
+/// pipeline uses (models/README.md §1). Separable, so it costs a few taps per
+/// pixel and axis instead of a supersampled warp's many.
+pub fn letterbox_into(img: &RgbImage, n: usize, norm: Normalise, out: &mut [f32]) {
+    debug_assert_eq!(out.len(), 3 * n * n);
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let side = w.max(h) as f32;
+    let cols = resize_taps(w, side, n);
+    let rows = resize_taps(h, side, n);
+    let raw = img.as_raw();
+    // Horizontal pass over the rows that some output row uses: h x n x RGB.
+    let mut tmp = vec![0f32; h * n * 3];
+    let mut used = vec![false; h];
+    for t in &rows {
+        for j in 0..t.weights.len() {
+            used[t.first + j] = true;
+        }
+    }
+    for y in (0..h).filter(|&y| used[y]) {
+        let line = &raw[3 * w * y..3 * w * (y + 1)];
+        let dst = &mut tmp[3 * n * y..3 * n * (y + 1)];
+        for (o, t) in cols.iter().enumerate() {
+            let mut acc = [0f32; 3];
+            for (j, wt) in t.weights.iter().enumerate() {
+                let p = &line[3 * (t.first + j)..3 * (t.first + j) + 3];
+                acc[0] += p[0] as f32 * wt;
+                acc[1] += p[1] as f32 * wt;
+                acc[2] += p[2] as f32 * wt;
+            }
+            dst[3 * o..3 * o + 3].copy_from_slice(&acc);
+        }
+    }
+    // Vertical pass into the planes.
+    let plane = n * n;
+    for (v, t) in rows.iter().enumerate() {
+        for u in 0..n {
+            let mut acc = [0f32; 3];
+            for (j, wt) in t.weights.iter().enumerate() {
+                let p = &tmp[3 * n * (t.first + j) + 3 * u..][..3];
+                acc[0] += p[0] * wt;
+                acc[1] += p[1] * wt;
+                acc[2] += p[2] * wt;
+            }
+            let i = v * n + u;
+            out[i] = acc[0] * norm.scale + norm.offset;
+            out[plane + i] = acc[1] * norm.scale + norm.offset;
+            out[2 * plane + i] = acc[2] * norm.scale + norm.offset;
+        }
+    }
+}
+
+/// One output pixel's taps along one axis: image pixels `first..` with weights.
+struct Taps {
+    first: usize,
+    weights: Vec<f32>,
+}
+
+/// Triangle-filter taps for resizing an axis of `len` image pixels, centred
+/// in a `side`-pixel span (black outside the image), to `n` pixels. As in PIL,
+/// the weights are normalised over the span, so the padding darkens the
+/// pixels next to it; taps outside the image are then dropped (black).
+fn resize_taps(len: usize, side: f32, n: usize) -> Vec<Taps> {
+    let scale = side / n as f32;
+    let support = scale.max(1.0);
+    // The span's left edge in image pixels.
+    let start = (len as f32 - side) / 2.0;
+    (0..n)
+        .map(|o| {
+            let centre = start + (o as f32 + 0.5) * scale;
+            let lo = (centre - support).floor().max(start.floor()) as i64;
+            let hi = (centre + support).ceil().min((start + side).ceil()) as i64;
+            let mut total = 0f32;
+            let mut kept = vec![];
+            for i in lo..hi {
+                let pc = i as f32 + 0.5;
+                if pc < start || pc >= start + side {
+                    continue;
+                }
+                let wt = (1.0 - ((pc - centre) / support).abs()).max(0.0);
+                total += wt;
+                if wt > 0.0 && i >= 0 && (i as usize) < len {
+                    kept.push((i as usize, wt));
+                }
+            }
+            let first = kept.first().map_or(0, |k| k.0);
+            let mut weights = vec![0f32; kept.last().map_or(0, |k| k.0 + 1 - first)];
+            for (i, wt) in kept {
+                weights[i - first] = wt / total.max(1e-12);
+            }
+            Taps { first, weights }
+        })
+        .collect()
 }
 
 /// Intersection over union of two boxes `[xmin, ymin, xmax, ymax]`.
@@ -177,6 +366,149 @@ mod tests {
         };
         crop_into(&img, &outside, 8, false, SIGNED, &mut out);
         assert!(out.iter().all(|v| (v + 1.0).abs() < 1e-6));
+    }
+
+    /// The sampler as it was in floating point, every tap from scratch.
+    fn reference_crop(img: &RgbImage, roi: &Roi, n: usize, mirror: bool, k: usize) -> Vec<f32> {
+        let mut out = vec![0f32; 3 * n * n];
+        let (w, h) = (img.width() as i32, img.height() as i32);
+        let step = roi.size / n as f32;
+        let (s, c) = roi.angle.sin_cos();
+        for v in 0..n {
+            for u in 0..n {
+                let uu = if mirror { n - 1 - u } else { u };
+                let mut acc = [0f32; 3];
+                for sy in 0..k {
+                    for sx in 0..k {
+                        let a = step * (uu as f32 + (sx as f32 + 0.5) / k as f32) - roi.size * 0.5;
+                        let b = step * (v as f32 + (sy as f32 + 0.5) / k as f32) - roi.size * 0.5;
+                        let x = roi.cx + a * c - b * s - 0.5;
+                        let y = roi.cy + a * s + b * c - 0.5;
+                        let (x0, y0) = (x.floor(), y.floor());
+                        let (fx, fy) = (x - x0, y - y0);
+                        for (dx, dy, wt) in [
+                            (0, 0, (1.0 - fx) * (1.0 - fy)),
+                            (1, 0, fx * (1.0 - fy)),
+                            (0, 1, (1.0 - fx) * fy),
+                            (1, 1, fx * fy),
+                        ] {
+                            let (xx, yy) = (x0 as i32 + dx, y0 as i32 + dy);
+                            if xx >= 0 && yy >= 0 && xx < w && yy < h {
+                                let p = img.get_pixel(xx as u32, yy as u32).0;
+                                for ch in 0..3 {
+                                    acc[ch] += p[ch] as f32 * wt;
+                                }
+                            }
+                        }
+                    }
+                }
+                for ch in 0..3 {
+                    out[ch * n * n + v * n + u] = acc[ch] / (k * k) as f32 / 255.0;
+                }
+            }
+        }
+        out
+    }
+
+    fn noise(w: u32, h: u32) -> RgbImage {
+        let mut state = 12345u32;
+        RgbImage::from_fn(w, h, |_, _| {
+            let mut next = || {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 24) as u8
+            };
+            image::Rgb([next(), next(), next()])
+        })
+    }
+
+    #[test]
+    fn fixed_point_sampler_matches_sampling_every_tap_in_floats() {
+        let img = noise(97, 83);
+        // Inside, across the edges, rotated, mirrored, with and without supersampling.
+        for (roi, n, mirror) in [
+            (
+                Roi {
+                    cx: 48.0,
+                    cy: 40.0,
+                    size: 60.0,
+                    angle: 0.0,
+                },
+                32,
+                false,
+            ),
+            (
+                Roi {
+                    cx: 20.0,
+                    cy: 70.0,
+                    size: 90.0,
+                    angle: 0.7,
+                },
+                24,
+                true,
+            ),
+            (
+                Roi {
+                    cx: 60.0,
+                    cy: 30.0,
+                    size: 17.0,
+                    angle: -2.9,
+                },
+                16,
+                false,
+            ),
+        ] {
+            let k = ((roi.size / n as f32).round() as usize).clamp(1, 4);
+            let mut out = vec![0f32; 3 * n * n];
+            crop_into(&img, &roi, n, mirror, UNIT, &mut out);
+            let want = reference_crop(&img, &roi, n, mirror, k);
+            let diff = out
+                .iter()
+                .zip(&want)
+                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            // Fixed-point weights: within one grey level (1/255) of the floats.
+            assert!(diff < 1.0 / 255.0, "k={k}: {diff}");
+            crop_bilinear_into(&img, &roi, n, mirror, UNIT, &mut out);
+            let want = reference_crop(&img, &roi, n, mirror, 1);
+            let diff = out
+                .iter()
+                .zip(&want)
+                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(diff < 1.0 / 255.0, "k=1: {diff}");
+        }
+    }
+
+    #[test]
+    fn letterbox_is_flat_inside_black_outside_and_centred() {
+        // 640x480 grey: rows 80..560 of the 640 square hold the picture.
+        let img = RgbImage::from_pixel(640, 480, image::Rgb([200, 100, 50]));
+        let n = 128;
+        let mut out = vec![0f32; 3 * n * n];
+        letterbox_into(&img, n, UNIT, &mut out);
+        let at = |ch: usize, u: usize, v: usize| out[ch * n * n + v * n + u];
+        // Picture rows 16..112 of 128, padding rows 0..16 and 112..128.
+        for u in [0, 5, 64, 127] {
+            assert!((at(0, u, 64) - 200.0 / 255.0).abs() < 1e-4);
+            assert!((at(2, u, 20) - 50.0 / 255.0).abs() < 1e-4);
+            assert!(at(1, u, 10).abs() < 1e-6 && at(1, u, 120).abs() < 1e-6);
+        }
+        // The rows at the picture's edge are half picture, half padding.
+        assert!((at(0, 64, 16) - at(0, 64, 111)).abs() < 1e-4);
+        assert!(at(0, 64, 15) < at(0, 64, 16) && at(0, 64, 16) <= 200.0 / 255.0);
+    }
+
+    #[test]
+    fn letterbox_averages_like_an_area_filter_when_shrinking() {
+        // A 1-px checkerboard shrunk 4x becomes flat grey, not aliased stripes.
+        let img = RgbImage::from_fn(512, 512, |x, y| {
+            let v = if (x + y) % 2 == 0 { 255 } else { 0 };
+            image::Rgb([v, v, v])
+        });
+        let n = 128;
+        let mut out = vec![0f32; 3 * n * n];
+        letterbox_into(&img, n, UNIT, &mut out);
+        for v in &out[n..n * n - n] {
+            assert!((v - 0.5).abs() < 0.02, "{v}");
+        }
     }
 
     #[test]

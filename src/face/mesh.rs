@@ -1,7 +1,7 @@
 //! FaceMesh: 468 landmarks from a crop around one face (models/README.md §2).
 
 use super::detector::Detection;
-use super::geometry::{crop_into, wrap_angle, Roi, UNIT};
+use super::geometry::{crop_bilinear_into, wrap_angle, Roi, UNIT};
 use super::model::{Model, Which};
 use image::RgbImage;
 
@@ -107,7 +107,8 @@ impl MeshModel {
 
     /// Landmarks in `roi`, or `None` when the model says no face is there.
     pub fn run(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Mesh>, String> {
-        crop_into(img, &roi, SIDE, false, UNIT, self.model.input_mut());
+        // One bilinear sample per pixel, as MediaPipe warps this crop.
+        crop_bilinear_into(img, &roi, SIDE, false, UNIT, self.model.input_mut());
         let out = self.model.run()?;
         let (coords, presence) = if out[0].len() == LANDMARKS * 3 {
             (&out[0], out[1][0])

@@ -6,6 +6,11 @@
 //! around the previous frame's landmarks. The detector still runs every
 //! [`RECHECK_EVERY`] frames so a second face (a photo held up beside the real
 //! one) is noticed.
+//!
+//! The iris model (two runs per frame, more than half of a tracked frame's
+//! cost) runs only while eyes are wanted: see [`FaceAnalyzer::set_eyes`]. The
+//! liveness engine wants them while it learns the neutral face and while a
+//! blink is asked for.
 
 pub mod detector;
 pub mod geometry;
@@ -26,8 +31,9 @@ pub const RECHECK_EVERY: u32 = 15;
 #[derive(Clone, Debug)]
 pub struct FaceObservation {
     pub mesh: Mesh,
-    pub left_eye: Eye,
-    pub right_eye: Eye,
+    /// Both eyes from the iris model, image-left then image-right; `None` when
+    /// the analyser was told not to run it ([`FaceAnalyzer::set_eyes`]).
+    pub eyes: Option<[Eye; 2]>,
     /// Faces the detector saw at its last run (1 while tracking normally).
     pub faces_seen: usize,
     /// The face box `[xmin, ymin, xmax, ymax]` in pixels, from the landmarks.
@@ -45,6 +51,7 @@ pub struct FaceAnalyzer {
     detector: Detector,
     mesh: MeshModel,
     iris: IrisModel,
+    eyes: bool,
     tracked: Option<mesh::Mesh>,
     since_detection: u32,
     faces_seen: usize,
@@ -56,6 +63,7 @@ impl FaceAnalyzer {
             detector: Detector::new()?,
             mesh: MeshModel::new()?,
             iris: IrisModel::new()?,
+            eyes: true,
             tracked: None,
             since_detection: 0,
             faces_seen: 0,
@@ -65,6 +73,17 @@ impl FaceAnalyzer {
     /// Forget the tracked face (the next frame runs the detector).
     pub fn reset(&mut self) {
         self.tracked = None;
+    }
+
+    /// Whether [`FaceAnalyzer::analyze`] runs the iris model on both eyes
+    /// (on by default). Off, observations carry no eyes and a tracked frame
+    /// costs the mesh model only.
+    pub fn set_eyes(&mut self, on: bool) {
+        self.eyes = on;
+    }
+
+    pub fn eyes(&self) -> bool {
+        self.eyes
     }
 
     /// Detector only: every face in the picture.
@@ -105,13 +124,17 @@ impl FaceAnalyzer {
             self.tracked = None;
             return Ok(Analysis::NoFace);
         };
-        let (left_eye, right_eye) = self.iris.run(img, &mesh)?;
+        let eyes = if self.eyes {
+            let (left, right) = self.iris.run(img, &mesh)?;
+            Some([left, right])
+        } else {
+            None
+        };
         self.tracked = Some(mesh.clone());
         let bbox = mesh.bounds();
         Ok(Analysis::Face(Box::new(FaceObservation {
             mesh,
-            left_eye,
-            right_eye,
+            eyes,
             faces_seen: self.faces_seen.max(1),
             bbox,
         })))

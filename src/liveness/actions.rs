@@ -83,16 +83,18 @@ pub fn marks(action: Action) -> Marks {
     }
 }
 
-/// How far the face is from neutral in the direction of `action` (positive = doing it).
-pub fn deviation(action: Action, s: &Signals, base: &Signals) -> f32 {
-    match action {
-        Action::Blink => 1.0 - s.eye_open / base.eye_open.max(1e-3),
+/// How far the face is from neutral in the direction of `action` (positive =
+/// doing it); `None` when the frame or the baseline lacks the signal (eye
+/// openness on frames where the iris model did not run).
+pub fn deviation(action: Action, s: &Signals, base: &Signals) -> Option<f32> {
+    Some(match action {
+        Action::Blink => 1.0 - s.eye_open? / base.eye_open?.max(1e-3),
         Action::OpenMouth => s.mouth_open - base.mouth_open,
         Action::TurnLeft => s.yaw - base.yaw,
         Action::TurnRight => base.yaw - s.yaw,
         // Down only: an opening jaw lengthens the face and lowers this ratio.
         Action::Nod => s.pitch - base.pitch,
-    }
+    })
 }
 
 /// Blinks and mouths are judged only with the head near neutral: a turned or
@@ -154,9 +156,14 @@ impl ActionDetector {
         self.active = None;
     }
 
+    /// One frame. A frame without this action's signal (no eye openness) ends
+    /// nothing and starts nothing: the detector forgets a half-done action.
     pub fn step(&mut self, frame: u32, t_ms: u64, s: &Signals, base: &Signals) -> Step {
         let m = marks(self.action);
-        let d = deviation(self.action, s, base);
+        let Some(d) = deviation(self.action, s, base) else {
+            self.active = None;
+            return Step::Idle;
+        };
         match &mut self.active {
             None if d > m.start && pose_allows(self.action, s, base) => {
                 self.active = Some(ActionEvent {
@@ -196,7 +203,7 @@ mod tests {
 
     fn s(eye: f32, mouth: f32, yaw: f32, pitch: f32) -> Signals {
         Signals {
-            eye_open: eye,
+            eye_open: Some(eye),
             mouth_open: mouth,
             yaw,
             pitch,
@@ -244,9 +251,40 @@ mod tests {
         let base = s(0.2, 0.02, 0.05, 0.5);
         let toward_image_right = s(0.2, 0.02, 0.45, 0.5);
         assert!(
-            deviation(Action::TurnLeft, &toward_image_right, &base) > marks(Action::TurnLeft).start
+            deviation(Action::TurnLeft, &toward_image_right, &base).unwrap()
+                > marks(Action::TurnLeft).start
         );
-        assert!(deviation(Action::TurnRight, &toward_image_right, &base) < 0.0);
+        assert!(deviation(Action::TurnRight, &toward_image_right, &base).unwrap() < 0.0);
+    }
+
+    #[test]
+    fn frames_without_eyes_neither_blink_nor_finish_a_blink() {
+        let base = s(0.2, 0.02, 0.0, 0.5);
+        let no_eyes = Signals {
+            eye_open: None,
+            ..s(0.0, 0.02, 0.0, 0.5)
+        };
+        let mut det = ActionDetector::new(Action::Blink);
+        assert_eq!(det.step(0, 0, &no_eyes, &base), Step::Idle);
+        assert!(matches!(
+            det.step(1, 66, &s(0.05, 0.02, 0.0, 0.5), &base),
+            Step::Active { .. }
+        ));
+        // The eyes go unmeasured mid-blink: the half-done blink is dropped, and
+        // opening eyes afterwards complete nothing.
+        assert_eq!(det.step(2, 133, &no_eyes, &base), Step::Idle);
+        assert!(!det.is_active());
+        assert_eq!(det.step(3, 200, &s(0.2, 0.02, 0.0, 0.5), &base), Step::Idle);
+        // Other actions do not need the eyes.
+        let mut turn = ActionDetector::new(Action::TurnLeft);
+        let turned = Signals {
+            yaw: 0.4,
+            ..no_eyes
+        };
+        assert!(matches!(
+            turn.step(0, 0, &turned, &base),
+            Step::Active { .. }
+        ));
     }
 
     #[test]

@@ -41,6 +41,15 @@ pub struct Verdict {
     pub observed: Vec<Observed>,
 }
 
+/// What one analysed frame cost.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrameCost {
+    /// Wall time of face analysis, quality and liveness (not decoding).
+    pub elapsed: Duration,
+    /// Whether the iris model ran on this frame (see [`LivenessEngine::push`]).
+    pub eyes: bool,
+}
+
 struct Candidate {
     frame: u32,
     t_ms: u64,
@@ -73,7 +82,7 @@ pub struct LivenessEngine {
     last_prompt_key: String,
     last_spoken_ms: u64,
     face_ever_seen: bool,
-    analysis_times: Vec<Duration>,
+    analysis_times: Vec<FrameCost>,
 }
 
 impl LivenessEngine {
@@ -122,8 +131,8 @@ impl LivenessEngine {
         self.phase
     }
 
-    /// Wall time spent analysing each frame (models and liveness, not decoding).
-    pub fn analysis_times(&self) -> &[Duration] {
+    /// What analysing each frame cost (models and liveness, not decoding).
+    pub fn analysis_times(&self) -> &[FrameCost] {
         &self.analysis_times
     }
 
@@ -133,11 +142,16 @@ impl LivenessEngine {
     }
 
     /// One camera frame, upright and un-mirrored, taken at `t_ms`.
+    ///
+    /// The iris model (two of the three model runs of a tracked frame) runs
+    /// only on frames whose eye openness is used: see [`Self::wants_eyes`].
     pub fn push(&mut self, img: &RgbImage, t_ms: u64) -> Result<LivenessUpdate, String> {
         if matches!(self.phase, LivenessPhase::Passed | LivenessPhase::Rejected) {
             return Ok(self.update(None, None, t_ms));
         }
         let started = Instant::now();
+        let eyes = self.wants_eyes();
+        self.analyzer.set_eyes(eyes);
         let analysis = self.analyzer.analyze(img)?;
         let frame = self.frame;
         self.frame += 1;
@@ -148,8 +162,26 @@ impl LivenessEngine {
             }
             Analysis::Face(obs) => self.face(img, &obs, frame, t_ms),
         };
-        self.analysis_times.push(started.elapsed());
+        self.analysis_times.push(FrameCost {
+            elapsed: started.elapsed(),
+            eyes,
+        });
         Ok(out)
+    }
+
+    /// Eye openness is used while learning the neutral face (it is the blink
+    /// baseline, and the frontal picture wants open eyes) and while a blink is
+    /// the step asked for. Turns, nods and mouths need the mesh only, so on
+    /// their frames the eyes are not measured, blinks are not seen, and the
+    /// trace says so (no eye openness) instead of guessing.
+    fn wants_eyes(&self) -> bool {
+        match self.phase {
+            LivenessPhase::FindingFace | LivenessPhase::Calibrating => true,
+            LivenessPhase::Acting => {
+                self.challenge.actions.get(self.next_step) == Some(&Action::Blink)
+            }
+            LivenessPhase::Passed | LivenessPhase::Rejected => false,
+        }
     }
 
     fn no_face(&mut self, t_ms: u64) {
@@ -220,8 +252,16 @@ impl LivenessEngine {
             v.sort_by(f32::total_cmp);
             v[v.len() / 2]
         };
+        // Calibration frames all measure the eyes (`wants_eyes`); take the
+        // median of those that did all the same.
+        let mut eyes: Vec<f32> = self
+            .calibration
+            .iter()
+            .filter_map(|(s, _)| s.eye_open)
+            .collect();
+        eyes.sort_by(f32::total_cmp);
         let base = Signals {
-            eye_open: median(|s| s.eye_open),
+            eye_open: eyes.get(eyes.len() / 2).copied(),
             mouth_open: median(|s| s.mouth_open),
             yaw: median(|s| s.yaw),
             pitch: median(|s| s.pitch),
@@ -254,9 +294,10 @@ impl LivenessEngine {
         // Copy only the signals: the neutral landmarks stay borrowed (per-frame path).
         let base = self.baseline.as_ref().expect("acting after calibration").0;
         let wanted = self.challenge.actions.get(self.next_step).copied();
-        let neutral = Action::ALL
-            .iter()
-            .all(|a| super::actions::deviation(*a, s, &base) < 0.5 * super::actions::marks(*a).end);
+        let neutral = Action::ALL.iter().all(|a| {
+            super::actions::deviation(*a, s, &base)
+                .is_none_or(|d| d < 0.5 * super::actions::marks(*a).end)
+        });
         if neutral {
             self.consider_frontal(img, obs, s, sharpness, frame, t_ms);
         }
@@ -322,8 +363,12 @@ impl LivenessEngine {
         frame: u32,
         t_ms: u64,
     ) {
-        // Sharp, eyes open, facing the camera.
-        let score = sharpness * s.eye_open / (1.0 + 5.0 * s.yaw.abs());
+        // Sharp, eyes open, facing the camera. Frames whose eyes were not
+        // measured (steps other than blink) are not candidates.
+        let Some(eye_open) = s.eye_open else {
+            return;
+        };
+        let score = sharpness * eye_open / (1.0 + 5.0 * s.yaw.abs());
         if self.frontal.as_ref().is_none_or(|(best, _)| score > *best) {
             self.frontal = Some((score, Candidate::of(img, obs, frame, t_ms)));
         }

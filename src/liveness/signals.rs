@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Signals {
-    /// Mean lid gap over eye width of both eyes (about 0.15-0.3 open, ~0 shut).
-    pub eye_open: f32,
+    /// Mean lid gap over eye width of both eyes (about 0.15-0.3 open, ~0 shut),
+    /// from the iris model; `None` on frames where it was not run (the engine
+    /// runs it only while calibrating and while a blink is asked for).
+    pub eye_open: Option<f32>,
     /// Inner-lip gap over mouth width (about 0 closed, 0.3+ wide open).
     pub mouth_open: f32,
     /// Where the nose sits between the cheeks: 0 facing the camera, positive when
@@ -52,7 +54,10 @@ pub fn measure(obs: &FaceObservation) -> Signals {
     let mouth_open = len(sub(m.xy(idx::LOWER_LIP_INNER), m.xy(idx::UPPER_LIP_INNER))) / mouth_w;
 
     Signals {
-        eye_open: (obs.left_eye.openness() + obs.right_eye.openness()) / 2.0,
+        eye_open: obs
+            .eyes
+            .as_ref()
+            .map(|[l, r]| (l.openness() + r.openness()) / 2.0),
         mouth_open,
         yaw,
         pitch,

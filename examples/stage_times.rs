@@ -1,0 +1,192 @@
+//! Where a frame's time goes, stage by stage, in thread CPU time (robust when
+//! other work shares the core; wall time also counts their time slices).
+//!
+//! ```sh
+//! cargo run --release --example stage_times [-- --face-width 200 --iters 200]
+//! taskset -c 0 target/release/examples/stage_times   # pinned, as in docs/performance.md
+//! ```
+//!
+//! The frame is `tests/fixtures/faces/astronaut.jpg` scaled so the face is
+//! `--face-width` px wide (default 200, a selfie at arm's length) in a black
+//! 640x480 frame, as `bench/mediapipe_time.py frames` makes them. Prints one
+//! line per stage: median, 10th and 90th percentile in ms. Linux only (thread
+//! CPU clock); elsewhere it prints wall time.
+
+use image::RgbImage;
+use lifecert::face::detector::Detector;
+use lifecert::face::geometry::{crop_bilinear_into, crop_into, letterbox_into, SIGNED, UNIT};
+use lifecert::face::iris::IrisModel;
+use lifecert::face::mesh::{roi_from_mesh, MeshModel};
+use lifecert::face::model::{Model, Which};
+use lifecert::face::{quality, Analysis, FaceAnalyzer};
+use lifecert::liveness::signals;
+use std::hint::black_box;
+use std::path::Path;
+
+/// The astronaut's face in the photo: centre and width in pixels.
+const FACE: (f32, f32, f32) = (225.0, 124.0, 92.0);
+
+fn main() {
+    let mut face_width = 200.0f32;
+    let mut iters = 200usize;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        match (pair[0].as_str(), pair.get(1)) {
+            ("--face-width", Some(v)) => face_width = v.parse().expect("--face-width N"),
+            ("--iters", Some(v)) => iters = v.parse().expect("--iters N"),
+            _ => panic!("usage: stage_times [--face-width PX] [--iters N]"),
+        }
+    }
+    let frame = frame(face_width);
+    println!(
+        "640x480 frame, face {face_width} px, {iters} runs per stage, {}",
+        if cpu_clock().is_some() {
+            "thread CPU time"
+        } else {
+            "wall time"
+        }
+    );
+
+    let mut analyzer = FaceAnalyzer::new().expect("models");
+    let Analysis::Face(obs) = analyzer.analyze(&frame).expect("analyze") else {
+        panic!("no face in the frame")
+    };
+    let roi = roi_from_mesh(&obs.mesh);
+    println!(
+        "mesh crop {:.0} px -> 192 (k would be {})",
+        roi.size,
+        ((roi.size / 192.0).round() as usize).clamp(1, 4)
+    );
+
+    let mut det_model = Model::load(Which::Detector).unwrap();
+    let mut mesh_model = Model::load(Which::Mesh).unwrap();
+    let mut iris_model = Model::load(Which::Iris).unwrap();
+    stage("detector letterbox 128", iters, || {
+        letterbox_into(&frame, 128, SIGNED, det_model.input_mut())
+    });
+    stage("detector model", iters, || {
+        black_box(det_model.run().unwrap());
+    });
+    let mut detector = Detector::new().unwrap();
+    stage("detector, all (crop, model, decode)", iters, || {
+        black_box(detector.detect(&frame).unwrap());
+    });
+    stage("mesh crop 192, k=1", iters, || {
+        crop_bilinear_into(&frame, &roi, 192, false, UNIT, mesh_model.input_mut())
+    });
+    let mut buf = vec![0f32; 3 * 192 * 192];
+    stage("(mesh crop 192, supersampled)", iters, || {
+        crop_into(&frame, &roi, 192, false, UNIT, &mut buf)
+    });
+    stage("mesh model", iters, || {
+        black_box(mesh_model.run().unwrap());
+    });
+    let mut mesh = MeshModel::new().unwrap();
+    stage("mesh, all (crop, model, decode)", iters, || {
+        black_box(mesh.run(&frame, roi).unwrap());
+    });
+    stage("iris model (one eye)", iters, || {
+        black_box(iris_model.run().unwrap());
+    });
+    let mut iris = IrisModel::new().unwrap();
+    stage("iris, both eyes (2 crops, 2 runs)", iters, || {
+        black_box(iris.run(&frame, &obs.mesh).unwrap());
+    });
+    stage("quality + signals", iters, || {
+        let m = quality::measure(&frame, &obs, None);
+        black_box(quality::assess(&frame, &obs, &m));
+        black_box(signals::measure(&obs));
+    });
+    analyzer.analyze(&frame).unwrap();
+    stage("analyze, tracked, with eyes", iters, || {
+        black_box(analyzer.analyze(&frame).unwrap());
+    });
+    analyzer.set_eyes(false);
+    stage("analyze, tracked, mesh only", iters, || {
+        black_box(analyzer.analyze(&frame).unwrap());
+    });
+    analyzer.set_eyes(true);
+    stage(
+        "analyze, cold (reset: detector + mesh + eyes)",
+        iters / 4,
+        || {
+            analyzer.reset();
+            black_box(analyzer.analyze(&frame).unwrap());
+        },
+    );
+}
+
+/// The photo scaled so the face is `face_width` px wide, its centre at
+/// (320, 220) of a black 640x480 frame.
+fn frame(face_width: f32) -> RgbImage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces/astronaut.jpg");
+    let photo = image::open(&path).expect("astronaut.jpg").to_rgb8();
+    let s = face_width / FACE.2;
+    let (w, h) = (
+        (photo.width() as f32 * s).round() as u32,
+        (photo.height() as f32 * s).round() as u32,
+    );
+    let big = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
+    let mut frame = RgbImage::new(640, 480);
+    let (x, y) = (
+        (320.0 - FACE.0 * s).round() as i64,
+        (220.0 - FACE.1 * s).round() as i64,
+    );
+    image::imageops::overlay(&mut frame, &big, x, y);
+    frame
+}
+
+fn stage(name: &str, iters: usize, mut f: impl FnMut()) {
+    f(); // warm-up
+    let mut ms: Vec<f64> = (0..iters.max(1))
+        .map(|_| {
+            let t0 = now_ns();
+            f();
+            (now_ns() - t0) as f64 / 1e6
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{name:46} {:7.2} ms  (p10 {:.2}, p90 {:.2})",
+        at(0.5),
+        at(0.1),
+        at(0.9)
+    );
+}
+
+fn now_ns() -> u64 {
+    cpu_clock().unwrap_or_else(|| {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    })
+}
+
+/// CPU time of the calling thread (Linux `CLOCK_THREAD_CPUTIME_ID`), in ns.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn cpu_clock() -> Option<u64> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec (two 64-bit fields on 64-bit
+    // Linux) into the valid, exclusively borrowed `ts`.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn cpu_clock() -> Option<u64> {
+    None
+}
