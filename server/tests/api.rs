@@ -223,7 +223,7 @@ fn evidence(started: &serde_json::Value, passed: bool, jpeg: Vec<u8>) -> Vec<u8>
             },
             observed: vec![],
         },
-        baseline: [0.0; 4],
+        baseline: [Some(0.0); 4],
         frontal: img,
         keyframes: vec![],
         trace: vec![],
