@@ -167,7 +167,7 @@ fn main() {
         let rate = people as f64 / wall.as_secs_f64();
         println!("passed: {passed}/{people}; passed records in the database: {rows}");
         println!("throughput: {rate:.2} verified uploads/s = {:.2} per core ({cores} cores, load generator included)", rate / cores as f64);
-        println!("upload latency: median {:?}, p99 {:?}", ms(pct(0.5)), ms(pct(0.99)));
+        println!("upload latency: median {}, p99 {}", ms(pct(0.5)), ms(pct(0.99)));
         assert_eq!(passed, people, "every certification passed");
         assert_eq!(rows as usize, people, "one record per upload, none lost");
         let _ = std::fs::remove_dir_all(dir);
