@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian machine, and
 # nothing that is already there. Safe to run again.
+#
+#   scripts/setup.sh            what CI and scripts/test.sh need
+#   scripts/setup.sh --camera   also what the developers' webcam feature needs
+#                               (`cargo build --features camera`): libclang, for
+#                               the V4L2 bindings nokhwa generates with bindgen.
+#                               CI does not build that feature.
 set -euo pipefail
+
+camera=0
+for arg in "$@"; do
+  case "$arg" in
+    --camera) camera=1 ;;
+    *) echo "setup: unknown argument $arg (only --camera)" >&2; exit 2 ;;
+  esac
+done
 
 need_apt=()
 command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
@@ -9,6 +23,10 @@ command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v sha256sum >/dev/null || need_apt+=(coreutils)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+if [ "$camera" = 1 ]; then
+  installed libclang-dev || need_apt+=(libclang-dev)
+fi
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]}"
