@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian machine, and
 # nothing that is already there. Safe to run again.
+#
+#   scripts/setup.sh            what CI and scripts/test.sh need
+#   scripts/setup.sh --camera   also what the developers' webcam feature needs
+#                               (`cargo build --features camera`): libclang, for
+#                               the V4L2 bindings nokhwa generates with bindgen.
+#                               CI does not build that feature.
 set -euo pipefail
+
+camera=0
+for arg in "$@"; do
+  case "$arg" in
+    --camera) camera=1 ;;
+    *) echo "setup: unknown argument $arg (only --camera)" >&2; exit 2 ;;
+  esac
+done
 
 need_apt=()
 command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
@@ -16,6 +30,10 @@ command -v curl >/dev/null || need_apt+=(curl)
 ls /usr/lib/x86_64-linux-gnu/liblapack.so >/dev/null 2>&1 || need_apt+=(liblapack-dev)
 # certd's tests also run on PostgreSQL.
 command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+if [ "$camera" = 1 ]; then
+  installed libclang-dev || need_apt+=(libclang-dev)
+fi
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]}"
