@@ -40,7 +40,7 @@ fn main() {
     let frame = frame(face_width);
     println!(
         "640x480 frame, face {face_width} px, {iters} runs per stage, {}",
-        if cpu_clock().is_some() {
+        if lifecert::timing::thread_cpu_ns().is_some() {
             "thread CPU time"
         } else {
             "wall time"
@@ -156,37 +156,10 @@ fn stage(name: &str, iters: usize, mut f: impl FnMut()) {
 }
 
 fn now_ns() -> u64 {
-    cpu_clock().unwrap_or_else(|| {
+    lifecert::timing::thread_cpu_ns().unwrap_or_else(|| {
         use std::sync::OnceLock;
         use std::time::Instant;
         static START: OnceLock<Instant> = OnceLock::new();
         START.get_or_init(Instant::now).elapsed().as_nanos() as u64
     })
-}
-
-/// CPU time of the calling thread (Linux `CLOCK_THREAD_CPUTIME_ID`), in ns.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn cpu_clock() -> Option<u64> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec (two 64-bit fields on 64-bit
-    // Linux) into the valid, exclusively borrowed `ts`.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn cpu_clock() -> Option<u64> {
-    None
 }

@@ -29,4 +29,5 @@ pub mod reminders;
 pub mod rules;
 pub mod session;
 pub mod storage;
+pub mod timing;
 pub mod upload;

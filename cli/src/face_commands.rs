@@ -138,10 +138,16 @@ pub fn liveness(
             Ok(i) => i,
             Err(e) => return fail(e),
         };
-        let (analysed, cpu0) = (engine.analysis_times().len(), thread_cpu_ns());
+        let (analysed, cpu0) = (
+            engine.analysis_times().len(),
+            lifecert::timing::thread_cpu_ns(),
+        );
         let pushed = engine.push(&img, t_ms);
         if engine.analysis_times().len() > analysed {
-            cpu_ms.push(cpu0.zip(thread_cpu_ns()).map(|(a, b)| (b - a) as f64 / 1e6));
+            cpu_ms.push(
+                cpu0.zip(lifecert::timing::thread_cpu_ns())
+                    .map(|(a, b)| (b - a) as f64 / 1e6),
+            );
         }
         match pushed {
             Ok(u) if u.speak => {
@@ -211,31 +217,4 @@ pub fn liveness(
 fn median(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).map(|m| (m * 100.0).round() / 100.0)
-}
-
-/// CPU time of the calling thread (Linux `CLOCK_THREAD_CPUTIME_ID`), in ns.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn thread_cpu_ns() -> Option<u64> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec (two 64-bit fields on 64-bit
-    // Linux) into the valid, exclusively borrowed `ts`.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn thread_cpu_ns() -> Option<u64> {
-    None
 }

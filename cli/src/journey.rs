@@ -121,10 +121,10 @@ fn new_app(url: &str, dir: &std::path::Path, lang: Language) -> Result<Arc<LifeC
         store,
     )
     .map_err(|e| e.to_string())?;
-    // The subscription lives as long as the app.
-    std::mem::forget(app.subscribe(Arc::new(Printer {
+    // Dropping the subscription handle does not end it; it lasts as long as the app.
+    let _ = app.subscribe(Arc::new(Printer {
         last: Mutex::new(String::new()),
-    })));
+    }));
     Ok(app)
 }
 

@@ -8,7 +8,7 @@ use lifecert::api::{mask_id, PersonView};
 use lifecert::i18n::Language;
 use lifecert::rules::calendar::{
     certification_status, BenefitHolder, CertificationEvent, CertificationMethod,
-    CertificationStatus, EligibilityLoss, LossReason,
+    CertificationStatus, EligibilityLoss, LossReason, StatusKind,
 };
 use lifecert::rules::date::{today_in_china, CalendarDate, YearMonth};
 use sqlx::any::AnyRow;
@@ -141,34 +141,27 @@ pub fn status_with(
     let today = today_in_china();
     let policy = state.config.policy_for(&p.region);
     let Some(benefit_start) = p.benefit_start else {
-        // No benefit: reuse the rules' own not-in-scope wording via a holder
-        // whose benefit starts after any campaign cut-off.
-        let holder = BenefitHolder {
-            benefit_start: today.year_month().plus_months(1200),
-            last_certification: None,
-            eligibility_lost: None,
-        };
-        let mut s =
-            certification_status(holder, policy, today, lang).map_err(ApiError::internal)?;
-        s.kind = lifecert::rules::calendar::StatusKind::NotInScope;
-        s.next_due = None;
-        s.messages.truncate(0);
-        s.messages.push(lifecert::i18n::Message {
-            key: "status.no_benefit".into(),
-            display: lifecert::tr!(
-                lang,
-                "您不是待遇领取人员，无需认证。",
-                "您不是待遇領取人員，無需認證。",
-                "You do not draw a pension, so you need no certification."
-            ),
-            speech: lifecert::tr!(
-                lang,
-                "您不是待遇领取人员，无需认证。",
-                "您不是待遇領取人員，無需認證。",
-                "You do not draw a pension, so you need no certification."
-            ),
+        // No benefit (a son with an account to certify his father): nothing is due.
+        let text = lifecert::tr!(
+            lang,
+            "您不是待遇领取人员，无需认证。",
+            "您不是待遇領取人員，無需認證。",
+            "You do not draw a pension, so you need no certification."
+        );
+        return Ok(CertificationStatus {
+            kind: StatusKind::NotInScope,
+            next_due: None,
+            suspended_from: None,
+            back_pay_months: 0,
+            extra_proof_needed: false,
+            certified_by: None,
+            online_open_today: !lifecert::rules::calendar::is_maintenance_day(&policy, today),
+            messages: vec![lifecert::i18n::Message {
+                key: "status.no_benefit".into(),
+                speech: text.clone(),
+                display: text,
+            }],
         });
-        return Ok(s);
     };
     let holder = BenefitHolder {
         benefit_start,

@@ -77,11 +77,14 @@ struct State {
     home: Option<Home>,
     subject: Option<PersonCard>,
     started: Option<Started>,
-    engine: Option<LivenessEngine>,
 }
 
 struct Shared {
     state: Mutex<State>,
+    /// The running capture, apart from `state` so that analysing a frame
+    /// (tens of ms) never blocks `view()` on the UI thread. Lock order:
+    /// `capture` before `state`.
+    capture: Mutex<Option<LivenessEngine>>,
     observers: Mutex<Vec<(u64, Arc<dyn AppObserver>)>>,
     next_observer: std::sync::atomic::AtomicU64,
     api: ApiClient,
@@ -373,14 +376,13 @@ impl Shared {
         Some(k)
     }
 
-    async fn verified(&self, r: &CertificationRecord) -> bool {
-        match (&r.receipt, self.receipt_key().await) {
-            (Some(receipt), Some(key)) => api::verify_receipt(receipt, &key).is_some_and(|c| {
-                c.certification_id == r.certification_id
-                    && c.subject_person_id == r.subject_person_id
-            }),
-            _ => false,
-        }
+    /// The receipt's claims, if it came with one signed by the agency's key
+    /// for this very certification.
+    async fn verified(&self, r: &CertificationRecord) -> Option<api::ReceiptClaims> {
+        let key = self.receipt_key().await?;
+        api::verify_receipt(r.receipt.as_ref()?, &key).filter(|c| {
+            c.certification_id == r.certification_id && c.subject_person_id == r.subject_person_id
+        })
     }
 
     /// Sends every due item of the queue, oldest first. An item leaves the
@@ -458,16 +460,8 @@ impl Shared {
 
     async fn show_result(&self, r: &CertificationRecord) {
         let lang = self.lang();
-        let verified = self.verified(r).await;
-        let next_due = r
-            .receipt
-            .as_ref()
-            .and_then(|rc| {
-                lock(&self.receipt_key)
-                    .clone()
-                    .and_then(|k| api::verify_receipt(rc, &k))
-            })
-            .and_then(|c| c.next_due);
+        let claims = self.verified(r).await;
+        let (verified, next_due) = (claims.is_some(), claims.and_then(|c| c.next_due));
         let advice = r
             .advice
             .clone()
@@ -525,8 +519,8 @@ impl LifeCertApp {
 
     fn on_frame(&self, img: &RgbImage, t_ms: u64) -> Result<LivenessUpdate, CaptureError> {
         let sh = &self.shared;
-        let mut s = lock(&sh.state);
-        let Some(engine) = s.engine.as_mut() else {
+        let mut capture = lock(&sh.capture);
+        let Some(engine) = capture.as_mut() else {
             return Err(CaptureError::Engine {
                 detail: "no capture is running".into(),
             });
@@ -534,11 +528,12 @@ impl LifeCertApp {
         let update = engine
             .push(img, t_ms)
             .map_err(|detail| CaptureError::Engine { detail })?;
+        let mut s = lock(&sh.state);
         let subject = s.subject.clone().expect("a subject while capturing");
         let lang = s.language;
         match update.phase {
             LivenessPhase::Passed => {
-                let evidence = s.engine.take().and_then(|e| e.evidence());
+                let evidence = capture.take().and_then(|e| e.evidence());
                 let started = s.started.take();
                 match (evidence, started) {
                     (Some(evidence), Some(started)) => {
@@ -583,7 +578,7 @@ impl LifeCertApp {
                 }
             }
             LivenessPhase::Rejected => {
-                s.engine = None;
+                *capture = None;
                 s.started = None;
                 s.reset_to(Screen::Result {
                     subject: subject.clone(),
@@ -641,6 +636,7 @@ impl LifeCertApp {
             .as_deref()
             .and_then(|k| base64::engine::general_purpose::STANDARD.decode(k).ok());
         let shared = Arc::new(Shared {
+            capture: Mutex::new(None),
             state: Mutex::new(State {
                 screen: Screen::Welcome,
                 back: vec![],
@@ -652,7 +648,6 @@ impl LifeCertApp {
                 home: None,
                 subject: None,
                 started: None,
-                engine: None,
             }),
             observers: Mutex::new(vec![]),
             next_observer: std::sync::atomic::AtomicU64::new(1),
@@ -728,9 +723,10 @@ impl LifeCertApp {
     }
 
     pub fn back(&self) -> AppView {
+        let mut capture = lock(&self.shared.capture);
         self.shared.update(|s| {
             if matches!(s.screen, Screen::Capture { .. }) {
-                s.engine = None;
+                *capture = None;
                 s.started = None;
             }
             if let Some(prev) = s.back.pop() {
@@ -922,6 +918,7 @@ impl LifeCertApp {
     /// The camera is open: start the liveness prompts.
     pub fn camera_ready(&self) -> AppView {
         let lang = self.shared.lang();
+        let mut capture = lock(&self.shared.capture);
         self.shared.update(|s| {
             let (Some(started), Some(subject)) = (s.started.clone(), s.subject.clone()) else {
                 return;
@@ -946,7 +943,7 @@ impl LifeCertApp {
                         face_box: None,
                         reject_reason: None,
                     };
-                    s.engine = Some(engine);
+                    *capture = Some(engine);
                     s.go(Screen::Capture { subject, update });
                 }
                 Err(detail) => {
@@ -1066,12 +1063,10 @@ impl LifeCertApp {
     }
 
     pub fn set_language(&self, language: Language) -> AppView {
-        self.shared.update(|s| {
-            s.language = language;
-            if let Some(e) = s.engine.as_mut() {
-                e.set_language(language);
-            }
-        });
+        if let Some(e) = lock(&self.shared.capture).as_mut() {
+            e.set_language(language);
+        }
+        self.shared.update(|s| s.language = language);
         self.view_now()
     }
 
@@ -1175,6 +1170,6 @@ async fn record_row(
         kind,
         summary: texts::record_summary(lang, kind),
         advice: r.advice.clone().map(|a| texts::msg("record.advice", a)),
-        receipt_verified: sh.verified(r).await,
+        receipt_verified: sh.verified(r).await.is_some(),
     }
 }

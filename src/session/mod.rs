@@ -10,7 +10,6 @@ use crate::i18n::{Language, Message};
 use crate::storage::SecureStore;
 use crate::tr;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -379,14 +378,6 @@ impl ApiClient {
         base64::engine::general_purpose::STANDARD
             .decode(k.public_key)
             .map_err(|e| NetError::Protocol(e.to_string()))
-    }
-
-    pub async fn get_json<T: DeserializeOwned + Serialize>(
-        &self,
-        path: &str,
-        lang: Language,
-    ) -> Result<T, NetError> {
-        self.authed(lang, |c| c.get(self.url(path))).await
     }
 }
 
