@@ -15,7 +15,7 @@
 use image::RgbImage;
 use lifecert::face::detector::Detector;
 use lifecert::face::geometry::{crop_bilinear_into, crop_into, letterbox_into, SIGNED, UNIT};
-use lifecert::face::iris::IrisModel;
+use lifecert::face::attention::AttentionModel;
 use lifecert::face::mesh::{roi_from_mesh, MeshModel};
 use lifecert::face::model::{Model, Which};
 use lifecert::face::{quality, Analysis, FaceAnalyzer};
@@ -60,7 +60,9 @@ fn main() {
 
     let mut det_model = Model::load(Which::Detector).unwrap();
     let mut mesh_model = Model::load(Which::Mesh).unwrap();
-    let mut iris_model = Model::load(Which::Iris).unwrap();
+    let mut attention_model = Model::load(Which::Attention).unwrap();
+    let mut eye_head = Model::load(Which::AttentionLeftEye).unwrap();
+    let mut lips_head = Model::load(Which::AttentionLips).unwrap();
     stage("detector letterbox 128", iters, || {
         letterbox_into(&frame, 128, SIGNED, det_model.input_mut())
     });
@@ -85,12 +87,19 @@ fn main() {
     stage("mesh, all (crop, model, decode)", iters, || {
         black_box(mesh.run(&frame, roi).unwrap());
     });
-    stage("iris model (one eye)", iters, || {
-        black_box(iris_model.run().unwrap());
+    crop_bilinear_into(&frame, &roi, 192, false, UNIT, attention_model.input_mut());
+    stage("attention mesh backbone model", iters, || {
+        black_box(attention_model.run().unwrap());
     });
-    let mut iris = IrisModel::new().unwrap();
-    stage("iris, both eyes (2 crops, 2 runs)", iters, || {
-        black_box(iris.run(&frame, &obs.mesh).unwrap());
+    stage("attention eye head model (one eye)", iters, || {
+        black_box(eye_head.run().unwrap());
+    });
+    stage("attention lips head model", iters, || {
+        black_box(lips_head.run().unwrap());
+    });
+    let mut attention = AttentionModel::new().unwrap();
+    stage("attention, all (crop, backbone, 3 heads)", iters, || {
+        black_box(attention.run(&frame, roi).unwrap());
     });
     stage("quality + signals", iters, || {
         let m = quality::measure(&frame, &obs, None);

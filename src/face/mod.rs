@@ -7,21 +7,26 @@
 //! [`RECHECK_EVERY`] frames so a second face (a photo held up beside the real
 //! one) is noticed.
 //!
-//! The iris model (two runs per frame, more than half of a tracked frame's
-//! cost) runs only while eyes are wanted: see [`FaceAnalyzer::set_eyes`]. The
+//! Eyes come from MediaPipe's attention mesh, which refines the lids, irises
+//! and lips inside the mesh model (`attention`). It runs instead of the plain
+//! mesh only while eyes are wanted: see [`FaceAnalyzer::set_eyes`]. The
 //! liveness engine wants them while it learns the neutral face and while a
-//! blink is asked for.
+//! blink is asked for; other frames run the plain mesh, which is cheaper.
 
+pub mod attention;
+pub mod attention_ops;
 pub mod detector;
+pub mod eye;
 pub mod geometry;
-pub mod iris;
 pub mod mesh;
 pub mod model;
 pub mod quality;
 
+use attention::AttentionModel;
 use detector::{Detection, Detector};
+pub use eye::Eye;
+use geometry::Roi;
 use image::RgbImage;
-use iris::{Eye, IrisModel};
 use mesh::{Mesh, MeshModel};
 
 /// Frames between detector runs while a face is tracked.
@@ -31,8 +36,10 @@ pub const RECHECK_EVERY: u32 = 15;
 #[derive(Clone, Debug)]
 pub struct FaceObservation {
     pub mesh: Mesh,
-    /// Both eyes from the iris model, image-left then image-right; `None` when
-    /// the analyser was told not to run it ([`FaceAnalyzer::set_eyes`]).
+    /// Both eyes from the attention mesh, image-left then image-right; `None`
+    /// when the analyser was told not to look at eyes ([`FaceAnalyzer::set_eyes`]).
+    /// With eyes, `mesh` is the attention mesh's, its lips and eye contours
+    /// refined.
     pub eyes: Option<[Eye; 2]>,
     /// Faces the detector saw at its last run (1 while tracking normally).
     pub faces_seen: usize,
@@ -50,7 +57,7 @@ pub enum Analysis {
 pub struct FaceAnalyzer {
     detector: Detector,
     mesh: MeshModel,
-    iris: IrisModel,
+    attention: AttentionModel,
     eyes: bool,
     tracked: Option<mesh::Mesh>,
     since_detection: u32,
@@ -62,7 +69,7 @@ impl FaceAnalyzer {
         Ok(FaceAnalyzer {
             detector: Detector::new()?,
             mesh: MeshModel::new()?,
-            iris: IrisModel::new()?,
+            attention: AttentionModel::new()?,
             eyes: true,
             tracked: None,
             since_detection: 0,
@@ -75,9 +82,9 @@ impl FaceAnalyzer {
         self.tracked = None;
     }
 
-    /// Whether [`FaceAnalyzer::analyze`] runs the iris model on both eyes
-    /// (on by default). Off, observations carry no eyes and a tracked frame
-    /// costs the mesh model only.
+    /// Whether [`FaceAnalyzer::analyze`] looks at the eyes (on by default): on,
+    /// it runs the attention mesh (refined eyes, irises and lips); off,
+    /// observations carry no eyes and it runs the plain mesh, which is cheaper.
     pub fn set_eyes(&mut self, on: bool) {
         self.eyes = on;
     }
@@ -95,7 +102,7 @@ impl FaceAnalyzer {
         let mut mesh = None;
         let recheck = self.since_detection >= RECHECK_EVERY;
         if let (Some(prev), false) = (&self.tracked, recheck) {
-            mesh = self.mesh.run(img, mesh::roi_from_mesh(prev))?;
+            mesh = self.landmarks(img, mesh::roi_from_mesh(prev))?;
             self.since_detection += 1;
         }
         if mesh.is_none() {
@@ -115,20 +122,14 @@ impl FaceAnalyzer {
                 (Some(prev), true) => mesh::roi_from_mesh(prev),
                 _ => mesh::roi_from_detection(best),
             };
-            mesh = self.mesh.run(img, roi)?;
+            mesh = self.landmarks(img, roi)?;
             if mesh.is_none() && recheck {
-                mesh = self.mesh.run(img, mesh::roi_from_detection(best))?;
+                mesh = self.landmarks(img, mesh::roi_from_detection(best))?;
             }
         }
-        let Some(mesh) = mesh else {
+        let Some((mesh, eyes)) = mesh else {
             self.tracked = None;
             return Ok(Analysis::NoFace);
-        };
-        let eyes = if self.eyes {
-            let (left, right) = self.iris.run(img, &mesh)?;
-            Some([left, right])
-        } else {
-            None
         };
         self.tracked = Some(mesh.clone());
         let bbox = mesh.bounds();
@@ -138,6 +139,19 @@ impl FaceAnalyzer {
             faces_seen: self.faces_seen.max(1),
             bbox,
         })))
+    }
+}
+
+impl FaceAnalyzer {
+    /// The landmarks in `roi` from the model [`FaceAnalyzer::set_eyes`] asks for.
+    fn landmarks(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<(Mesh, Option<[Eye; 2]>)>, String> {
+        Ok(if self.eyes {
+            self.attention
+                .run(img, roi)?
+                .map(|r| (r.mesh, Some(r.eyes)))
+        } else {
+            self.mesh.run(img, roi)?.map(|m| (m, None))
+        })
     }
 }
 

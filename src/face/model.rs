@@ -1,5 +1,5 @@
-//! The three MediaPipe models, compiled into the library (so a phone needs no
-//! model files at run time) and run with tract.
+//! The MediaPipe models, compiled into the library (so a phone needs no model
+//! files at run time) and run with tract.
 
 use std::sync::{Arc, OnceLock};
 use tract_onnx::pb;
@@ -7,22 +7,62 @@ use tract_onnx::prelude::*;
 
 static DETECTOR_ONNX: &[u8] = include_bytes!("../../models/face_detection_short_range.onnx");
 static MESH_ONNX: &[u8] = include_bytes!("../../models/face_landmark.onnx");
-static IRIS_ONNX: &[u8] = include_bytes!("../../models/iris_landmark.onnx");
+static ATTENTION_ONNX: &[u8] = include_bytes!("../../models/face_landmark_attention.onnx");
+static ATTENTION_LIPS_ONNX: &[u8] =
+    include_bytes!("../../models/face_landmark_attention_lips.onnx");
+static ATTENTION_LEFT_EYE_ONNX: &[u8] =
+    include_bytes!("../../models/face_landmark_attention_left_eye.onnx");
+static ATTENTION_RIGHT_EYE_ONNX: &[u8] =
+    include_bytes!("../../models/face_landmark_attention_right_eye.onnx");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Which {
     Detector,
     Mesh,
-    Iris,
+    /// The attention mesh's backbone (models/README.md §4): mesh, face flag
+    /// and the 48x48 feature map its heads sample.
+    Attention,
+    /// The attention mesh's heads, each on a 16x16x32 patch of that map.
+    AttentionLips,
+    AttentionLeftEye,
+    AttentionRightEye,
 }
 
 impl Which {
+    const ALL: [Which; 6] = [
+        Which::Detector,
+        Which::Mesh,
+        Which::Attention,
+        Which::AttentionLips,
+        Which::AttentionLeftEye,
+        Which::AttentionRightEye,
+    ];
+
     /// The model's square input side in pixels.
     pub fn input_side(self) -> usize {
+        self.input_shape()[2]
+    }
+
+    /// NCHW input shape: planar RGB for the image models, a feature patch
+    /// for the attention heads.
+    pub fn input_shape(self) -> [usize; 4] {
         match self {
-            Which::Detector => 128,
-            Which::Mesh => 192,
-            Which::Iris => 64,
+            Which::Detector => [1, 3, 128, 128],
+            Which::Mesh | Which::Attention => [1, 3, 192, 192],
+            Which::AttentionLips | Which::AttentionLeftEye | Which::AttentionRightEye => {
+                [1, 32, 16, 16]
+            }
+        }
+    }
+
+    fn onnx(self) -> &'static [u8] {
+        match self {
+            Which::Detector => DETECTOR_ONNX,
+            Which::Mesh => MESH_ONNX,
+            Which::Attention => ATTENTION_ONNX,
+            Which::AttentionLips => ATTENTION_LIPS_ONNX,
+            Which::AttentionLeftEye => ATTENTION_LEFT_EYE_ONNX,
+            Which::AttentionRightEye => ATTENTION_RIGHT_EYE_ONNX,
         }
     }
 }
@@ -31,14 +71,10 @@ type Plan = Arc<TypedRunnableModel>;
 
 /// Optimising a graph takes a while; do it once per process and share the plan.
 fn plan(which: Which) -> Result<Plan, String> {
-    static PLANS: [OnceLock<Result<Plan, String>>; 3] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let (slot, bytes) = match which {
-        Which::Detector => (&PLANS[0], DETECTOR_ONNX),
-        Which::Mesh => (&PLANS[1], MESH_ONNX),
-        Which::Iris => (&PLANS[2], IRIS_ONNX),
-    };
-    slot.get_or_init(|| compile(bytes, true).map_err(|e| format!("{which:?} model: {e}")))
+    static PLANS: [OnceLock<Result<Plan, String>>; Which::ALL.len()] =
+        [const { OnceLock::new() }; Which::ALL.len()];
+    let slot = &PLANS[Which::ALL.iter().position(|w| *w == which).expect("listed")];
+    slot.get_or_init(|| compile(which.onnx(), true).map_err(|e| format!("{which:?} model: {e}")))
         .clone()
 }
 
@@ -149,23 +185,23 @@ impl Model {
         let state = plan
             .spawn()
             .map_err(|e| format!("{which:?} model: {e:#}"))?;
-        let n = which.input_side();
         Ok(Model {
             which,
             state,
-            input: vec![0.0; 3 * n * n],
+            input: vec![0.0; which.input_shape().iter().product()],
         })
     }
 
-    /// The input buffer, NCHW planar RGB, to fill before [`Model::run`].
+    /// The input buffer, NCHW (planar RGB for the image models), to fill
+    /// before [`Model::run`].
     pub fn input_mut(&mut self) -> &mut [f32] {
         &mut self.input
     }
 
     /// Runs the model on the input buffer; outputs flattened, in the model's order.
     pub fn run(&mut self) -> Result<Vec<Vec<f32>>, String> {
-        let n = self.which.input_side();
-        let tensor = Tensor::from_shape(&[1, 3, n, n], &self.input).map_err(|e| e.to_string())?;
+        let tensor = Tensor::from_shape(&self.which.input_shape(), &self.input)
+            .map_err(|e| e.to_string())?;
         let outputs = self
             .state
             .run(tvec!(tensor.into_tvalue()))
@@ -185,12 +221,12 @@ impl Model {
 mod tests {
     use super::*;
 
-    fn outputs(plan: &Plan, n: usize) -> Vec<Vec<f32>> {
-        // A smooth, deterministic picture in the models' [0, 1] range.
-        let input: Vec<f32> = (0..3 * n * n)
+    fn outputs(plan: &Plan, shape: [usize; 4]) -> Vec<Vec<f32>> {
+        // A smooth, deterministic input in the models' [0, 1] range.
+        let input: Vec<f32> = (0..shape.iter().product())
             .map(|i| 0.5 + 0.45 * ((i % 97) as f32 * 0.37 + (i / 331) as f32 * 0.11).sin())
             .collect();
-        let t = Tensor::from_shape(&[1, 3, n, n], &input).unwrap();
+        let t = Tensor::from_shape(&shape, &input).unwrap();
         plan.run(tvec!(t.into_tvalue()))
             .unwrap()
             .iter()
@@ -206,7 +242,13 @@ mod tests {
 
     #[test]
     fn prelu_rewrite_replaces_every_prelu_and_keeps_the_outputs() {
-        for (bytes, n, expected) in [(MESH_ONNX, 192, 23), (IRIS_ONNX, 64, 53)] {
+        for (which, expected) in [
+            (Which::Mesh, 23),
+            (Which::Attention, 20),
+            (Which::AttentionLips, 13),
+            (Which::AttentionLeftEye, 20),
+        ] {
+            let (bytes, shape) = (which.onnx(), which.input_shape());
             let mut proto = tract_onnx::onnx()
                 .proto_model_for_read(&mut &*bytes)
                 .unwrap();
@@ -214,8 +256,8 @@ mod tests {
             let graph = proto.graph.as_ref().unwrap();
             assert!(graph.node.iter().all(|n| n.op_type != "PRelu"));
 
-            let before = outputs(&compile(bytes, false).unwrap(), n);
-            let after = outputs(&compile(bytes, true).unwrap(), n);
+            let before = outputs(&compile(bytes, false).unwrap(), shape);
+            let after = outputs(&compile(bytes, true).unwrap(), shape);
             for (b, a) in before.iter().zip(&after) {
                 let scale = b.iter().fold(1f32, |m, v| m.max(v.abs()));
                 let diff = b.iter().zip(a).fold(0f32, |m, (x, y)| m.max((x - y).abs()));

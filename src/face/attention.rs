@@ -1,0 +1,189 @@
+//! MediaPipe's attention mesh (`face_landmark_with_attention.tflite`, what
+//! MediaPipe runs with `refine_landmarks=True`): the 468 landmarks plus
+//! refined lips, eye contours and irises from one 192x192 crop, for about
+//! the cost of the plain mesh (models/README.md §4). The backbone and the
+//! three heads are ONNX; the custom ops between them are in
+//! [`super::attention_ops`].
+
+use super::attention_ops::{
+    landmarks_to_transform, transform_landmarks, transform_tensor_bilinear, CHANNELS, MAP,
+};
+use super::eye::Eye;
+use super::geometry::{crop_bilinear_into, Roi, UNIT};
+use super::mesh::{Mesh, LANDMARKS};
+use super::model::{Model, Which};
+use image::RgbImage;
+
+const SIDE: usize = 192;
+const MIN_PRESENCE: f32 = 0.5;
+
+/// The mesh indices the lips head refines, in the head's output order
+/// (MediaPipe's `tensors_to_face_landmarks_with_attention.pbtxt`; the same
+/// list is the op's `subset_idxs`). Lower outer lip, upper outer, lower
+/// inner, upper inner, then semi-outer and semi-inner rings.
+pub const LIPS: [usize; 80] = [
+    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78,
+    95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415, 76, 77,
+    90, 180, 85, 16, 315, 404, 320, 307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89,
+    179, 86, 15, 316, 403, 319, 325, 292, 183, 42, 41, 38, 12, 268, 271, 272, 407,
+];
+
+/// The image-left eye's 71 points (lower lid corner to corner, upper lid,
+/// then halos and the brow), as mesh indices. The first 16 are [`Eye::lids`].
+pub const LEFT_EYE: [usize; 71] = [
+    33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, 130, 25, 110, 24,
+    23, 22, 26, 112, 243, 247, 30, 29, 27, 28, 56, 190, 226, 31, 228, 229, 230, 231, 232, 233, 244,
+    113, 225, 224, 223, 222, 221, 189, 35, 124, 46, 53, 52, 65, 143, 111, 117, 118, 119, 120, 121,
+    128, 245, 156, 70, 63, 105, 66, 107, 55, 193,
+];
+
+/// The image-right eye's 71 points, same order as [`LEFT_EYE`].
+pub const RIGHT_EYE: [usize; 71] = [
+    263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398, 359, 255, 339,
+    254, 253, 252, 256, 341, 463, 467, 260, 259, 257, 258, 286, 414, 446, 261, 448, 449, 450, 451,
+    452, 453, 464, 342, 445, 444, 443, 442, 441, 413, 265, 353, 276, 283, 282, 295, 372, 340, 346,
+    347, 348, 349, 350, 357, 465, 383, 300, 293, 334, 296, 336, 285, 417,
+];
+
+/// The landmarks whose line each head's crop levels: mouth corners, then
+/// each eye's corners (from the model's custom-op options).
+const LIPS_LEVEL: (usize, usize) = (61, 291);
+const LEFT_EYE_LEVEL: (usize, usize) = (33, 133);
+const RIGHT_EYE_LEVEL: (usize, usize) = (362, 263);
+
+/// The attention mesh's answer for one crop.
+#[derive(Clone, Debug)]
+pub struct Refined {
+    /// 468 landmarks, with the lips and eye contours replaced by the heads'
+    /// refined points (x, y; z stays the mesh's), as MediaPipe does.
+    pub mesh: Mesh,
+    /// Image-left eye, then image-right.
+    pub eyes: [Eye; 2],
+}
+
+pub struct AttentionModel {
+    backbone: Model,
+    lips: Model,
+    left_eye: Model,
+    right_eye: Model,
+}
+
+impl AttentionModel {
+    pub fn new() -> Result<Self, String> {
+        Ok(AttentionModel {
+            backbone: Model::load(Which::Attention)?,
+            lips: Model::load(Which::AttentionLips)?,
+            left_eye: Model::load(Which::AttentionLeftEye)?,
+            right_eye: Model::load(Which::AttentionRightEye)?,
+        })
+    }
+
+    /// Landmarks, eyes and irises in `roi`, or `None` when the model says no
+    /// face is there.
+    pub fn run(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Refined>, String> {
+        // MediaPipe warps this crop so that crop pixel u samples the image at
+        // size * (u / 192 - 0.5) from the centre (OpenCV's convention, pixel
+        // centres on integers), where our crops sample at (u + 0.5) / 192:
+        // moving the centre back half a crop pixel on both crop axes gives
+        // its sampling. Points map back with the unshifted ROI.
+        let half = roi.size / SIDE as f32 / 2.0;
+        let (s, c) = roi.angle.sin_cos();
+        let shifted = Roi {
+            cx: roi.cx - half * (c - s),
+            cy: roi.cy - half * (s + c),
+            ..roi
+        };
+        crop_bilinear_into(img, &shifted, SIDE, false, UNIT, self.backbone.input_mut());
+        let out = self.backbone.run()?;
+        let find = |len: usize| {
+            out.iter()
+                .find(|o| o.len() == len)
+                .ok_or_else(|| format!("attention backbone: no output of {len} values"))
+        };
+        let coords = find(LANDMARKS * 3)?;
+        let presence = find(1)?[0];
+        let map = find(CHANNELS * MAP * MAP)?;
+        let presence = 1.0 / (1.0 + (-presence.clamp(-80.0, 80.0)).exp());
+        if presence <= MIN_PRESENCE {
+            return Ok(None);
+        }
+        let n = SIDE as f32;
+        let project = |p: [f32; 2]| {
+            let (x, y) = roi.to_image(p[0], p[1], n);
+            [x, y]
+        };
+        let mut points: Vec<[f32; 3]> = coords
+            .chunks_exact(3)
+            .map(|p| {
+                let [x, y] = project([p[0], p[1]]);
+                [x, y, p[2] / n * roi.size]
+            })
+            .collect();
+
+        let lips = head(&mut self.lips, coords, map, LIPS_LEVEL, &LIPS)?;
+        for (&i, p) in LIPS.iter().zip(&lips[0]) {
+            let [x, y] = project(*p);
+            points[i] = [x, y, points[i][2]];
+        }
+        let mut eyes = Vec::with_capacity(2);
+        for (model, level, table) in [
+            (&mut self.left_eye, LEFT_EYE_LEVEL, &LEFT_EYE),
+            (&mut self.right_eye, RIGHT_EYE_LEVEL, &RIGHT_EYE),
+        ] {
+            let [contour, iris] = head(model, coords, map, level, table)?;
+            let contour: Vec<[f32; 2]> = contour.into_iter().map(project).collect();
+            for (&i, p) in table.iter().zip(&contour) {
+                points[i] = [p[0], p[1], points[i][2]];
+            }
+            let mut eye = Eye {
+                lids: [[0.0; 2]; 16],
+                iris: [[0.0; 2]; 5],
+            };
+            eye.lids.copy_from_slice(&contour[..16]);
+            for (k, p) in iris.into_iter().take(5).enumerate() {
+                eye.iris[k] = project(p);
+            }
+            eyes.push(eye);
+        }
+        let right = eyes.pop().expect("two eyes");
+        let left = eyes.pop().expect("two eyes");
+        Ok(Some(Refined {
+            mesh: Mesh {
+                points,
+                presence,
+                roi,
+            },
+            eyes: [left, right],
+        }))
+    }
+}
+
+/// One head: the patch of the feature map around `subset`, the head's
+/// outputs (points first, then the iris when the head has one), mapped back
+/// to crop units. The second entry is empty for the lips.
+fn head(
+    model: &mut Model,
+    mesh: &[f32],
+    map: &[f32],
+    (left, right): (usize, usize),
+    subset: &[usize],
+) -> Result<[Vec<[f32; 2]>; 2], String> {
+    let m = landmarks_to_transform(mesh, left, right, subset);
+    transform_tensor_bilinear(map, &m, model.input_mut());
+    let mut out = model.run()?;
+    // The contour (2 values a point) is the longer output.
+    out.sort_by_key(|o| std::cmp::Reverse(o.len()));
+    if out[0].len() != 2 * subset.len() {
+        return Err(format!(
+            "attention head: {} values for {} points",
+            out[0].len(),
+            subset.len()
+        ));
+    }
+    let points = transform_landmarks(&out[0], &m);
+    let iris = out.get(1).map(|o| transform_landmarks(o, &m)).unwrap_or_default();
+    Ok([points, iris])
+}
+
+#[cfg(test)]
+mod tests;
