@@ -217,7 +217,9 @@ def convert(graph, stem, inputs, outputs):
             alpha = g.consts[ins[1]]
             c = alpha.shape[-1]
             assert alpha.size == c, alpha.shape
-            an = const(ins[1], alpha.reshape(c, 1, 1), g.name(ins[1]) + "_c11")
+            # [1, C, 1, 1] like tflite2onnx: with [C, 1, 1] tract's PRelu
+            # runs about 15 % slower on the backbone.
+            an = const(ins[1], alpha.reshape(1, c, 1, 1), g.name(ins[1]) + "_1c11")
             nodes.append(helper.make_node("PRelu", [tn(ins[0]), an], [out], name=out))
         elif code == ADD:
             o = tflite.AddOptions()

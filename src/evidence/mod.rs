@@ -36,8 +36,9 @@ pub struct TracePoint {
     pub t_ms: u64,
     pub face: bool,
     /// eye_open, mouth_open, yaw, pitch (see `liveness::signals`). eye_open is
-    /// `null` on frames where the eyes were not measured: the iris model runs
-    /// only while the neutral face is learnt and while a blink is asked for.
+    /// `null` on frames where the eyes were not measured: the eye model (the
+    /// attention mesh) runs only while the neutral face is learnt and while a
+    /// blink is asked for.
     pub signals: Option<[Option<f32>; 4]>,
     /// Nose tip, outer eye corners, mouth corners, chin, in frame pixels.
     pub points: Option<[[f32; 2]; 6]>,

@@ -41,7 +41,7 @@ pub const SIGNED: Normalise = Normalise {
     scale: 1.0 / 127.5,
     offset: -1.0,
 };
-/// [0, 1], the mesh's and the iris model's range.
+/// [0, 1], the face meshes' range.
 pub const UNIT: Normalise = Normalise {
     scale: 1.0 / 255.0,
     offset: 0.0,
@@ -50,10 +50,10 @@ pub const UNIT: Normalise = Normalise {
 /// Samples an `n`×`n` crop of `roi` into `out` as planar RGB (NCHW, batch 1).
 ///
 /// Each output pixel averages `k`×`k` bilinear samples, with `k` from the crop's
-/// scale, so a big face shrunk to 64 px does not alias (the reference
-/// implementation resizes the iris crop with an antialiasing filter). Outside
-/// the image is black. `mirror` flips the crop horizontally (the iris model
-/// only knows left eyes).
+/// scale, so a big face shrunk to a small crop does not alias (the
+/// reference implementation resized the iris model's crop with an
+/// antialiasing filter; the quality check's sharpness crop uses it now).
+/// Outside the image is black. `mirror` flips the crop horizontally.
 pub fn crop_into(
     img: &RgbImage,
     roi: &Roi,

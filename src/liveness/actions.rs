@@ -85,7 +85,7 @@ pub fn marks(action: Action) -> Marks {
 
 /// How far the face is from neutral in the direction of `action` (positive =
 /// doing it); `None` when the frame or the baseline lacks the signal (eye
-/// openness on frames where the iris model did not run).
+/// openness on frames where the eyes were not measured).
 pub fn deviation(action: Action, s: &Signals, base: &Signals) -> Option<f32> {
     Some(match action {
         Action::Blink => 1.0 - s.eye_open? / base.eye_open?.max(1e-3),

@@ -46,7 +46,8 @@ pub struct Verdict {
 pub struct FrameCost {
     /// Wall time of face analysis, quality and liveness (not decoding).
     pub elapsed: Duration,
-    /// Whether the iris model ran on this frame (see [`LivenessEngine::push`]).
+    /// Whether the eyes were measured on this frame (the attention mesh ran
+    /// instead of the plain mesh, see [`LivenessEngine::push`]).
     pub eyes: bool,
 }
 
@@ -143,7 +144,7 @@ impl LivenessEngine {
 
     /// One camera frame, upright and un-mirrored, taken at `t_ms`.
     ///
-    /// The iris model (two of the three model runs of a tracked frame) runs
+    /// The eyes (the attention mesh, dearer than the plain mesh) are measured
     /// only on frames whose eye openness is used: see [`Self::wants_eyes`].
     pub fn push(&mut self, img: &RgbImage, t_ms: u64) -> Result<LivenessUpdate, String> {
         if matches!(self.phase, LivenessPhase::Passed | LivenessPhase::Rejected) {

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Signals {
     /// Mean lid gap over eye width of both eyes (about 0.15-0.3 open, ~0 shut),
-    /// from the iris model; `None` on frames where it was not run (the engine
-    /// runs it only while calibrating and while a blink is asked for).
+    /// from the attention mesh's refined lids; `None` on frames where the eyes
+    /// were not measured (the engine measures them only while calibrating and
+    /// while a blink is asked for).
     pub eye_open: Option<f32>,
     /// Inner-lip gap over mouth width (about 0 closed, 0.3+ wide open).
     pub mouth_open: f32,
