@@ -15,7 +15,7 @@
 use image::RgbImage;
 use lifecert::face::detector::Detector;
 use lifecert::face::geometry::{crop_bilinear_into, crop_into, letterbox_into, SIGNED, UNIT};
-use lifecert::face::attention::AttentionModel;
+use lifecert::face::attention::{AttentionModel, Heads};
 use lifecert::face::mesh::{roi_from_mesh, MeshModel};
 use lifecert::face::model::{Model, Which};
 use lifecert::face::{quality, Analysis, FaceAnalyzer};
@@ -98,8 +98,14 @@ fn main() {
         black_box(lips_head.run().unwrap());
     });
     let mut attention = AttentionModel::new().unwrap();
-    stage("attention, all (crop, backbone, 3 heads)", iters, || {
-        black_box(attention.run(&frame, roi).unwrap());
+    stage("attention, backbone only (crop, model, decode)", iters, || {
+        black_box(attention.run(&frame, roi, Heads::NONE).unwrap());
+    });
+    stage("attention, backbone + 2 eye heads", iters, || {
+        black_box(attention.run(&frame, roi, Heads::EYES).unwrap());
+    });
+    stage("(attention, backbone + 3 heads, as MediaPipe)", iters, || {
+        black_box(attention.run(&frame, roi, Heads::ALL).unwrap());
     });
     stage("quality + signals", iters, || {
         let m = quality::measure(&frame, &obs, None);

@@ -1,9 +1,10 @@
 //! MediaPipe's attention mesh (`face_landmark_with_attention.tflite`, what
 //! MediaPipe runs with `refine_landmarks=True`): the 468 landmarks plus
-//! refined lips, eye contours and irises from one 192x192 crop, for about
-//! the cost of the plain mesh (models/README.md §4). The backbone and the
-//! three heads are ONNX; the custom ops between them are in
-//! [`super::attention_ops`].
+//! refined lips, eye contours and irises from one 192x192 crop
+//! (models/README.md §4). The backbone (the mesh; it costs what the plain
+//! FaceMesh costs) and the three small heads are ONNX; the custom ops
+//! between them are in [`super::attention_ops`]. Which heads run is the
+//! caller's choice ([`Heads`]).
 
 use super::attention_ops::{
     landmarks_to_transform, transform_landmarks, transform_tensor_bilinear, CHANNELS, MAP,
@@ -51,36 +52,64 @@ const LIPS_LEVEL: (usize, usize) = (61, 291);
 const LEFT_EYE_LEVEL: (usize, usize) = (33, 133);
 const RIGHT_EYE_LEVEL: (usize, usize) = (362, 263);
 
+/// Which heads to run after the backbone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heads {
+    /// Both eye contours and irises (two heads).
+    pub eyes: bool,
+    /// The lips (one head). The liveness engine does not use it: its mouth
+    /// signal then comes from the same backbone points on every frame.
+    pub lips: bool,
+}
+
+impl Heads {
+    /// The backbone's mesh only.
+    pub const NONE: Heads = Heads {
+        eyes: false,
+        lips: false,
+    };
+    pub const EYES: Heads = Heads {
+        eyes: true,
+        lips: false,
+    };
+    /// Everything MediaPipe's `refine_landmarks=True` gives.
+    pub const ALL: Heads = Heads {
+        eyes: true,
+        lips: true,
+    };
+}
+
 /// The attention mesh's answer for one crop.
 #[derive(Clone, Debug)]
 pub struct Refined {
-    /// 468 landmarks, with the lips and eye contours replaced by the heads'
-    /// refined points (x, y; z stays the mesh's), as MediaPipe does.
+    /// 468 landmarks; the points of the heads that ran (lips, eye contours)
+    /// replaced by their refined x and y (z stays the mesh's), as MediaPipe does.
     pub mesh: Mesh,
-    /// Image-left eye, then image-right.
-    pub eyes: [Eye; 2],
+    /// Image-left eye, then image-right, when the eye heads ran.
+    pub eyes: Option<[Eye; 2]>,
 }
 
 pub struct AttentionModel {
     backbone: Model,
-    lips: Model,
     left_eye: Model,
     right_eye: Model,
+    /// Loaded the first time it is asked for.
+    lips: Option<Model>,
 }
 
 impl AttentionModel {
     pub fn new() -> Result<Self, String> {
         Ok(AttentionModel {
             backbone: Model::load(Which::Attention)?,
-            lips: Model::load(Which::AttentionLips)?,
             left_eye: Model::load(Which::AttentionLeftEye)?,
             right_eye: Model::load(Which::AttentionRightEye)?,
+            lips: None,
         })
     }
 
-    /// Landmarks, eyes and irises in `roi`, or `None` when the model says no
-    /// face is there.
-    pub fn run(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Refined>, String> {
+    /// Landmarks in `roi`, refined by `heads`, or `None` when the model says
+    /// no face is there.
+    pub fn run(&mut self, img: &RgbImage, roi: Roi, heads: Heads) -> Result<Option<Refined>, String> {
         // MediaPipe warps this crop so that crop pixel u samples the image at
         // size * (u / 192 - 0.5) from the centre (OpenCV's convention, pixel
         // centres on integers), where our crops sample at (u + 0.5) / 192:
@@ -120,11 +149,26 @@ impl AttentionModel {
             })
             .collect();
 
-        let lips = head(&mut self.lips, coords, map, LIPS_LEVEL, &LIPS)?;
-        for (&i, p) in LIPS.iter().zip(&lips[0]) {
-            let [x, y] = project(*p);
-            points[i] = [x, y, points[i][2]];
+        if heads.lips {
+            let model = match &mut self.lips {
+                Some(m) => m,
+                empty => empty.insert(Model::load(Which::AttentionLips)?),
+            };
+            let [lips, _] = head(model, coords, map, LIPS_LEVEL, &LIPS)?;
+            for (&i, p) in LIPS.iter().zip(&lips) {
+                let [x, y] = project(*p);
+                points[i] = [x, y, points[i][2]];
+            }
         }
+        let mesh = Mesh {
+            points,
+            presence,
+            roi,
+        };
+        if !heads.eyes {
+            return Ok(Some(Refined { mesh, eyes: None }));
+        }
+        let mut points = mesh.points;
         let mut eyes = Vec::with_capacity(2);
         for (model, level, table) in [
             (&mut self.left_eye, LEFT_EYE_LEVEL, &LEFT_EYE),
@@ -153,7 +197,7 @@ impl AttentionModel {
                 presence,
                 roi,
             },
-            eyes: [left, right],
+            eyes: Some([left, right]),
         }))
     }
 }

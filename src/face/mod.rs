@@ -7,11 +7,13 @@
 //! [`RECHECK_EVERY`] frames so a second face (a photo held up beside the real
 //! one) is noticed.
 //!
-//! Eyes come from MediaPipe's attention mesh, which refines the lids, irises
-//! and lips inside the mesh model (`attention`). It runs instead of the plain
-//! mesh only while eyes are wanted: see [`FaceAnalyzer::set_eyes`]. The
+//! The landmarks come from MediaPipe's attention mesh (`attention`), the
+//! model MediaPipe runs for refined landmarks: its backbone gives the 468
+//! points on every frame, and its two eye heads refine the lids and find the
+//! irises only while eyes are wanted (see [`FaceAnalyzer::set_eyes`]). The
 //! liveness engine wants them while it learns the neutral face and while a
-//! blink is asked for; other frames run the plain mesh, which is cheaper.
+//! blink is asked for. Every frame's mesh comes from the same backbone, so
+//! the neutral face learnt on eye frames compares with the others.
 
 pub mod attention;
 pub mod attention_ops;
@@ -22,12 +24,12 @@ pub mod mesh;
 pub mod model;
 pub mod quality;
 
-use attention::AttentionModel;
+use attention::{AttentionModel, Heads};
 use detector::{Detection, Detector};
 pub use eye::Eye;
 use geometry::Roi;
 use image::RgbImage;
-use mesh::{Mesh, MeshModel};
+use mesh::Mesh;
 
 /// Frames between detector runs while a face is tracked.
 pub const RECHECK_EVERY: u32 = 15;
@@ -38,8 +40,7 @@ pub struct FaceObservation {
     pub mesh: Mesh,
     /// Both eyes from the attention mesh, image-left then image-right; `None`
     /// when the analyser was told not to look at eyes ([`FaceAnalyzer::set_eyes`]).
-    /// With eyes, `mesh` is the attention mesh's, its lips and eye contours
-    /// refined.
+    /// With eyes, the mesh's eye contours are the refined ones.
     pub eyes: Option<[Eye; 2]>,
     /// Faces the detector saw at its last run (1 while tracking normally).
     pub faces_seen: usize,
@@ -56,8 +57,7 @@ pub enum Analysis {
 
 pub struct FaceAnalyzer {
     detector: Detector,
-    mesh: MeshModel,
-    attention: AttentionModel,
+    mesh: AttentionModel,
     eyes: bool,
     tracked: Option<mesh::Mesh>,
     since_detection: u32,
@@ -68,8 +68,7 @@ impl FaceAnalyzer {
     pub fn new() -> Result<Self, String> {
         Ok(FaceAnalyzer {
             detector: Detector::new()?,
-            mesh: MeshModel::new()?,
-            attention: AttentionModel::new()?,
+            mesh: AttentionModel::new()?,
             eyes: true,
             tracked: None,
             since_detection: 0,
@@ -83,8 +82,9 @@ impl FaceAnalyzer {
     }
 
     /// Whether [`FaceAnalyzer::analyze`] looks at the eyes (on by default): on,
-    /// it runs the attention mesh (refined eyes, irises and lips); off,
-    /// observations carry no eyes and it runs the plain mesh, which is cheaper.
+    /// it runs the attention mesh's eye heads after its backbone (refined lids
+    /// and irises); off, observations carry no eyes and a tracked frame costs
+    /// the backbone only.
     pub fn set_eyes(&mut self, on: bool) {
         self.eyes = on;
     }
@@ -143,15 +143,10 @@ impl FaceAnalyzer {
 }
 
 impl FaceAnalyzer {
-    /// The landmarks in `roi` from the model [`FaceAnalyzer::set_eyes`] asks for.
+    /// The landmarks in `roi`, with eyes if [`FaceAnalyzer::set_eyes`] asks.
     fn landmarks(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<(Mesh, Option<[Eye; 2]>)>, String> {
-        Ok(if self.eyes {
-            self.attention
-                .run(img, roi)?
-                .map(|r| (r.mesh, Some(r.eyes)))
-        } else {
-            self.mesh.run(img, roi)?.map(|m| (m, None))
-        })
+        let heads = if self.eyes { Heads::EYES } else { Heads::NONE };
+        Ok(self.mesh.run(img, roi, heads)?.map(|r| (r.mesh, r.eyes)))
     }
 }
 
