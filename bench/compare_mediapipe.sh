@@ -12,7 +12,7 @@
 #   --challenge A    passed to `lifecert liveness` (default blink,left: the
 #                    clip's own actions, so both kinds of frame are timed)
 #   --synthetic      make the frames with Pillow even if clipgen works
-#   --no-refine      MediaPipe without refine_landmarks (no iris/attention
+#   --no-refine      MediaPipe without refine_landmarks (no attention
 #                    model: NOT what reliable blinks need, for reference only)
 #
 # Frames, unless --frames is given: a 15 fps blink+turn clip rendered by
@@ -23,7 +23,7 @@
 # Ours: `lifecert liveness --frames DIR --fps 15 --challenge A`, whose JSON
 # has per-frame medians (face analysis + quality + liveness, decoding
 # excluded), wall and thread CPU time, for all analysed frames and split into
-# frames that ran the iris model (calibration, blink steps) and mesh-only
+# frames that measured the eyes (calibration, blink steps) and mesh-only
 # frames (other steps). Theirs: mp.solutions.face_mesh.FaceMesh(
 # static_image_mode=False, max_num_faces=1, refine_landmarks=True).process()
 # per frame, decoding excluded, wall and process CPU time
@@ -151,7 +151,7 @@ print("median of the runs' per-frame medians (ms), and ratio to mediapipe:")
 print(f"  {'':28} {'frames':>6} {'wall':>7} {'ratio':>6} {'cpu':>7} {'ratio':>6}")
 print(f"  {'mediapipe':28} {theirs[0]['frames']:>6} {fmt(t_wall):>7} {'':>6} {fmt(t_cpu):>7}")
 for key, label in [("all", "lifecert, all frames"),
-                   ("with_eyes", "lifecert, with iris model"),
+                   ("with_eyes", "lifecert, with eyes"),
                    ("mesh_only", "lifecert, mesh only")]:
     runs = [r["timing"][key] for r in ours]
     n = runs[0]["frames"]

@@ -4,9 +4,9 @@
 //! same photo centred in a black 640x480 camera-sized frame:
 //!
 //! * `detect + mesh (cold)`: `reset()` then `analyze()`, i.e. detector, mesh
-//!   and both iris crops, what the first frame of a capture costs;
+//!   and both eye heads, what the first frame of a capture costs;
 //! * `tracking only`: `analyze()` again and again on the same frame after one
-//!   warm-up call: mesh from the previous landmarks plus iris, and the detector
+//!   warm-up call: mesh from the previous landmarks plus eyes, and the detector
 //!   once every `RECHECK_EVERY` frames, what a capture costs per frame while
 //!   calibrating or during a blink step;
 //! * `tracking, mesh only`: the same with `set_eyes(false)`, what the frames

@@ -13,10 +13,10 @@
 //! CPU clock); elsewhere it prints wall time.
 
 use image::RgbImage;
+use lifecert::face::attention::{AttentionModel, Heads};
 use lifecert::face::detector::Detector;
 use lifecert::face::geometry::{crop_bilinear_into, crop_into, letterbox_into, SIGNED, UNIT};
-use lifecert::face::attention::{AttentionModel, Heads};
-use lifecert::face::mesh::{roi_from_mesh, MeshModel};
+use lifecert::face::mesh::roi_from_mesh;
 use lifecert::face::model::{Model, Which};
 use lifecert::face::{quality, Analysis, FaceAnalyzer};
 use lifecert::liveness::signals;
@@ -59,7 +59,6 @@ fn main() {
     );
 
     let mut det_model = Model::load(Which::Detector).unwrap();
-    let mut mesh_model = Model::load(Which::Mesh).unwrap();
     let mut attention_model = Model::load(Which::Attention).unwrap();
     let mut eye_head = Model::load(Which::AttentionLeftEye).unwrap();
     let mut lips_head = Model::load(Which::AttentionLips).unwrap();
@@ -74,20 +73,12 @@ fn main() {
         black_box(detector.detect(&frame).unwrap());
     });
     stage("mesh crop 192, k=1", iters, || {
-        crop_bilinear_into(&frame, &roi, 192, false, UNIT, mesh_model.input_mut())
+        crop_bilinear_into(&frame, &roi, 192, false, UNIT, attention_model.input_mut())
     });
     let mut buf = vec![0f32; 3 * 192 * 192];
     stage("(mesh crop 192, supersampled)", iters, || {
         crop_into(&frame, &roi, 192, false, UNIT, &mut buf)
     });
-    stage("mesh model", iters, || {
-        black_box(mesh_model.run().unwrap());
-    });
-    let mut mesh = MeshModel::new().unwrap();
-    stage("mesh, all (crop, model, decode)", iters, || {
-        black_box(mesh.run(&frame, roi).unwrap());
-    });
-    crop_bilinear_into(&frame, &roi, 192, false, UNIT, attention_model.input_mut());
     stage("attention mesh backbone model", iters, || {
         black_box(attention_model.run().unwrap());
     });
@@ -98,15 +89,23 @@ fn main() {
         black_box(lips_head.run().unwrap());
     });
     let mut attention = AttentionModel::new().unwrap();
-    stage("attention, backbone only (crop, model, decode)", iters, || {
-        black_box(attention.run(&frame, roi, Heads::NONE).unwrap());
-    });
+    stage(
+        "attention, backbone only (crop, model, decode)",
+        iters,
+        || {
+            black_box(attention.run(&frame, roi, Heads::NONE).unwrap());
+        },
+    );
     stage("attention, backbone + 2 eye heads", iters, || {
         black_box(attention.run(&frame, roi, Heads::EYES).unwrap());
     });
-    stage("(attention, backbone + 3 heads, as MediaPipe)", iters, || {
-        black_box(attention.run(&frame, roi, Heads::ALL).unwrap());
-    });
+    stage(
+        "(attention, backbone + 3 heads, as MediaPipe)",
+        iters,
+        || {
+            black_box(attention.run(&frame, roi, Heads::ALL).unwrap());
+        },
+    );
     stage("quality + signals", iters, || {
         let m = quality::measure(&frame, &obs, None);
         black_box(quality::assess(&frame, &obs, &m));

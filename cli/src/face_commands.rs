@@ -196,8 +196,9 @@ pub fn liveness(
         })).collect::<Vec<_>>(),
         "frames": costs.len(),
         "median_analysis_ms": median_ms,
-        // Per analysed frame: all, those that ran the iris model (calibration
-        // and blink steps) and those that ran the mesh only.
+        // Per analysed frame: all, those that measured the eyes (the attention
+        // mesh's eye heads: calibration and blink steps) and those that ran
+        // the mesh only.
         "timing": {
             "all": timing(&|_| true),
             "with_eyes": timing(&|eyes| eyes),

@@ -109,7 +109,12 @@ impl AttentionModel {
 
     /// Landmarks in `roi`, refined by `heads`, or `None` when the model says
     /// no face is there.
-    pub fn run(&mut self, img: &RgbImage, roi: Roi, heads: Heads) -> Result<Option<Refined>, String> {
+    pub fn run(
+        &mut self,
+        img: &RgbImage,
+        roi: Roi,
+        heads: Heads,
+    ) -> Result<Option<Refined>, String> {
         // MediaPipe warps this crop so that crop pixel u samples the image at
         // size * (u / 192 - 0.5) from the centre (OpenCV's convention, pixel
         // centres on integers), where our crops sample at (u + 0.5) / 192:
@@ -225,7 +230,10 @@ fn head(
         ));
     }
     let points = transform_landmarks(&out[0], &m);
-    let iris = out.get(1).map(|o| transform_landmarks(o, &m)).unwrap_or_default();
+    let iris = out
+        .get(1)
+        .map(|o| transform_landmarks(o, &m))
+        .unwrap_or_default();
     Ok([points, iris])
 }
 

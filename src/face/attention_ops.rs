@@ -152,7 +152,10 @@ mod tests {
         let mesh = rectangle_mesh(angle, [100.0, 80.0], 40.0, 20.0);
         let m = landmarks_to_transform(&mesh, 0, 1, &[0, 1, 2, 3]);
         let c = m.apply(8.0, 8.0);
-        assert!((c[0] - 25.0).abs() < 1e-4 && (c[1] - 20.0).abs() < 1e-4, "{c:?}");
+        assert!(
+            (c[0] - 25.0).abs() < 1e-4 && (c[1] - 20.0).abs() < 1e-4,
+            "{c:?}"
+        );
         // One patch pixel along x: 1.5 * 10 / 16 map pixels along the rotated x axis.
         let step = [m.a[0][0], m.a[1][0]];
         let len = (step[0].powi(2) + step[1].powi(2)).sqrt();

@@ -1,15 +1,12 @@
-//! FaceMesh: 468 landmarks from a crop around one face (models/README.md §2).
+//! The 468 FaceMesh landmarks of one face (made by the attention mesh,
+//! `attention.rs`) and the crops that track them (models/README.md §2).
 
 use super::detector::Detection;
-use super::geometry::{crop_bilinear_into, wrap_angle, Roi, UNIT};
-use super::model::{Model, Which};
-use image::RgbImage;
+use super::geometry::{wrap_angle, Roi};
 
 pub const LANDMARKS: usize = 468;
-const SIDE: usize = 192;
 /// The crop is 1.5x the face box so the whole head with some margin fits.
 const ROI_SCALE: f32 = 1.5;
-const MIN_PRESENCE: f32 = 0.5;
 
 /// Landmark indices used across the crate (standard FaceMesh topology).
 pub mod idx {
@@ -57,10 +54,6 @@ impl Mesh {
     }
 }
 
-pub struct MeshModel {
-    model: Model,
-}
-
 /// The crop for a fresh detection: box centre, 1.5x the box, rotated so the
 /// eyes are level.
 pub fn roi_from_detection(d: &Detection) -> Roi {
@@ -95,42 +88,5 @@ pub fn roi_from_mesh(m: &Mesh) -> Roi {
         cy: uc * s + vc * c,
         size: ROI_SCALE * (hi[0] - lo[0]).max(hi[1] - lo[1]),
         angle,
-    }
-}
-
-impl MeshModel {
-    pub fn new() -> Result<Self, String> {
-        Ok(MeshModel {
-            model: Model::load(Which::Mesh)?,
-        })
-    }
-
-    /// Landmarks in `roi`, or `None` when the model says no face is there.
-    pub fn run(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Mesh>, String> {
-        // One bilinear sample per pixel, as MediaPipe warps this crop.
-        crop_bilinear_into(img, &roi, SIDE, false, UNIT, self.model.input_mut());
-        let out = self.model.run()?;
-        let (coords, presence) = if out[0].len() == LANDMARKS * 3 {
-            (&out[0], out[1][0])
-        } else {
-            (&out[1], out[0][0])
-        };
-        let presence = 1.0 / (1.0 + (-presence.clamp(-80.0, 80.0)).exp());
-        if presence <= MIN_PRESENCE {
-            return Ok(None);
-        }
-        let n = SIDE as f32;
-        let points = coords
-            .chunks_exact(3)
-            .map(|p| {
-                let (x, y) = roi.to_image(p[0], p[1], n);
-                [x, y, p[2] / n * roi.size]
-            })
-            .collect();
-        Ok(Some(Mesh {
-            points,
-            presence,
-            roi,
-        }))
     }
 }

@@ -144,7 +144,11 @@ impl FaceAnalyzer {
 
 impl FaceAnalyzer {
     /// The landmarks in `roi`, with eyes if [`FaceAnalyzer::set_eyes`] asks.
-    fn landmarks(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<(Mesh, Option<[Eye; 2]>)>, String> {
+    fn landmarks(
+        &mut self,
+        img: &RgbImage,
+        roi: Roi,
+    ) -> Result<Option<(Mesh, Option<[Eye; 2]>)>, String> {
         let heads = if self.eyes { Heads::EYES } else { Heads::NONE };
         Ok(self.mesh.run(img, roi, heads)?.map(|r| (r.mesh, r.eyes)))
     }

@@ -6,7 +6,6 @@ use tract_onnx::pb;
 use tract_onnx::prelude::*;
 
 static DETECTOR_ONNX: &[u8] = include_bytes!("../../models/face_detection_short_range.onnx");
-static MESH_ONNX: &[u8] = include_bytes!("../../models/face_landmark.onnx");
 static ATTENTION_ONNX: &[u8] = include_bytes!("../../models/face_landmark_attention.onnx");
 static ATTENTION_LIPS_ONNX: &[u8] =
     include_bytes!("../../models/face_landmark_attention_lips.onnx");
@@ -18,7 +17,6 @@ static ATTENTION_RIGHT_EYE_ONNX: &[u8] =
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Which {
     Detector,
-    Mesh,
     /// The attention mesh's backbone (models/README.md §4): mesh, face flag
     /// and the 48x48 feature map its heads sample.
     Attention,
@@ -29,9 +27,8 @@ pub enum Which {
 }
 
 impl Which {
-    const ALL: [Which; 6] = [
+    const ALL: [Which; 5] = [
         Which::Detector,
-        Which::Mesh,
         Which::Attention,
         Which::AttentionLips,
         Which::AttentionLeftEye,
@@ -48,7 +45,7 @@ impl Which {
     pub fn input_shape(self) -> [usize; 4] {
         match self {
             Which::Detector => [1, 3, 128, 128],
-            Which::Mesh | Which::Attention => [1, 3, 192, 192],
+            Which::Attention => [1, 3, 192, 192],
             Which::AttentionLips | Which::AttentionLeftEye | Which::AttentionRightEye => {
                 [1, 32, 16, 16]
             }
@@ -58,7 +55,6 @@ impl Which {
     fn onnx(self) -> &'static [u8] {
         match self {
             Which::Detector => DETECTOR_ONNX,
-            Which::Mesh => MESH_ONNX,
             Which::Attention => ATTENTION_ONNX,
             Which::AttentionLips => ATTENTION_LIPS_ONNX,
             Which::AttentionLeftEye => ATTENTION_LEFT_EYE_ONNX,
@@ -243,7 +239,6 @@ mod tests {
     #[test]
     fn prelu_rewrite_replaces_every_prelu_and_keeps_the_outputs() {
         for (which, expected) in [
-            (Which::Mesh, 23),
             (Which::Attention, 20),
             (Which::AttentionLips, 13),
             (Which::AttentionLeftEye, 20),

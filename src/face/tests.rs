@@ -85,7 +85,12 @@ fn mediapipe_refined(name: &str) -> Vec<[f64; 2]> {
         .find(|i| i["file"] == name)
         .unwrap()
         .clone();
-    image["landmarks"].as_array().unwrap().iter().map(pt).collect()
+    image["landmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(pt)
+        .collect()
 }
 
 #[test]
@@ -100,7 +105,10 @@ fn landmarks_and_eye_contours_match_mediapipe_within_two_pixels() {
         let mean: f64 = (0..468).map(|i| dist(obs.mesh.xy(i), lm[i])).sum::<f64>() / 468.0;
         assert!(mean < 2.0, "{name}: mean landmark error {mean:.2}px");
         let eyes = obs.eyes.as_ref().expect("eyes are on by default");
-        for (eye, table) in eyes.iter().zip([&attention::LEFT_EYE, &attention::RIGHT_EYE]) {
+        for (eye, table) in eyes
+            .iter()
+            .zip([&attention::LEFT_EYE, &attention::RIGHT_EYE])
+        {
             let theirs = Eye {
                 lids: std::array::from_fn(|k| lm[table[k]].map(|v| v as f32)),
                 iris: [[0.0; 2]; 5],

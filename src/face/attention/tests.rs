@@ -68,7 +68,10 @@ fn on_mediapipes_crop_the_port_gives_mediapipes_points() {
             size: f("size"),
             angle: f("angle"),
         };
-        let out = model.run(&photo(&r), roi, Heads::ALL).unwrap().expect("a face");
+        let out = model
+            .run(&photo(&r), roi, Heads::ALL)
+            .unwrap()
+            .expect("a face");
         let eyes = out.eyes.as_ref().expect("eyes asked for");
         let [(mesh_mean, mesh_max), (eye_mean, eye_max)] = errors(&out.mesh, eyes, &r);
         eprintln!(
@@ -76,8 +79,14 @@ fn on_mediapipes_crop_the_port_gives_mediapipes_points() {
         );
         // Same crop, same model: only float rounding and our 8-bit bilinear
         // weights in the crop differ (the Python port gets 0.02 / 0.07 px).
-        assert!(mesh_mean < 0.1 && mesh_max < 0.5, "{name}: mesh {mesh_mean} / {mesh_max}");
-        assert!(eye_mean < 0.1 && eye_max < 0.5, "{name}: eyes {eye_mean} / {eye_max}");
+        assert!(
+            mesh_mean < 0.1 && mesh_max < 0.5,
+            "{name}: mesh {mesh_mean} / {mesh_max}"
+        );
+        assert!(
+            eye_mean < 0.1 && eye_max < 0.5,
+            "{name}: eyes {eye_mean} / {eye_max}"
+        );
     }
 }
 
@@ -111,7 +120,13 @@ fn tracked_frames_with_eyes_land_within_about_a_pixel_of_mediapipe() {
         // line), eyes mean 0.23 / 0.37 px (max 0.55 / 0.95 px). Our crops
         // differ a little from MediaPipe's (tracking ROI, our first crop from
         // the detection), and its lips are refined, ours not (Heads::EYES).
-        assert!(mesh_mean < 1.5 && mesh_max < 5.0, "{name}: mesh {mesh_mean} / {mesh_max}");
-        assert!(eye_mean < 0.6 && eye_max < 1.5, "{name}: eyes {eye_mean} / {eye_max}");
+        assert!(
+            mesh_mean < 1.5 && mesh_max < 5.0,
+            "{name}: mesh {mesh_mean} / {mesh_max}"
+        );
+        assert!(
+            eye_mean < 0.6 && eye_max < 1.5,
+            "{name}: eyes {eye_mean} / {eye_max}"
+        );
     }
 }
