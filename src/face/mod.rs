@@ -24,7 +24,7 @@ pub mod mesh;
 pub mod model;
 pub mod quality;
 
-use attention::{AttentionModel, Heads};
+use attention::{AttentionModel, Heads, Refined};
 use detector::{Detection, Detector};
 pub use eye::Eye;
 use geometry::Roi;
@@ -127,7 +127,7 @@ impl FaceAnalyzer {
                 mesh = self.landmarks(img, mesh::roi_from_detection(best))?;
             }
         }
-        let Some((mesh, eyes)) = mesh else {
+        let Some(Refined { mesh, eyes }) = mesh else {
             self.tracked = None;
             return Ok(Analysis::NoFace);
         };
@@ -144,13 +144,9 @@ impl FaceAnalyzer {
 
 impl FaceAnalyzer {
     /// The landmarks in `roi`, with eyes if [`FaceAnalyzer::set_eyes`] asks.
-    fn landmarks(
-        &mut self,
-        img: &RgbImage,
-        roi: Roi,
-    ) -> Result<Option<(Mesh, Option<[Eye; 2]>)>, String> {
+    fn landmarks(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Refined>, String> {
         let heads = if self.eyes { Heads::EYES } else { Heads::NONE };
-        Ok(self.mesh.run(img, roi, heads)?.map(|r| (r.mesh, r.eyes)))
+        self.mesh.run(img, roi, heads)
     }
 }
 

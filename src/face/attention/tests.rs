@@ -46,8 +46,8 @@ fn errors(refined_mesh: &Mesh, eyes: &[Eye; 2], r: &Value) -> [(f32, f32); 2] {
         .collect();
     let mut eye = vec![];
     for (e, (table, iris_at)) in eyes.iter().zip([(&LEFT_EYE, 468), (&RIGHT_EYE, 473)]) {
-        for k in 0..16 {
-            eye.push(dist(e.lids[k], at(r, table[k])));
+        for (lid, &i) in e.lids.iter().zip(table.iter()) {
+            eye.push(dist(*lid, at(r, i)));
         }
         for k in 0..5 {
             eye.push(dist(e.iris[k], at(r, iris_at + k)));
