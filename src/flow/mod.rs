@@ -3,6 +3,7 @@
 //! and tells the shell through an [`AppObserver`]. Screens only draw
 //! [`AppView`]; nothing here draws.
 
+pub mod labels;
 mod settings;
 pub mod texts;
 pub mod view;
