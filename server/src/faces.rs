@@ -53,10 +53,25 @@ impl FaceKit {
         })
     }
 
-    /// The biggest face in a still picture, or None.
-    pub fn find(&mut self, img: &RgbImage) -> Result<Option<FoundFace>, String> {
-        self.analyzer.reset();
-        let obs = match self.analyzer.analyze(img)? {
+    /// The biggest face in a still picture, or None. `hint`: landmarks the
+    /// app sent with the picture, which place the mesh crop without running
+    /// the detector. `eyes`: run the iris model too (only blinks need it; it
+    /// costs more than the mesh).
+    pub fn find(
+        &mut self,
+        img: &RgbImage,
+        hint: Option<&[[f32; 2]]>,
+        eyes: bool,
+    ) -> Result<Option<FoundFace>, String> {
+        self.analyzer.set_eyes(eyes);
+        let analysis = match hint {
+            Some(points) => self.analyzer.analyze_near(img, points)?,
+            None => {
+                self.analyzer.reset();
+                self.analyzer.analyze(img)?
+            }
+        };
+        let obs = match analysis {
             Analysis::NoFace => return Ok(None),
             Analysis::Face(obs) => *obs,
         };
@@ -110,6 +125,15 @@ pub struct FacePool {
 impl FacePool {
     /// Loads one kit now so a missing model fails at start-up, not mid-request.
     pub fn new(models_dir: PathBuf) -> Result<FacePool, String> {
+        // One verification per core already keeps every core busy; BLAS
+        // threads on top only spin and yield against each other (a profile
+        // of the load test spent 18 % of its samples in sched_yield).
+        extern "C" {
+            fn openblas_set_num_threads(n: std::ffi::c_int);
+        }
+        // SAFETY: OpenBLAS's documented setter, called before any BLAS work of
+        // this pool; it takes a plain int.
+        unsafe { openblas_set_num_threads(1) };
         let first = FaceKit::open(&models_dir)?;
         Ok(FacePool {
             dir: models_dir,

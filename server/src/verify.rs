@@ -94,8 +94,14 @@ pub fn judge(
     if !evidence.verdict.passed {
         return failed(Code::ActionsNotSeen);
     }
+    // The eye model runs only where a blink is judged: on the frontal face
+    // (the open-eye baseline) and on the blink keyframe.
+    let blink = evidence.challenge.contains(&Action::Blink);
     let frontal_img = decode(&evidence.frontal)?;
-    let frontal = match kit.find(&frontal_img).map_err(internal)? {
+    let frontal = match kit
+        .find(&frontal_img, Some(&evidence.frontal.landmarks), blink)
+        .map_err(internal)?
+    {
         Some(f) => f,
         None => return failed(Code::FaceNotFound),
     };
@@ -105,7 +111,10 @@ pub fn judge(
             return failed(Code::ActionsNotSeen);
         };
         let img = decode(kf)?;
-        let Some(found) = kit.find(&img).map_err(internal)? else {
+        let Some(found) = kit
+            .find(&img, Some(&kf.landmarks), action == Action::Blink)
+            .map_err(internal)?
+        else {
             return failed(Code::FaceNotFound);
         };
         if !shows(action, &found, &frontal, &base) {
@@ -140,7 +149,7 @@ fn shows(
     base: &lifecert::liveness::signals::Signals,
 ) -> bool {
     let s = measure(&kf.observation);
-    // The server's analyser always runs the eye model, so a blink is measurable.
+    // Blink keyframes and the frontal face of a blink challenge carry eyes.
     match deviation(action, &s, base) {
         Some(d) if d >= marks(action).start * ACTION_SHARE => {}
         _ => return false,

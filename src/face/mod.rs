@@ -148,6 +148,28 @@ impl FaceAnalyzer {
         let heads = if self.eyes { Heads::EYES } else { Heads::NONE };
         self.mesh.run(img, roi, heads)
     }
+
+    /// A still picture whose landmarks were already found elsewhere (the app's,
+    /// in an upload): the mesh crop goes where `hint` says, which saves the
+    /// detector, and the detector runs only if the mesh finds no face there.
+    /// The hint only places the crop; every landmark returned is this
+    /// analyser's own, so a wrong hint costs time, never a wrong answer.
+    pub fn analyze_near(&mut self, img: &RgbImage, hint: &[[f32; 2]]) -> Result<Analysis, String> {
+        let usable = hint.len() == mesh::LANDMARKS && hint.iter().flatten().all(|v| v.is_finite());
+        self.tracked = usable.then(|| Mesh {
+            points: hint.iter().map(|p| [p[0], p[1], 0.0]).collect(),
+            presence: 1.0,
+            roi: Roi {
+                cx: 0.0,
+                cy: 0.0,
+                size: 0.0,
+                angle: 0.0,
+            },
+        });
+        self.since_detection = 0;
+        self.faces_seen = 1;
+        self.analyze(img)
+    }
 }
 
 fn area(b: &[f32; 4]) -> f32 {

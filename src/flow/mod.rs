@@ -3,6 +3,8 @@
 //! and tells the shell through an [`AppObserver`]. Screens only draw
 //! [`AppView`]; nothing here draws.
 
+pub mod labels;
+mod settings;
 pub mod texts;
 pub mod view;
 
@@ -88,6 +90,8 @@ struct Shared {
     observers: Mutex<Vec<(u64, Arc<dyn AppObserver>)>>,
     next_observer: std::sync::atomic::AtomicU64,
     api: ApiClient,
+    /// The platform key store: the device key, the outbox key, settings.
+    store: Arc<dyn SecureStore>,
     device_key: DeviceKey,
     outbox: Outbox,
     receipt_key: Mutex<Option<Vec<u8>>>,
@@ -517,6 +521,20 @@ impl LifeCertApp {
         lock(&self.shared.state).view()
     }
 
+    /// Applies a display choice, saves all three, and returns the new view.
+    fn change_settings(&self, change: impl FnOnce(&mut State)) -> AppView {
+        let now = self.shared.update(|s| {
+            change(s);
+            settings::Settings {
+                language: s.language,
+                large_text: s.large_text,
+                voice_on: s.voice_on,
+            }
+        });
+        settings::save(self.shared.store.as_ref(), now);
+        self.view_now()
+    }
+
     fn on_frame(&self, img: &RgbImage, t_ms: u64) -> Result<LivenessUpdate, CaptureError> {
         let sh = &self.shared;
         let mut capture = lock(&sh.capture);
@@ -635,14 +653,16 @@ impl LifeCertApp {
             .receipt_public_key
             .as_deref()
             .and_then(|k| base64::engine::general_purpose::STANDARD.decode(k).ok());
+        let saved = settings::load(store.as_ref());
         let shared = Arc::new(Shared {
             capture: Mutex::new(None),
             state: Mutex::new(State {
                 screen: Screen::Welcome,
                 back: vec![],
-                language: config.language,
-                large_text: false,
-                voice_on: true,
+                // A choice the person made wins over the shell's locale guess.
+                language: saved.map_or(config.language, |s| s.language),
+                large_text: saved.is_some_and(|s| s.large_text),
+                voice_on: saved.is_none_or(|s| s.voice_on),
                 busy: false,
                 problem: None,
                 home: None,
@@ -652,6 +672,7 @@ impl LifeCertApp {
             observers: Mutex::new(vec![]),
             next_observer: std::sync::atomic::AtomicU64::new(1),
             api,
+            store,
             device_key,
             outbox,
             receipt_key: Mutex::new(pinned),
@@ -1066,18 +1087,15 @@ impl LifeCertApp {
         if let Some(e) = lock(&self.shared.capture).as_mut() {
             e.set_language(language);
         }
-        self.shared.update(|s| s.language = language);
-        self.view_now()
+        self.change_settings(|s| s.language = language)
     }
 
     pub fn set_large_text(&self, on: bool) -> AppView {
-        self.shared.update(|s| s.large_text = on);
-        self.view_now()
+        self.change_settings(|s| s.large_text = on)
     }
 
     pub fn set_voice(&self, on: bool) -> AppView {
-        self.shared.update(|s| s.voice_on = on);
-        self.view_now()
+        self.change_settings(|s| s.voice_on = on)
     }
 
     /// Local notifications to schedule: 30, 7 and 1 days before each due date.

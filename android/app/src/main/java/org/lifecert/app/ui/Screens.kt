@@ -144,7 +144,7 @@ fun LifeCertRoot(model: LifeCertViewModel) {
     MaterialTheme {
         when (val s = shell) {
             Shell.Starting -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
-            is Shell.Failed -> Page(null) { IconLine(Icons.Filled.Warning, labelsFor(s.language).startupFailed, MaterialTheme.typography.headlineSmall) }
+            is Shell.Failed -> Page(null) { IconLine(Icons.Filled.Warning, startupFailedText(s.language), MaterialTheme.typography.headlineSmall) }
             is Shell.Showing -> AppScreen(s.view, model)
         }
     }
