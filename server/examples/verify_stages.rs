@@ -67,7 +67,7 @@ fn main() {
     );
     kit.analyzer.set_eyes(true);
     println!(
-        "  detector + mesh + iris: {:.2}",
+        "  detector + mesh + eyes: {:.2}",
         median_ms(|| {
             kit.analyzer.reset();
             kit.analyzer.analyze(&frontal).unwrap();
@@ -83,7 +83,7 @@ fn main() {
     );
     kit.analyzer.set_eyes(true);
     println!(
-        "  mesh + iris at the app's landmarks: {:.2}",
+        "  mesh + eyes at the app's landmarks: {:.2}",
         median_ms(|| {
             kit.analyzer.analyze_near(&frontal, hint).unwrap();
         })

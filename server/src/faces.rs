@@ -55,8 +55,8 @@ impl FaceKit {
 
     /// The biggest face in a still picture, or None. `hint`: landmarks the
     /// app sent with the picture, which place the mesh crop without running
-    /// the detector. `eyes`: run the iris model too (only blinks need it; it
-    /// costs more than the mesh).
+    /// the detector. `eyes`: run the eye heads too (only blinks need them; they
+    /// add about a millisecond each).
     pub fn find(
         &mut self,
         img: &RgbImage,

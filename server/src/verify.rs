@@ -94,7 +94,7 @@ pub fn judge(
     if !evidence.verdict.passed {
         return failed(Code::ActionsNotSeen);
     }
-    // The eye model runs only where a blink is judged: on the frontal face
+    // The eye heads run only where a blink is judged: on the frontal face
     // (the open-eye baseline) and on the blink keyframe.
     let blink = evidence.challenge.contains(&Action::Blink);
     let frontal_img = decode(&evidence.frontal)?;
