@@ -161,6 +161,16 @@ impl Server {
         self.login(who).await
     }
 
+    /// `by` starts a certification of `subject` (themself or a bound relative).
+    async fn start(&self, subject: &Session, by: &Session) -> (StatusCode, serde_json::Value) {
+        self.post(
+            "/v1/certifications",
+            json!({"subject_person_id": subject.person_id}),
+            Some(&by.token),
+        )
+        .await
+    }
+
     async fn login(&self, who: (&str, &str)) -> Session {
         let doc = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
         let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
@@ -330,13 +340,7 @@ async fn nobody_reads_or_acts_on_another_persons_data() {
     let srv = server().await;
     let a = srv.account(PENSIONER).await;
     let b = srv.account(MOTHER).await;
-    let (s, started) = srv
-        .post(
-            "/v1/certifications",
-            json!({"subject_person_id": b.person_id}),
-            Some(&a.token),
-        )
-        .await;
+    let (s, started) = srv.start(&b, &a).await;
     assert_eq!(
         (s, code(&started)),
         (StatusCode::FORBIDDEN, "not_your_relative")
@@ -345,13 +349,7 @@ async fn nobody_reads_or_acts_on_another_persons_data() {
         .get(&format!("/v1/records?person_id={}", b.person_id), &a.token)
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (_, b_started) = srv
-        .post(
-            "/v1/certifications",
-            json!({"subject_person_id": b.person_id}),
-            Some(&b.token),
-        )
-        .await;
+    let (_, b_started) = srv.start(&b, &b).await;
     let b_cert = b_started["certification_id"].as_str().unwrap();
     assert_eq!(
         srv.get(&format!("/v1/certifications/{b_cert}"), &a.token)
@@ -372,13 +370,7 @@ async fn nobody_reads_or_acts_on_another_persons_data() {
 async fn an_upload_is_signed_bound_to_its_challenge_and_idempotent() {
     let srv = server().await;
     let me = srv.account(PENSIONER).await;
-    let (s, started) = srv
-        .post(
-            "/v1/certifications",
-            json!({"subject_person_id": me.person_id}),
-            Some(&me.token),
-        )
-        .await;
+    let (s, started) = srv.start(&me, &me).await;
     assert_eq!(s, StatusCode::CREATED, "{started}");
     let n = started["actions"].as_array().unwrap().len();
     assert!((2..=3).contains(&n));
@@ -474,13 +466,7 @@ async fn binding_needs_the_relatives_agreement_and_guessing_is_rate_limited() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{binding}");
     assert_eq!(binding["state"], "pending");
-    let (s, _) = srv
-        .post(
-            "/v1/certifications",
-            json!({"subject_person_id": mother.person_id}),
-            Some(&son.token),
-        )
-        .await;
+    let (s, _) = srv.start(&mother, &son).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "pending is not agreed");
     let (_, home) = srv.get("/v1/home", &mother.token).await;
     let request = home["requests"][0]["binding_id"]
@@ -503,13 +489,7 @@ async fn binding_needs_the_relatives_agreement_and_guessing_is_rate_limited() {
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = srv
-        .post(
-            "/v1/certifications",
-            json!({"subject_person_id": mother.person_id}),
-            Some(&son.token),
-        )
-        .await;
+    let (s, _) = srv.start(&mother, &son).await;
     assert_eq!(s, StatusCode::CREATED);
     for _ in 0..8 {
         srv.post(
@@ -605,13 +585,7 @@ async fn the_third_failure_in_a_cycle_goes_to_review_and_a_reviewer_can_pass_it_
     let me = srv.account(PENSIONER).await;
     let mut outcomes = Vec::new();
     for i in 0..3 {
-        let (_, started) = srv
-            .post(
-                "/v1/certifications",
-                json!({"subject_person_id": me.person_id}),
-                Some(&me.token),
-            )
-            .await;
+        let (_, started) = srv.start(&me, &me).await;
         let cert = started["certification_id"].as_str().unwrap().to_string();
         let body = evidence(&started, false, vec![]);
         let (s, rec) = srv
