@@ -177,42 +177,30 @@ def convert(graph, stem, inputs, outputs):
         out = g.name(outs[0])
         if code == DEQUANTIZE:
             continue
-        if code == CONV_2D:
-            o = tflite.Conv2DOptions()
+        if code in (CONV_2D, DEPTHWISE_CONV_2D):
+            depthwise = code == DEPTHWISE_CONV_2D
+            o = tflite.DepthwiseConv2DOptions() if depthwise else tflite.Conv2DOptions()
             opts = op.BuiltinOptions()
             o.Init(opts.Bytes, opts.Pos)
             assert o.DilationHFactor() == 1 and o.DilationWFactor() == 1
-            w = g.consts[ins[1]]  # [O, KH, KW, I]
+            if depthwise:
+                assert o.DepthMultiplier() in (0, 1)
+            # Weights are [O, KH, KW, I] (conv) or [1, KH, KW, C] (depthwise);
+            # ONNX wants [O, I/group, KH, KW].
+            w = g.consts[ins[1]]
             k, s = w.shape[1:3], (o.StrideH(), o.StrideW())
+            group = w.shape[3] if depthwise else 1
             hw = g.shape(ins[0])[1:3]
             pads = same_pads(hw, k, s) if o.Padding() == 0 else [0, 0, 0, 0]
-            wn = const(ins[1], w.transpose(0, 3, 1, 2), g.name(ins[1]) + "_oihw")
+            order = (3, 0, 1, 2) if depthwise else (0, 3, 1, 2)
+            wn = const(ins[1], w.transpose(*order), g.name(ins[1]) + "_oihw")
             node_in = [tn(ins[0]), wn]
             if len(ins) > 2 and ins[2] >= 0:
                 node_in.append(const(ins[2]))
             target = activation(nodes, o.FusedActivationFunction(), out)
             nodes.insert(len(nodes) - (target != out), helper.make_node(
                 "Conv", node_in, [target], name=out, kernel_shape=list(k),
-                strides=list(s), pads=pads, group=1))
-        elif code == DEPTHWISE_CONV_2D:
-            o = tflite.DepthwiseConv2DOptions()
-            opts = op.BuiltinOptions()
-            o.Init(opts.Bytes, opts.Pos)
-            assert o.DilationHFactor() == 1 and o.DilationWFactor() == 1
-            assert o.DepthMultiplier() in (0, 1)
-            w = g.consts[ins[1]]  # [1, KH, KW, C]
-            k, s = w.shape[1:3], (o.StrideH(), o.StrideW())
-            c = w.shape[3]
-            hw = g.shape(ins[0])[1:3]
-            pads = same_pads(hw, k, s) if o.Padding() == 0 else [0, 0, 0, 0]
-            wn = const(ins[1], w.transpose(3, 0, 1, 2), g.name(ins[1]) + "_oihw")
-            node_in = [tn(ins[0]), wn]
-            if len(ins) > 2 and ins[2] >= 0:
-                node_in.append(const(ins[2]))
-            target = activation(nodes, o.FusedActivationFunction(), out)
-            nodes.insert(len(nodes) - (target != out), helper.make_node(
-                "Conv", node_in, [target], name=out, kernel_shape=list(k),
-                strides=list(s), pads=pads, group=c))
+                strides=list(s), pads=pads, group=group))
         elif code == PRELU:
             alpha = g.consts[ins[1]]
             c = alpha.shape[-1]
