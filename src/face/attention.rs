@@ -11,6 +11,7 @@ use super::attention_ops::{
 };
 use super::eye::Eye;
 use super::geometry::{crop_bilinear_into, Roi, UNIT};
+use super::head_net::HeadNet;
 use super::mesh::{Mesh, LANDMARKS};
 use super::model::{Model, Which};
 use image::RgbImage;
@@ -89,20 +90,22 @@ pub struct Refined {
     pub eyes: Option<[Eye; 2]>,
 }
 
+/// The backbone runs in tract; the heads, too small for a general runtime's
+/// per-layer cost, in [`HeadNet`].
 pub struct AttentionModel {
     backbone: Model,
-    left_eye: Model,
-    right_eye: Model,
+    left_eye: HeadNet,
+    right_eye: HeadNet,
     /// Loaded the first time it is asked for.
-    lips: Option<Model>,
+    lips: Option<HeadNet>,
 }
 
 impl AttentionModel {
     pub fn new() -> Result<Self, String> {
         Ok(AttentionModel {
             backbone: Model::load(Which::Attention)?,
-            left_eye: Model::load(Which::AttentionLeftEye)?,
-            right_eye: Model::load(Which::AttentionRightEye)?,
+            left_eye: head_net(Which::AttentionLeftEye)?,
+            right_eye: head_net(Which::AttentionRightEye)?,
             lips: None,
         })
     }
@@ -157,7 +160,7 @@ impl AttentionModel {
         if heads.lips {
             let model = match &mut self.lips {
                 Some(m) => m,
-                empty => empty.insert(Model::load(Which::AttentionLips)?),
+                empty => empty.insert(head_net(Which::AttentionLips)?),
             };
             let [lips, _] = head(model, coords, map, LIPS_LEVEL, &LIPS)?;
             for (&i, p) in LIPS.iter().zip(&lips) {
@@ -207,11 +210,15 @@ impl AttentionModel {
     }
 }
 
+fn head_net(which: Which) -> Result<HeadNet, String> {
+    HeadNet::load(which.onnx()).map_err(|e| format!("{which:?} model: {e}"))
+}
+
 /// One head: the patch of the feature map around `subset`, the head's
 /// outputs (points first, then the iris when the head has one), mapped back
 /// to crop units. The second entry is empty for the lips.
 fn head(
-    model: &mut Model,
+    model: &mut HeadNet,
     mesh: &[f32],
     map: &[f32],
     (left, right): (usize, usize),
@@ -219,7 +226,7 @@ fn head(
 ) -> Result<[Vec<[f32; 2]>; 2], String> {
     let m = landmarks_to_transform(mesh, left, right, subset);
     transform_tensor_bilinear(map, &m, model.input_mut());
-    let mut out = model.run()?;
+    let mut out = model.run();
     // The contour (2 values a point) is the longer output.
     out.sort_by_key(|o| std::cmp::Reverse(o.len()));
     if out[0].len() != 2 * subset.len() {
@@ -229,7 +236,7 @@ fn head(
             subset.len()
         ));
     }
-    let points = transform_landmarks(&out[0], &m);
+    let points = transform_landmarks(out[0], &m);
     let iris = out
         .get(1)
         .map(|o| transform_landmarks(o, &m))

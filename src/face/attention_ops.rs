@@ -75,7 +75,8 @@ pub fn landmarks_to_transform(mesh: &[f32], left: usize, right: usize, subset: &
 }
 
 /// `TransformTensorBilinear` v2: the 16x16 patch of `map` (NCHW,
-/// 32 x 48 x 48) under `m`, into `out` (NCHW, 32 x 16 x 16). Patch pixel
+/// 32 x 48 x 48) under `m`, into `out` (HWC, 16 x 16 x 32, as the heads
+/// run in [`super::head_net`]). Patch pixel
 /// centres map through `m` (the op's align-corners correction); a patch
 /// pixel whose position falls outside the map is 0, neighbours beyond the
 /// edge read as 0.
@@ -84,16 +85,14 @@ pub fn transform_tensor_bilinear(map: &[f32], m: &Affine, out: &mut [f32]) {
     debug_assert_eq!(out.len(), CHANNELS * PATCH * PATCH);
     let last = (MAP - 1) as f32;
     let plane_in = MAP * MAP;
-    let plane_out = PATCH * PATCH;
     for v in 0..PATCH {
         for u in 0..PATCH {
             let o = v * PATCH + u;
             let [x, y] = m.apply(u as f32 + 0.5, v as f32 + 0.5);
             let (x, y) = (x - 0.5, y - 0.5);
+            let px = &mut out[o * CHANNELS..(o + 1) * CHANNELS];
             if !(0.0..=last).contains(&x) || !(0.0..=last).contains(&y) {
-                for ch in 0..CHANNELS {
-                    out[ch * plane_out + o] = 0.0;
-                }
+                px.fill(0.0);
                 continue;
             }
             let (x0, y0) = (x.floor(), y.floor());
@@ -108,9 +107,9 @@ pub fn transform_tensor_bilinear(map: &[f32], m: &Affine, out: &mut [f32]) {
             let w22 = fx * fy;
             let (i11, i21) = (y0 * MAP + x0, y0 * MAP + x1);
             let (i12, i22) = (y1 * MAP + x0, y1 * MAP + x1);
-            for ch in 0..CHANNELS {
+            for (ch, v) in px.iter_mut().enumerate() {
                 let p = &map[ch * plane_in..(ch + 1) * plane_in];
-                out[ch * plane_out + o] = w11 * p[i11] + w21 * p[i21] + w12 * p[i12] + w22 * p[i22];
+                *v = w11 * p[i11] + w21 * p[i21] + w12 * p[i12] + w22 * p[i22];
             }
         }
     }
@@ -179,7 +178,7 @@ mod tests {
         for ch in [0, 7, 31] {
             for (v, u) in [(0, 0), (4, 9), (15, 15)] {
                 let want = map[ch * MAP * MAP + (v + 5) * MAP + u + 3];
-                assert_eq!(out[ch * PATCH * PATCH + v * PATCH + u], want);
+                assert_eq!(out[(v * PATCH + u) * CHANNELS + ch], want);
             }
         }
         // Half a pixel right: the mean of two neighbours.
@@ -196,7 +195,7 @@ mod tests {
             ..shift
         };
         transform_tensor_bilinear(&map, &off, &mut out);
-        assert_eq!(out[15], 0.0);
+        assert_eq!(out[15 * CHANNELS], 0.0);
         assert_ne!(out[0], 0.0);
     }
 }

@@ -20,6 +20,7 @@ pub mod attention_ops;
 pub mod detector;
 pub mod eye;
 pub mod geometry;
+pub mod head_net;
 pub mod mesh;
 pub mod model;
 pub mod quality;

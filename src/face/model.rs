@@ -52,7 +52,7 @@ impl Which {
         }
     }
 
-    fn onnx(self) -> &'static [u8] {
+    pub(crate) fn onnx(self) -> &'static [u8] {
         match self {
             Which::Detector => DETECTOR_ONNX,
             Which::Attention => ATTENTION_ONNX,
