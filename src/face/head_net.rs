@@ -12,6 +12,7 @@
 //! error at load, never a silent difference; the tests compare every head
 //! with tract's output.
 
+use super::model::float_values;
 use tract_onnx::pb;
 use tract_onnx::prelude::Framework;
 
@@ -132,7 +133,7 @@ impl HeadNet {
                 let t =
                     initializer(name).ok_or(format!("{}: {name} is not a constant", node.name))?;
                 let dims = t.dims.iter().map(|&d| d as usize).collect();
-                Ok((floats(t).ok_or(format!("{name}: not float32"))?, dims))
+                Ok((float_values(t).ok_or(format!("{name}: not float32"))?, dims))
             };
             let (op, inputs, out_shape) = match node.op_type.as_str() {
                 "Conv" => {
@@ -651,22 +652,6 @@ fn tensor_dims(v: &pb::ValueInfoProto) -> Result<Vec<usize>, String> {
                 .collect()
         })
         .unwrap_or_else(|| Err(format!("input {}: no shape", v.name)))
-}
-
-/// A float32 initializer's values (inline or raw).
-fn floats(t: &pb::TensorProto) -> Option<Vec<f32>> {
-    if t.data_type != pb::tensor_proto::DataType::Float as i32 {
-        return None;
-    }
-    if !t.float_data.is_empty() {
-        return Some(t.float_data.clone());
-    }
-    Some(
-        t.raw_data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-    )
 }
 
 /// An int64 initializer's values (inline or raw).

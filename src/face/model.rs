@@ -152,7 +152,7 @@ fn rewrite_prelu(proto: &mut pb::ModelProto) -> Result<usize, String> {
 }
 
 /// The values of a float initializer stored inline (`float_data` or `raw_data`).
-fn float_values(t: &pb::TensorProto) -> Option<Vec<f32>> {
+pub(crate) fn float_values(t: &pb::TensorProto) -> Option<Vec<f32>> {
     if t.data_type != pb::tensor_proto::DataType::Float as i32 {
         return None;
     }
