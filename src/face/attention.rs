@@ -7,7 +7,7 @@
 //! caller's choice ([`Heads`]).
 
 use super::attention_ops::{
-    landmarks_to_transform, transform_landmarks, transform_tensor_bilinear, CHANNELS, MAP,
+    landmarks_to_transform, transform_landmarks, transform_tensor_bilinear, CHANNELS, MAP, PATCH,
 };
 use super::eye::Eye;
 use super::geometry::{crop_bilinear_into, Roi, UNIT};
@@ -183,6 +183,9 @@ impl AttentionModel {
             (&mut self.right_eye, RIGHT_EYE_LEVEL, &RIGHT_EYE),
         ] {
             let [contour, iris] = head(model, coords, map, level, table)?;
+            if iris.len() < 5 {
+                return Err(format!("attention eye head: {} iris points", iris.len()));
+            }
             let contour: Vec<[f32; 2]> = contour.into_iter().map(project).collect();
             for (&i, p) in table.iter().zip(&contour) {
                 points[i] = [p[0], p[1], points[i][2]];
@@ -211,7 +214,12 @@ impl AttentionModel {
 }
 
 fn head_net(which: Which) -> Result<HeadNet, String> {
-    HeadNet::load(which.onnx()).map_err(|e| format!("{which:?} model: {e}"))
+    let net = HeadNet::load(which.onnx()).map_err(|e| format!("{which:?} model: {e}"))?;
+    // transform_tensor_bilinear fills exactly this.
+    if net.input_shape() != [PATCH, PATCH, CHANNELS] {
+        return Err(format!("{which:?} model: input {:?}", net.input_shape()));
+    }
+    Ok(net)
 }
 
 /// One head: the patch of the feature map around `subset`, the head's

@@ -16,6 +16,19 @@ use super::model::float_values;
 use tract_onnx::pb;
 use tract_onnx::prelude::Framework;
 
+/// The largest side, channel count or kernel side accepted from a file: far
+/// above the heads' (16 px, 160 channels), far below sizes whose products
+/// could overflow.
+const MAX_DIM: usize = 4096;
+
+/// A file's integer as a size in 1..=MAX_DIM (0 too where `zero` allows).
+fn size(v: i64, zero: bool, what: &str) -> Result<usize, String> {
+    match usize::try_from(v) {
+        Ok(n) if n <= MAX_DIM && (zero || n > 0) => Ok(n),
+        _ => Err(format!("{what}: {v} out of range")),
+    }
+}
+
 /// A tensor's height, width and channels (batch 1, stored HWC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Shape {
@@ -96,6 +109,10 @@ impl HeadNet {
         let proto = tract_onnx::onnx()
             .proto_model_for_read(&mut &*onnx)
             .map_err(|e| format!("{e:#}"))?;
+        Self::from_proto(&proto)
+    }
+
+    fn from_proto(proto: &pb::ModelProto) -> Result<Self, String> {
         let graph = proto.graph.as_ref().ok_or("model without a graph")?;
         let initializer = |name: &str| graph.initializer.iter().find(|t| t.name == name);
         let mut names: Vec<String> = Vec::new();
@@ -123,7 +140,12 @@ impl HeadNet {
                     .position(|n| n == name)
                     .ok_or_else(|| format!("{}: input {name} is not computed before", node.name))
             };
-            let first = id(&node.input[0])?;
+            let input = |i: usize| {
+                node.input
+                    .get(i)
+                    .ok_or_else(|| format!("{}: no input {i}", node.name))
+            };
+            let first = id(input(0)?)?;
             let shape = shapes[first];
             let weight = |i: usize| -> Result<(Vec<f32>, Vec<usize>), String> {
                 let name = node
@@ -132,8 +154,15 @@ impl HeadNet {
                     .ok_or(format!("{}: no input {i}", node.name))?;
                 let t =
                     initializer(name).ok_or(format!("{}: {name} is not a constant", node.name))?;
-                let dims = t.dims.iter().map(|&d| d as usize).collect();
-                Ok((float_values(t).ok_or(format!("{name}: not float32"))?, dims))
+                let dims = t
+                    .dims
+                    .iter()
+                    .map(|&d| size(d, false, name))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((
+                    float_values(t).ok_or(format!("{name}: not float32 values of its shape"))?,
+                    dims,
+                ))
             };
             let (op, inputs, out_shape) = match node.op_type.as_str() {
                 "Conv" => {
@@ -148,8 +177,11 @@ impl HeadNet {
                     if bias.len() != cout {
                         return Err(format!("{}: {} biases", node.name, bias.len()));
                     }
+                    if w.len() != cout * cin_g * kh * kw {
+                        return Err(format!("{}: {} weights for {wd:?}", node.name, w.len()));
+                    }
                     let window = window(node, [kh, kw])?;
-                    let group = int_attr(node, "group").unwrap_or(1) as usize;
+                    let group = size(int_attr(node, "group").unwrap_or(1), false, "group")?;
                     let out = window.output(shape, cout)?;
                     if attr(node, "dilations").is_some_and(|a| a.ints.iter().any(|&d| d != 1)) {
                         return Err(format!("{}: dilated convolution", node.name));
@@ -194,7 +226,11 @@ impl HeadNet {
                     (op, vec![first], out)
                 }
                 "PRelu" => {
-                    let (slope, _) = weight(1)?;
+                    let (slope, dims) = weight(1)?;
+                    // Per channel only: [C] would broadcast along W in ONNX.
+                    if !matches!(dims[..], [] | [1] | [_, 1, 1] | [1, _, 1, 1]) {
+                        return Err(format!("{}: slope shape {dims:?}", node.name));
+                    }
                     let slope = match slope.len() {
                         1 => vec![slope[0]; shape.c],
                         n if n == shape.c => slope,
@@ -208,7 +244,7 @@ impl HeadNet {
                     (Op::PRelu(slope), vec![first], shape)
                 }
                 "Add" => {
-                    let second = id(&node.input[1])?;
+                    let second = id(input(1)?)?;
                     if shapes[second] != shape {
                         return Err(format!(
                             "{}: adds {:?} to {shape:?}",
@@ -220,9 +256,16 @@ impl HeadNet {
                 "MaxPool" => {
                     let k =
                         attr(node, "kernel_shape").ok_or(format!("{}: no kernel", node.name))?;
-                    let window = window(node, [k.ints[0] as usize, k.ints[1] as usize])?;
-                    if window.pads.iter().any(|&p| p != 0) {
-                        return Err(format!("{}: padded max pooling", node.name));
+                    let [ky, kx] = k.ints[..] else {
+                        return Err(format!("{}: kernel {:?}", node.name, k.ints));
+                    };
+                    let kernel = [size(ky, false, "kernel")?, size(kx, false, "kernel")?];
+                    let window = window(node, kernel)?;
+                    if window.pads.iter().any(|&p| p != 0)
+                        || int_attr(node, "ceil_mode").is_some_and(|c| c != 0)
+                        || attr(node, "dilations").is_some_and(|a| a.ints.iter().any(|&d| d != 1))
+                    {
+                        return Err(format!("{}: padded, ceil or dilated pooling", node.name));
                     }
                     (
                         Op::MaxPool(window),
@@ -240,12 +283,15 @@ impl HeadNet {
                         .ok_or(format!("{}: pads are not a constant", node.name))?;
                     let mode = attr(node, "mode").map(|a| a.s.clone()).unwrap_or_default();
                     let value = node.input.get(2).filter(|n| !n.is_empty());
+                    if node.input.get(3).is_some_and(|n| !n.is_empty()) {
+                        return Err(format!("{}: pads on chosen axes", node.name));
+                    }
                     match pads[..] {
                         [0, 0, 0, 0, 0, extra, 0, 0]
                             if (mode.is_empty() || mode == b"constant") && value.is_none() =>
                         {
                             let out = Shape {
-                                c: shape.c + extra as usize,
+                                c: shape.c + size(extra, true, "channel padding")?,
                                 ..shape
                             };
                             (Op::PadChannels, vec![first], out)
@@ -258,6 +304,9 @@ impl HeadNet {
             let [output] = &node.output[..] else {
                 return Err(format!("{}: {} outputs", node.name, node.output.len()));
             };
+            if names.contains(output) {
+                return Err(format!("{}: {output} is computed twice", node.name));
+            }
             names.push(output.clone());
             shapes.push(out_shape);
             layers.push(Layer {
@@ -275,7 +324,11 @@ impl HeadNet {
                     .position(|n| *n == o.name)
                     .ok_or(format!("output {} is not computed", o.name))
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        // Outputs are handed out as stored (HWC), which is ONNX's order only at 1x1.
+        if outputs.is_empty() || outputs.iter().any(|&o| shapes[o].h * shapes[o].w != 1) {
+            return Err("outputs must be one or more 1x1 tensors".into());
+        }
         Ok(HeadNet {
             values: shapes.iter().map(|s| vec![0.0; s.len()]).collect(),
             layers,
@@ -343,7 +396,7 @@ impl HeadNet {
 
 /// The input pixels a window position reads, as (tap index, input pixel),
 /// skipping taps in the padding (zeros for convolutions). Returns how many
-/// of `list` it filled (kernels here are at most 3x3).
+/// of `list` it filled (kernels are at most [`MAX_TAPS`] taps, checked at load).
 fn taps(si: Shape, w: &Window, oy: usize, ox: usize, list: &mut [(usize, usize); 16]) -> usize {
     let (y0, x0) = (
         (oy * w.stride[0]) as isize - w.pads[0] as isize,
@@ -449,6 +502,8 @@ mod avx2 {
         so: Shape,
     ) {
         let (cin, cout) = (si.c, so.c);
+        // The unchecked loads below read bias[..cout].
+        assert_eq!(bias.len(), cout);
         let blocks = cout / 16;
         let mut list = [(0, 0); MAX_TAPS];
         for oy in 0..so.h {
@@ -509,6 +564,8 @@ mod avx2 {
         so: Shape,
     ) {
         let c = si.c;
+        // The unchecked loads below read bias[..c]; output pixels hold c too.
+        assert!(bias.len() == c && so.c == c);
         let vectors = c / 8;
         let mut list = [(0, 0); MAX_TAPS];
         for oy in 0..so.h {
@@ -608,21 +665,24 @@ fn int_attr(node: &pb::NodeProto, name: &str) -> Option<i64> {
 
 /// Kernel, strides and pads of a Conv or MaxPool (no auto_pad).
 fn window(node: &pb::NodeProto, k: [usize; 2]) -> Result<Window, String> {
-    if k[0] * k[1] > MAX_TAPS {
+    if k[0].saturating_mul(k[1]) > MAX_TAPS {
         return Err(format!("{}: kernel {k:?} larger than 4x4", node.name));
     }
     if attr(node, "auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET") {
         return Err(format!("{}: auto_pad", node.name));
     }
-    let ints = |name: &str, default: &[i64]| -> Vec<usize> {
+    let ints = |name: &str, default: &[i64], zero: bool| -> Result<Vec<usize>, String> {
         attr(node, name)
             .map(|a| a.ints.clone())
             .unwrap_or_else(|| default.to_vec())
             .iter()
-            .map(|&v| v as usize)
+            .map(|&v| size(v, zero, &format!("{} {name}", node.name)))
             .collect()
     };
-    let (stride, pads) = (ints("strides", &[1, 1]), ints("pads", &[0, 0, 0, 0]));
+    let (stride, pads) = (
+        ints("strides", &[1, 1], false)?,
+        ints("pads", &[0, 0, 0, 0], true)?,
+    );
     match (&stride[..], &pads[..]) {
         (&[sy, sx], &[t, l, b, r]) => Ok(Window {
             k,
@@ -644,8 +704,8 @@ fn tensor_dims(v: &pb::ValueInfoProto) -> Result<Vec<usize>, String> {
             s.dim
                 .iter()
                 .map(|d| match d.value {
-                    Some(pb::tensor_shape_proto::dimension::Value::DimValue(n)) if n > 0 => {
-                        Ok(n as usize)
+                    Some(pb::tensor_shape_proto::dimension::Value::DimValue(n)) => {
+                        size(n, false, &v.name)
                     }
                     _ => Err(format!("input {}: dynamic shape", v.name)),
                 })
@@ -760,6 +820,40 @@ mod tests {
         for (p, f) in plain.iter().zip(&simd) {
             assert!((p - f).abs() < 1e-5, "{p} against {f}");
         }
+    }
+
+    #[test]
+    fn a_broken_head_is_refused_at_load_without_a_panic() {
+        let good = tract_onnx::onnx()
+            .proto_model_for_read(&mut Which::AttentionLeftEye.onnx())
+            .unwrap();
+        assert!(HeadNet::from_proto(&good).is_ok());
+        let broken = |change: &dyn Fn(&mut pb::GraphProto)| {
+            let mut proto = good.clone();
+            change(proto.graph.as_mut().unwrap());
+            HeadNet::from_proto(&proto).err().expect("refused")
+        };
+        let ints = |node: &mut pb::NodeProto, name: &str, v: Vec<i64>| {
+            let a = node.attribute.iter_mut().find(|a| a.name == name).unwrap();
+            a.ints = v;
+        };
+        let e = broken(&|g| ints(&mut g.node[0], "strides", vec![0, 0]));
+        assert!(e.contains("strides: 0 out of range"), "{e}");
+        let e = broken(&|g| ints(&mut g.node[0], "pads", vec![-1, 1, 1, 1]));
+        assert!(e.contains("pads: -1 out of range"), "{e}");
+        let e = broken(&|g| g.node[2].input.truncate(1));
+        assert!(e.contains("no input 1"), "{e}");
+        // The first convolution's weights, one row short.
+        let e = broken(&|g| {
+            let w = g.node[0].input[1].clone();
+            let t = g.initializer.iter_mut().find(|t| t.name == w).unwrap();
+            let n = t.raw_data.len();
+            t.raw_data.truncate(n - 4 * 9);
+            t.float_data.truncate(t.float_data.len().saturating_sub(9));
+        });
+        assert!(e.contains("not float32 values of its shape"), "{e}");
+        let e = broken(&|g| g.output.clear());
+        assert!(e.contains("outputs must be"), "{e}");
     }
 
     #[test]
