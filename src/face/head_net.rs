@@ -65,20 +65,20 @@ impl Window {
     }
 }
 
+/// A convolution's window and constants.
+#[derive(Debug)]
+struct Filter {
+    window: Window,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
 #[derive(Debug)]
 enum Op {
     /// Weights `[ky][kx][cin][cout]`.
-    Conv {
-        window: Window,
-        weights: Vec<f32>,
-        bias: Vec<f32>,
-    },
+    Conv(Filter),
     /// Weights `[ky][kx][c]`.
-    Depthwise {
-        window: Window,
-        weights: Vec<f32>,
-        bias: Vec<f32>,
-    },
+    Depthwise(Filter),
     PRelu(Vec<f32>),
     /// Adds the second input.
     Add,
@@ -199,11 +199,11 @@ impl HeadNet {
                                 }
                             }
                         }
-                        Op::Conv {
+                        Op::Conv(Filter {
                             window,
                             weights: t,
                             bias,
-                        }
+                        })
                     } else if group == shape.c && cout == shape.c && cin_g == 1 {
                         // [c][1][ky][kx] -> [ky][kx][c]
                         let mut t = vec![0.0; w.len()];
@@ -212,11 +212,11 @@ impl HeadNet {
                                 t[k * cout + ch] = w[ch * kh * kw + k];
                             }
                         }
-                        Op::Depthwise {
+                        Op::Depthwise(Filter {
                             window,
                             weights: t,
                             bias,
-                        }
+                        })
                     } else {
                         return Err(format!(
                             "{}: group {group} with {cin_g} of {} channels",
@@ -357,16 +357,8 @@ impl HeadNet {
             let x = &self.values[layer.inputs[0]];
             let (si, so) = (self.shapes[layer.inputs[0]], self.shapes[layer.output]);
             match &layer.op {
-                Op::Conv {
-                    window,
-                    weights,
-                    bias,
-                } => conv(x, si, window, weights, bias, &mut out, so),
-                Op::Depthwise {
-                    window,
-                    weights,
-                    bias,
-                } => depthwise(x, si, window, weights, bias, &mut out, so),
+                Op::Conv(f) => conv(x, si, f, &mut out, so),
+                Op::Depthwise(f) => depthwise(x, si, f, &mut out, so),
                 Op::PRelu(slope) => {
                     for (o, px) in out.chunks_exact_mut(si.c).zip(x.chunks_exact(si.c)) {
                         for ((o, &v), &s) in o.iter_mut().zip(px).zip(slope) {
@@ -418,62 +410,52 @@ fn taps(si: Shape, w: &Window, oy: usize, ox: usize, list: &mut [(usize, usize);
 /// Kernels are checked at load to fit [`taps`]' list.
 const MAX_TAPS: usize = 16;
 
-/// Plain kernels: the definition, and what runs where [`avx2`] cannot
-/// (phones are aarch64, where these loops vectorise to NEON).
-fn conv_plain(
-    x: &[f32],
-    si: Shape,
-    w: &Window,
-    weights: &[f32],
-    bias: &[f32],
-    out: &mut [f32],
-    so: Shape,
-) {
-    let (cin, cout) = (si.c, so.c);
+/// Calls `f(output pixel, its taps)` for every output position of `w` over
+/// an `si` input. Inlined, so each kernel's loop body stays its own (and
+/// keeps the AVX2 kernels' target features).
+#[inline(always)]
+fn each_position(si: Shape, w: &Window, so: Shape, mut f: impl FnMut(usize, &[(usize, usize)])) {
     let mut list = [(0, 0); MAX_TAPS];
     for oy in 0..so.h {
         for ox in 0..so.w {
             let n = taps(si, w, oy, ox, &mut list);
-            let o = &mut out[(oy * so.w + ox) * cout..][..cout];
-            o.copy_from_slice(bias);
-            for &(k, p) in &list[..n] {
-                let px = &x[p * cin..][..cin];
-                let kw = &weights[k * cin * cout..][..cin * cout];
-                for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
-                    for (o, &wt) in o.iter_mut().zip(row) {
-                        *o += v * wt;
-                    }
-                }
-            }
+            f(oy * so.w + ox, &list[..n]);
         }
     }
 }
 
-fn depthwise_plain(
-    x: &[f32],
-    si: Shape,
-    w: &Window,
-    weights: &[f32],
-    bias: &[f32],
-    out: &mut [f32],
-    so: Shape,
-) {
-    let c = si.c;
-    let mut list = [(0, 0); MAX_TAPS];
-    for oy in 0..so.h {
-        for ox in 0..so.w {
-            let n = taps(si, w, oy, ox, &mut list);
-            let o = &mut out[(oy * so.w + ox) * c..][..c];
-            o.copy_from_slice(bias);
-            for &(k, p) in &list[..n] {
-                let px = &x[p * c..][..c];
-                let kw = &weights[k * c..][..c];
-                for ((o, &v), &wt) in o.iter_mut().zip(px).zip(kw) {
+/// Plain kernels: the definition, and what runs where [`avx2`] cannot
+/// (phones are aarch64, where these loops vectorise to NEON).
+fn conv_plain(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
+    let (cin, cout) = (si.c, so.c);
+    each_position(si, &f.window, so, |at, taps| {
+        let o = &mut out[at * cout..][..cout];
+        o.copy_from_slice(&f.bias);
+        for &(k, p) in taps {
+            let px = &x[p * cin..][..cin];
+            let kw = &f.weights[k * cin * cout..][..cin * cout];
+            for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
+                for (o, &wt) in o.iter_mut().zip(row) {
                     *o += v * wt;
                 }
             }
         }
-    }
+    });
+}
+
+fn depthwise_plain(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
+    let c = si.c;
+    each_position(si, &f.window, so, |at, taps| {
+        let o = &mut out[at * c..][..c];
+        o.copy_from_slice(&f.bias);
+        for &(k, p) in taps {
+            let px = &x[p * c..][..c];
+            let kw = &f.weights[k * c..][..c];
+            for ((o, &v), &wt) in o.iter_mut().zip(px).zip(kw) {
+                *o += v * wt;
+            }
+        }
+    });
 }
 
 /// AVX2 + FMA kernels for x86, chosen at run time: eight channels a
@@ -481,7 +463,7 @@ fn depthwise_plain(
 /// registers across all its inputs and taps before storing them.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{taps, Shape, Window, MAX_TAPS};
+    use super::{each_position, Filter, Shape};
     use std::arch::x86_64::*;
 
     pub fn available() -> bool {
@@ -490,169 +472,123 @@ mod avx2 {
     }
 
     /// # Safety
-    /// Only where [`available`] says so; slices as [`super::conv_plain`] takes them.
+    /// Only where [`available`] says so; arguments as [`super::conv_plain`] takes them.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn conv(
-        x: &[f32],
-        si: Shape,
-        w: &Window,
-        weights: &[f32],
-        bias: &[f32],
-        out: &mut [f32],
-        so: Shape,
-    ) {
+    pub unsafe fn conv(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
         let (cin, cout) = (si.c, so.c);
+        let bias = &f.bias[..];
         // The unchecked loads below read bias[..cout].
         assert_eq!(bias.len(), cout);
-        let blocks = cout / 16;
-        let mut list = [(0, 0); MAX_TAPS];
-        for oy in 0..so.h {
-            for ox in 0..so.w {
-                let n = taps(si, w, oy, ox, &mut list);
-                let o = &mut out[(oy * so.w + ox) * cout..][..cout];
-                for b in 0..blocks {
-                    let at = 16 * b;
-                    // SAFETY: at + 16 <= cout, and bias, o and every weight
-                    // row (cout values, from a checked slice) hold cout values.
-                    unsafe {
-                        let mut a0 = _mm256_loadu_ps(bias.as_ptr().add(at));
-                        let mut a1 = _mm256_loadu_ps(bias.as_ptr().add(at + 8));
-                        for &(k, p) in &list[..n] {
-                            let px = &x[p * cin..][..cin];
-                            let kw = &weights[k * cin * cout..][..cin * cout];
-                            for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
-                                let row = row.as_ptr().add(at);
-                                let v = _mm256_set1_ps(v);
-                                a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(row), a0);
-                                a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(row.add(8)), a1);
-                            }
+        let done = cout / 16 * 16;
+        each_position(si, &f.window, so, |at, taps| {
+            let o = &mut out[at * cout..][..cout];
+            for at in (0..done).step_by(16) {
+                // SAFETY: at + 16 <= cout, and bias, o and every weight
+                // row (cout values, from a checked slice) hold cout values.
+                unsafe {
+                    let mut a0 = _mm256_loadu_ps(bias.as_ptr().add(at));
+                    let mut a1 = _mm256_loadu_ps(bias.as_ptr().add(at + 8));
+                    for &(k, p) in taps {
+                        let px = &x[p * cin..][..cin];
+                        let kw = &f.weights[k * cin * cout..][..cin * cout];
+                        for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
+                            let row = row.as_ptr().add(at);
+                            let v = _mm256_set1_ps(v);
+                            a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(row), a0);
+                            a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(row.add(8)), a1);
                         }
-                        _mm256_storeu_ps(o.as_mut_ptr().add(at), a0);
-                        _mm256_storeu_ps(o.as_mut_ptr().add(at + 8), a1);
                     }
+                    _mm256_storeu_ps(o.as_mut_ptr().add(at), a0);
+                    _mm256_storeu_ps(o.as_mut_ptr().add(at + 8), a1);
                 }
-                // The last cout % 16 channels.
-                let done = 16 * blocks;
-                if done == cout {
-                    continue;
-                }
-                let tail = &mut o[done..];
-                tail.copy_from_slice(&bias[done..]);
-                for &(k, p) in &list[..n] {
-                    let px = &x[p * cin..][..cin];
-                    let kw = &weights[k * cin * cout..][..cin * cout];
-                    for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
-                        for (o, &wt) in tail.iter_mut().zip(&row[done..]) {
-                            *o = v.mul_add(wt, *o);
-                        }
+            }
+            // The last cout % 16 channels.
+            if done == cout {
+                return;
+            }
+            let tail = &mut o[done..];
+            tail.copy_from_slice(&bias[done..]);
+            for &(k, p) in taps {
+                let px = &x[p * cin..][..cin];
+                let kw = &f.weights[k * cin * cout..][..cin * cout];
+                for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
+                    for (o, &wt) in tail.iter_mut().zip(&row[done..]) {
+                        *o = v.mul_add(wt, *o);
                     }
                 }
             }
-        }
+        });
     }
 
     /// # Safety
     /// As [`conv`].
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn depthwise(
-        x: &[f32],
-        si: Shape,
-        w: &Window,
-        weights: &[f32],
-        bias: &[f32],
-        out: &mut [f32],
-        so: Shape,
-    ) {
+    pub unsafe fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
         let c = si.c;
+        let bias = &f.bias[..];
         // The unchecked loads below read bias[..c]; output pixels hold c too.
         assert!(bias.len() == c && so.c == c);
-        let vectors = c / 8;
-        let mut list = [(0, 0); MAX_TAPS];
-        for oy in 0..so.h {
-            for ox in 0..so.w {
-                let n = taps(si, w, oy, ox, &mut list);
-                let o = &mut out[(oy * so.w + ox) * c..][..c];
-                for b in 0..vectors {
-                    let at = 8 * b;
-                    // SAFETY: at + 8 <= c, and o, bias, each pixel and each
-                    // tap's weights (checked slices) hold c values.
-                    unsafe {
-                        let mut a = _mm256_loadu_ps(bias.as_ptr().add(at));
-                        for &(k, p) in &list[..n] {
-                            let px = x[p * c..][..c].as_ptr().add(at);
-                            let kw = weights[k * c..][..c].as_ptr().add(at);
-                            a = _mm256_fmadd_ps(_mm256_loadu_ps(px), _mm256_loadu_ps(kw), a);
-                        }
-                        _mm256_storeu_ps(o.as_mut_ptr().add(at), a);
+        let done = c / 8 * 8;
+        each_position(si, &f.window, so, |at, taps| {
+            let o = &mut out[at * c..][..c];
+            for at in (0..done).step_by(8) {
+                // SAFETY: at + 8 <= c, and o, bias, each pixel and each
+                // tap's weights (checked slices) hold c values.
+                unsafe {
+                    let mut a = _mm256_loadu_ps(bias.as_ptr().add(at));
+                    for &(k, p) in taps {
+                        let px = x[p * c..][..c].as_ptr().add(at);
+                        let kw = f.weights[k * c..][..c].as_ptr().add(at);
+                        a = _mm256_fmadd_ps(_mm256_loadu_ps(px), _mm256_loadu_ps(kw), a);
                     }
-                }
-                let done = 8 * vectors;
-                if done == c {
-                    continue;
-                }
-                let tail = &mut o[done..];
-                tail.copy_from_slice(&bias[done..]);
-                for &(k, p) in &list[..n] {
-                    let px = &x[p * c + done..][..tail.len()];
-                    let kw = &weights[k * c + done..][..tail.len()];
-                    for ((o, &v), &wt) in tail.iter_mut().zip(px).zip(kw) {
-                        *o = v.mul_add(wt, *o);
-                    }
+                    _mm256_storeu_ps(o.as_mut_ptr().add(at), a);
                 }
             }
-        }
+            if done == c {
+                return;
+            }
+            let tail = &mut o[done..];
+            tail.copy_from_slice(&bias[done..]);
+            for &(k, p) in taps {
+                let px = &x[p * c + done..][..tail.len()];
+                let kw = &f.weights[k * c + done..][..tail.len()];
+                for ((o, &v), &wt) in tail.iter_mut().zip(px).zip(kw) {
+                    *o = v.mul_add(wt, *o);
+                }
+            }
+        });
     }
 }
 
-fn conv(
-    x: &[f32],
-    si: Shape,
-    w: &Window,
-    weights: &[f32],
-    bias: &[f32],
-    out: &mut [f32],
-    so: Shape,
-) {
+fn conv(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
     #[cfg(target_arch = "x86_64")]
     if avx2::available() {
-        // SAFETY: the CPU has AVX2 and FMA; the slices are the layer's own.
-        return unsafe { avx2::conv(x, si, w, weights, bias, out, so) };
+        // SAFETY: the CPU has AVX2 and FMA; the arguments are the layer's own.
+        return unsafe { avx2::conv(x, si, f, out, so) };
     }
-    conv_plain(x, si, w, weights, bias, out, so)
+    conv_plain(x, si, f, out, so)
 }
 
-fn depthwise(
-    x: &[f32],
-    si: Shape,
-    w: &Window,
-    weights: &[f32],
-    bias: &[f32],
-    out: &mut [f32],
-    so: Shape,
-) {
+fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
     #[cfg(target_arch = "x86_64")]
     if avx2::available() {
         // SAFETY: as in `conv`.
-        return unsafe { avx2::depthwise(x, si, w, weights, bias, out, so) };
+        return unsafe { avx2::depthwise(x, si, f, out, so) };
     }
-    depthwise_plain(x, si, w, weights, bias, out, so)
+    depthwise_plain(x, si, f, out, so)
 }
 
 fn max_pool(x: &[f32], si: Shape, w: &Window, out: &mut [f32], so: Shape) {
     let c = si.c;
-    for oy in 0..so.h {
-        for ox in 0..so.w {
-            let o = &mut out[(oy * so.w + ox) * c..][..c];
-            o.fill(f32::NEG_INFINITY);
-            let mut list = [(0, 0); MAX_TAPS];
-            let n = taps(si, w, oy, ox, &mut list);
-            for &(_, p) in &list[..n] {
-                for (o, &v) in o.iter_mut().zip(&x[p * c..][..c]) {
-                    *o = o.max(v);
-                }
+    each_position(si, w, so, |at, taps| {
+        let o = &mut out[at * c..][..c];
+        o.fill(f32::NEG_INFINITY);
+        for &(_, p) in taps {
+            for (o, &v) in o.iter_mut().zip(&x[p * c..][..c]) {
+                *o = o.max(v);
             }
         }
-    }
+    });
 }
 
 fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
@@ -790,9 +726,14 @@ mod tests {
         // 37 outputs: two blocks of 16 and a tail of 5.
         let so = window.output(si, 37).unwrap();
         let (weights, bias) = (wave(9 * si.c * so.c, 0.11), wave(so.c, 0.7));
+        let dense = Filter {
+            window,
+            weights: weights.clone(),
+            bias: bias.clone(),
+        };
         let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
-        conv_plain(&x, si, &window, &weights, &bias, &mut plain, so);
-        conv(&x, si, &window, &weights, &bias, &mut simd, so);
+        conv_plain(&x, si, &dense, &mut plain, so);
+        conv(&x, si, &dense, &mut simd, so);
         // The plain kernel against the definition, one output by hand.
         let (oy, ox, o) = (1, 2, 35);
         let mut want = bias[o];
@@ -813,10 +754,14 @@ mod tests {
         }
 
         let dso = window.output(si, si.c).unwrap();
-        let dw = wave(9 * si.c, 0.23);
+        let dw = Filter {
+            window,
+            weights: wave(9 * si.c, 0.23),
+            bias: bias[..si.c].to_vec(),
+        };
         let (mut plain, mut simd) = (vec![0.0; dso.len()], vec![0.0; dso.len()]);
-        depthwise_plain(&x, si, &window, &dw, &bias[..si.c], &mut plain, dso);
-        depthwise(&x, si, &window, &dw, &bias[..si.c], &mut simd, dso);
+        depthwise_plain(&x, si, &dw, &mut plain, dso);
+        depthwise(&x, si, &dw, &mut simd, dso);
         for (p, f) in plain.iter().zip(&simd) {
             assert!((p - f).abs() < 1e-5, "{p} against {f}");
         }
