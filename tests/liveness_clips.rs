@@ -107,21 +107,23 @@ fn a_full_challenge_passes_in_order_with_evidence_under_budget() {
         let (verdict, engine) = run(&clip, &actions);
         assert!(verdict.passed, "{photo}: {verdict:?}");
         assert_eq!(engine.phase(), LivenessPhase::Passed);
-        let evidence = engine.evidence().expect("a passed capture has evidence");
+        let evidence = engine
+            .evidence(1_700_000_000_000)
+            .expect("a passed capture has evidence");
         assert_eq!(evidence.nonce, "test-nonce");
-        assert_eq!(evidence.keyframes.len(), 3);
-        // The eyes are measured while calibrating and during the blink step
-        // only; the other steps' frames say "not measured", never a made-up value.
         assert!(evidence.baseline[0].is_some(), "{:?}", evidence.baseline);
-        let eye_open: Vec<Option<f32>> = evidence
-            .trace
-            .iter()
-            .filter_map(|t| t.signals.map(|s| s[0]))
-            .collect();
+        // The sequence covers the capture from the neutral face to the last
+        // action without a gap the server would refuse, and the frontal
+        // picture is one of its frames.
+        let seq = &evidence.sequence;
         assert!(
-            eye_open.iter().any(Option::is_some) && eye_open.iter().any(Option::is_none),
-            "{photo}: {eye_open:?}"
+            seq.len() >= lifecert::evidence::sequence::MIN_FRAMES,
+            "{}",
+            seq.len()
         );
+        assert!(seq.windows(2).all(|w| w[0].t_ms < w[1].t_ms
+            && w[1].t_ms - w[0].t_ms < lifecert::evidence::sequence::MAX_GAP_MS));
+        assert!(seq.iter().any(|f| f.t_ms == evidence.frontal.t_ms));
         let bytes = evidence.to_json();
         assert!(
             bytes.len() <= lifecert::evidence::BUDGET_BYTES,

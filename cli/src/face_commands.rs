@@ -178,7 +178,7 @@ pub fn liveness(
             .collect(),
     )
     .unwrap_or(0.0);
-    if let (Some(path), Some(ev)) = (&evidence, engine.evidence()) {
+    if let (Some(path), Some(ev)) = (&evidence, engine.evidence(0).ok()) {
         if let Err(e) = std::fs::write(path, ev.to_json()) {
             return fail(format!("{}: {e}", path.display()));
         }

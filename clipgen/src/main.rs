@@ -15,7 +15,7 @@ use std::process::ExitCode;
     about = "Animate a still face photo into a liveness test clip (frames + truth.json)",
     after_help = "Actions: blink, mouth, left, right, nod (and neutral), each optionally \
                   NAME:SECONDS. `left` is the PERSON's left: the nose moves to the image's \
-                  right. The script gets 1 s of rest before and 0.6 s after each action.\n\
+                  right. The script gets 2.6 s of rest before and 0.6 s after each action.\n\
                   Example: clipgen --photo tests/fixtures/faces/grace_hopper.jpg \
                   --landmarks tests/fixtures/faces/reference_landmarks.json \
                   --script blink,left,mouth --out target/clip"

@@ -144,8 +144,10 @@ impl Default for ClipScript {
     }
 }
 
-/// Rest before the first action of a clip, seconds.
-pub const LEAD_IN_S: f32 = 1.0;
+/// Rest before the first action of a clip, seconds: the app learns the
+/// neutral face while the screen shows its colours (2 s, the light check),
+/// then the person hears the first prompt and reacts.
+pub const LEAD_IN_S: f32 = 2.6;
 /// Rest between and after actions, seconds.
 pub const GAP_S: f32 = 0.6;
 
@@ -186,7 +188,7 @@ impl ClipScript {
         self
     }
 
-    /// One live action between rests: `[Neutral 1.0 s, action, Neutral 0.6 s]`.
+    /// One live action between rests: `[Neutral 2.6 s, action, Neutral 0.6 s]`.
     /// For an attack, the attack alone for its default duration.
     pub fn single(action: Action) -> Self {
         if action.is_attack() {
@@ -196,7 +198,7 @@ impl ClipScript {
     }
 
     /// A challenge sequence in the given order:
-    /// `[Neutral 1.0 s, a1, Neutral 0.6 s, a2, Neutral 0.6 s, ...]`.
+    /// `[Neutral 2.6 s, a1, Neutral 0.6 s, a2, Neutral 0.6 s, ...]`.
     pub fn challenge(actions: &[Action]) -> Self {
         let mut s = Self::new().then_for(Action::Neutral, LEAD_IN_S);
         for &a in actions {

@@ -31,8 +31,8 @@ fn renders_a_script_into_a_folder() {
     assert!(status.success());
     let truth: lifecert_clipgen::Truth =
         serde_json::from_str(&std::fs::read_to_string(out.join("truth.json")).unwrap()).unwrap();
-    // 1.0 rest + 0.5 blink + 0.6 rest + 1.2 left + 0.6 rest = 3.9 s at 10 fps.
-    assert_eq!(truth.frame_count, 39);
+    // 2.6 rest + 0.5 blink + 0.6 rest + 1.2 left + 0.6 rest = 5.5 s at 10 fps.
+    assert_eq!(truth.frame_count, 55);
     assert_eq!(truth.fps, 10.0);
     assert_eq!(truth.seed, 3);
     let actions: Vec<_> = truth.segments.iter().map(|s| s.action.name()).collect();

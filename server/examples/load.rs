@@ -9,13 +9,14 @@
 //! rest of the tests share (every dependency, so tract, dlib and argon2, is
 //! built at opt-level 3 there; certd's own glue code is not).
 //!
-//! The app side is replayed: one real capture (clipgen clip of
-//! grace_hopper.jpg doing all five actions, through the real liveness engine)
-//! gives a frontal crop and one keyframe per action; each certification gets
-//! an evidence bundle made of the frontal and the keyframes its challenge
-//! asks for, with its own nonce, signed by its own device key. The server's
-//! work per upload (signature, decoding, face analysis of every picture,
-//! liveness re-check, dlib match, database transaction) is all real.
+//! The app side is replayed: every certification is started first, then
+//! each distinct challenge is captured once for real (clipgen clip of
+//! grace_hopper.jpg doing that challenge's actions in its order, through the
+//! phone's liveness engine), and each upload carries the capture of its
+//! challenge with its own nonce, signed by its own device key. The server's
+//! work per upload (signature, decoding every crop of the face sequence, the
+//! liveness engine over all of them, dlib identity checks and match, database
+//! transaction) is all real and is what is timed.
 
 use base64::Engine as _;
 use certd::{agency, config::Config, AppState};
@@ -43,7 +44,6 @@ fn person(i: usize) -> (String, String) {
 }
 
 mod common;
-use common::capture_all_actions;
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -55,8 +55,6 @@ fn main() {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    println!("capturing one five-action replay for the evidence pool...");
-    let pool = Arc::new(capture_all_actions());
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
@@ -90,20 +88,32 @@ fn main() {
             sessions.push((t, key));
         }
 
+        // Start every certification, then capture each distinct challenge once.
+        let mut started_all = Vec::new();
+        for (t, key) in sessions {
+            let s: Started = http.post(format!("{url}/v1/certifications")).bearer_auth(&t.access_token).json(&StartRequest { subject_person_id: t.person_id.clone() }).send().await.unwrap().json().await.unwrap();
+            started_all.push((t, key, s));
+        }
+        let mut captures: std::collections::HashMap<Vec<lifecert::liveness::Action>, lifecert::evidence::Evidence> = Default::default();
+        for (_, _, s) in &started_all {
+            if !captures.contains_key(&s.actions) {
+                println!("capturing challenge {:?}...", s.actions);
+                captures.insert(s.actions.clone(), common::capture(&s.actions, "load", common::now_ms()));
+            }
+        }
+        let captures = Arc::new(captures);
+
         println!("{people} certifications, {concurrency} at a time, {cores} cores...");
         let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
         let started = Instant::now();
         let cpu0 = lifecert::timing::process_cpu_ns();
         let mut tasks = Vec::new();
-        for (t, key) in sessions {
-            let (http, url, pool, gate) = (http.clone(), url.clone(), pool.clone(), gate.clone());
+        for (t, key, s) in started_all {
+            let (http, url, captures, gate) = (http.clone(), url.clone(), captures.clone(), gate.clone());
             tasks.push(tokio::spawn(async move {
                 let _slot = gate.acquire().await.unwrap();
-                let s: Started = http.post(format!("{url}/v1/certifications")).bearer_auth(&t.access_token).json(&StartRequest { subject_person_id: t.person_id.clone() }).send().await.unwrap().json().await.unwrap();
-                let mut ev = (*pool).clone();
+                let mut ev = captures[&s.actions].clone();
                 ev.nonce = s.nonce.clone();
-                ev.challenge = s.actions.clone();
-                ev.keyframes.retain(|k| k.action.is_some_and(|a| s.actions.contains(&a)));
                 let body = ev.to_json();
                 let sig = B64.encode(key.sign(&body).as_ref());
                 let t0 = Instant::now();

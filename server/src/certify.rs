@@ -25,16 +25,22 @@ use sqlx::Row;
 /// Failures in one cycle before the next attempt goes to a person instead.
 pub const FAILURES_BEFORE_REVIEW: i64 = 3;
 
-/// 2 or 3 different actions in a random order.
+/// 2 or 3 different actions in a random order, at least one of them a head
+/// movement: blinks and mouths alone can be played by a photo with the eyes
+/// and mouth cut out, a turn or a nod shows the face is not flat.
 pub fn random_actions() -> Vec<Action> {
-    let r = random_bytes::<8>();
-    let mut pool = Action::ALL.to_vec();
-    let n = 2 + (r[0] % 2) as usize;
-    let mut out = Vec::with_capacity(n);
-    for b in &r[1..=n] {
-        out.push(pool.remove(*b as usize % pool.len()));
+    loop {
+        let r = random_bytes::<8>();
+        let mut pool = Action::ALL.to_vec();
+        let n = 2 + (r[0] % 2) as usize;
+        let mut out = Vec::with_capacity(n);
+        for b in &r[1..=n] {
+            out.push(pool.remove(*b as usize % pool.len()));
+        }
+        if out.iter().any(|a| a.moves_head()) {
+            return out;
+        }
     }
-    out
 }
 
 fn outcome_str(o: Outcome) -> &'static str {
@@ -206,8 +212,10 @@ pub async fn upload(
     };
     verify::check_signature(&body, &signature, &caller.device_key).map_err(refused)?;
     let issued = Issued {
-        nonce: &nonce,
-        actions: &actions,
+        nonce,
+        actions,
+        issued_ms: row.try_get("started_ms")?,
+        expires_ms: row.try_get("expires_ms")?,
     };
     let evidence = verify::parse(&body, &issued).map_err(refused)?;
     let pool = state.faces.clone();
@@ -216,13 +224,27 @@ pub async fn upload(
         .acquire()
         .await
         .map_err(ApiError::internal)?;
-    let decision = tokio::task::spawn_blocking(move || {
-        pool.with(|kit| verify::judge(kit, &evidence, &template))
+    let judged = tokio::task::spawn_blocking(move || {
+        pool.with(|kit| verify::judge(kit, &evidence, &template, &issued, now_ms()))
     })
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?
     .map_err(refused)?;
+    let light = verify::light_note(judged.light);
+    // Without the screen colours nothing binds the pictures to this attempt
+    // but the order of the actions: a person looks before it counts.
+    let decision = match judged.decision {
+        Decision::Passed { distance }
+            if judged.light.is_none() && state.config.require_light_check =>
+        {
+            Decision::Review {
+                reason: Code::LightCheckOff,
+                distance,
+            }
+        }
+        d => d,
+    };
 
     // The evidence is stored before the record says it exists.
     let evidence_key = format!("evidence/{subject_id}/{cert_id}.json");
@@ -247,7 +269,7 @@ pub async fn upload(
         _ => None,
     };
     let mut tx = state.db.begin().await?;
-    let updated = sqlx::query("UPDATE certifications SET outcome = $1, reason = $2, distance = $3, evidence_key = $4, idempotency_key = $5, body_sha256 = $6, decided_ms = $7, receipt_claims = $8, receipt_signature = $9 WHERE id = $10 AND outcome = 'open'")
+    let updated = sqlx::query("UPDATE certifications SET outcome = $1, reason = $2, distance = $3, evidence_key = $4, idempotency_key = $5, body_sha256 = $6, decided_ms = $7, receipt_claims = $8, receipt_signature = $9, light = $11 WHERE id = $10 AND outcome = 'open'")
         .bind(outcome_str(outcome))
         .bind(reason.map(|c| c.as_str()))
         // Always a number (NaN for none): sqlx 0.8's Any driver sends a NULL
@@ -261,6 +283,7 @@ pub async fn upload(
         .bind(receipt.as_ref().map(|r| r.0.clone()))
         .bind(receipt.as_ref().map(|r| r.1.clone()))
         .bind(&cert_id)
+        .bind(light)
         .execute(&mut *tx)
         .await?;
     if updated.rows_affected() == 0 {
@@ -420,4 +443,21 @@ pub async fn records(
         records.push(record(&state, r, lang).await?);
     }
     Ok(Json(Records { records }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_challenge_has_a_head_movement_and_two_or_three_different_actions() {
+        for _ in 0..2000 {
+            let a = random_actions();
+            assert!(a.iter().any(|x| x.moves_head()), "{a:?}");
+            assert!((2..=3).contains(&a.len()));
+            let mut names: Vec<_> = a.iter().map(|x| x.name()).collect();
+            names.dedup();
+            assert_eq!(names.len(), a.len());
+        }
+    }
 }

@@ -25,6 +25,9 @@ pub struct Config {
     pub refresh_token_ttl_s: u64,
     /// Minutes a challenge stays open: generous, nobody fails for being slow.
     pub challenge_minutes: u64,
+    /// A capture made with the screen colours turned off (photosensitivity)
+    /// goes to a person instead of passing on its own.
+    pub require_light_check: bool,
     /// Certification rules by region code (first 2, 4 or 6 digits of the
     /// person's region; the longest match wins), and `default`.
     pub policies: BTreeMap<String, PolicyConfig>,
@@ -64,6 +67,7 @@ impl Default for Config {
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_s: 30 * 24 * 3600,
             challenge_minutes: 30,
+            require_light_check: true,
             policies,
         }
     }

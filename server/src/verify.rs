@@ -1,30 +1,48 @@
 //! Verification of one uploaded evidence bundle, independent of HTTP and the
-//! database: the signature, the challenge binding, the actions re-checked on
-//! the keyframes with the core's own liveness code, the same person throughout,
-//! and finally the face against the enrolled template.
+//! database: the signature, the challenge binding, then the capture itself:
+//! the face sequence's timing, the core's own liveness engine re-run over
+//! every crop (the challenge's actions in its order, non-planar head moves),
+//! the same person throughout, the frontal picture taken from the sequence,
+//! and finally the face against the enrolled template. The phone's verdict is
+//! a hint only: nothing here trusts it.
 
-use crate::faces::{distance, FaceKit, FoundFace};
+use crate::faces::{distance, FaceKit};
 use lifecert::api::Code;
-use lifecert::evidence::{Evidence, EvidenceImage};
-use lifecert::liveness::actions::{deviation, marks};
-use lifecert::liveness::planar::{planar_residual, FLAT_RESIDUAL};
-use lifecert::liveness::signals::measure;
-use lifecert::liveness::Action;
+use lifecert::evidence::sequence::{
+    FRONTAL_SIDE, MAX_FRAMES, MAX_GAP_MS, MIN_FRAMES, SEQUENCE_SIDE,
+};
+use lifecert::evidence::Evidence;
+use lifecert::face::Analysis;
+use lifecert::liveness::flash::{self, Reflection};
+use lifecert::liveness::{Action, Challenge, LivenessEngine, LivenessPhase, RejectReason};
 
 /// dlib distance under which the face is the template's person.
 pub const MATCH: f64 = 0.5;
 /// Between [`MATCH`] and this, a person at the agency decides.
 pub const REVIEW: f64 = 0.6;
-/// Keyframes vs the frontal face: looser, as turned heads embed less well.
-pub const SAME_PERSON: f64 = 0.7;
-/// The server accepts an action at half the app's start mark: JPEG and crops
-/// move the numbers a little, and the app already saw the full movement.
-pub const ACTION_SHARE: f32 = 0.5;
+/// Sequence frames against the frontal picture: dlib's own same-person line.
+pub const SAME_PERSON: f64 = 0.6;
+/// The phone's clock may differ from ours by this much.
+pub const CLOCK_SKEW_MS: i64 = 120_000;
+/// Faster than a 60 fps camera: not a recording.
+pub const MIN_INTERVAL_MS: u64 = 15;
+/// A steady rate slower than this (median interval) is not the app's.
+pub const MAX_MEDIAN_INTERVAL_MS: u64 = 250;
+/// The frontal picture, brought to the sequence's size, against its frame:
+/// mean absolute difference per channel (JPEG noise is 2-4).
+pub const FRONTAL_MAX_DIFF: f64 = 10.0;
+/// Frames in which the server may fail to find the face (JPEG, blur).
+pub const MAX_MISSED_SHARE: f64 = 0.05;
+/// Sequence frames whose identity is checked against the frontal picture,
+/// besides the peak of each action.
+pub const IDENTITY_SAMPLES: usize = 3;
 
 /// What the challenge asked, as stored when it was issued.
-pub struct Issued<'a> {
-    pub nonce: &'a str,
-    pub actions: &'a [Action],
+pub struct Issued {
+    pub nonce: String,
+    pub actions: Vec<Action>,
+    pub issued_ms: i64,
+    pub expires_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +50,24 @@ pub enum Decision {
     Passed { distance: f64 },
     Failed { reason: Code, distance: Option<f64> },
     Review { reason: Code, distance: f64 },
+}
+
+/// The decision and what the light check saw (`None`: the colours were off),
+/// which is kept with the record for the agency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judged {
+    pub decision: Decision,
+    pub light: Option<Reflection>,
+}
+
+/// How the light check is recorded.
+pub fn light_note(light: Option<Reflection>) -> &'static str {
+    match light {
+        None => "off",
+        Some(Reflection::Matches(_)) => "matches",
+        Some(Reflection::Contradicts(_)) => "contradicts",
+        Some(Reflection::Inconclusive) => "inconclusive",
+    }
 }
 
 /// The upload is not acceptable at all (a 4xx, nothing recorded).
@@ -52,6 +88,16 @@ pub fn check_signature(body: &[u8], signature: &[u8], device_key: &[u8]) -> Resu
 pub fn parse(body: &[u8], issued: &Issued) -> Result<Evidence, Refused> {
     let evidence = Evidence::from_json(body)
         .map_err(|e| Refused(Code::EvidenceInvalid, format!("evidence JSON: {e}")))?;
+    if evidence.format != lifecert::evidence::FORMAT_VERSION {
+        return Err(Refused(
+            Code::EvidenceInvalid,
+            format!(
+                "evidence format {} (this server reads {})",
+                evidence.format,
+                lifecert::evidence::FORMAT_VERSION
+            ),
+        ));
+    }
     if evidence.nonce != issued.nonce {
         return Err(Refused(
             Code::EvidenceInvalid,
@@ -67,16 +113,95 @@ pub fn parse(body: &[u8], issued: &Issued) -> Result<Evidence, Refused> {
     Ok(evidence)
 }
 
-fn decode(img: &EvidenceImage) -> Result<image::RgbImage, Refused> {
-    let decoded = image::load_from_memory_with_format(&img.jpeg, image::ImageFormat::Jpeg)
-        .map_err(|e| Refused(Code::EvidenceInvalid, format!("keyframe JPEG: {e}")))?;
-    if decoded.width() > 1024 || decoded.height() > 1024 {
-        return Err(Refused(
-            Code::EvidenceInvalid,
-            "keyframe larger than 1024 px".into(),
-        ));
+/// Why a picture of the upload was not decoded.
+#[derive(Debug, PartialEq)]
+enum Undecodable {
+    /// The header's size is not the one the app makes (checked before any
+    /// pixel is decoded: a 79 KB file can claim 13000x13000).
+    Size(u32, u32),
+    Corrupt,
+}
+
+/// A JPEG of exactly `side` x `side`.
+fn decode_square(jpeg: &[u8], side: u32) -> Result<image::RgbImage, Undecodable> {
+    use image::ImageDecoder as _;
+    let decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(jpeg))
+        .map_err(|_| Undecodable::Corrupt)?;
+    let (w, h) = decoder.dimensions();
+    if (w, h) != (side, side) {
+        return Err(Undecodable::Size(w, h));
     }
-    Ok(decoded.to_rgb8())
+    let img = image::DynamicImage::from_decoder(decoder).map_err(|_| Undecodable::Corrupt)?;
+    Ok(img.to_rgb8())
+}
+
+fn failed(reason: Code) -> Decision {
+    Decision::Failed {
+        reason,
+        distance: None,
+    }
+}
+
+/// The sequence's timing and geometry, before any pixel: a recording made
+/// by the app at a camera's rate, after this challenge was issued and before
+/// it expired, of one face that moves like a face.
+pub fn check_timing(evidence: &Evidence, issued: &Issued, now_ms: i64) -> Result<(), Code> {
+    let seq = &evidence.sequence;
+    if seq.len() < MIN_FRAMES || seq.len() > MAX_FRAMES || seq[0].t_ms != 0 {
+        return Err(Code::CaptureBroken);
+    }
+    let mut intervals = Vec::with_capacity(seq.len());
+    for w in seq.windows(2) {
+        let dt = w[1]
+            .t_ms
+            .checked_sub(w[0].t_ms)
+            .ok_or(Code::CaptureBroken)?;
+        if !(MIN_INTERVAL_MS..MAX_GAP_MS).contains(&dt) {
+            return Err(Code::CaptureBroken);
+        }
+        intervals.push(dt);
+    }
+    intervals.sort_unstable();
+    if intervals[intervals.len() / 2] > MAX_MEDIAN_INTERVAL_MS {
+        return Err(Code::CaptureBroken);
+    }
+    let start = i64::try_from(evidence.started_at_ms).map_err(|_| Code::CaptureBroken)?;
+    let end = start.saturating_add(seq[seq.len() - 1].t_ms as i64);
+    if start < issued.issued_ms - CLOCK_SKEW_MS
+        || end > now_ms + CLOCK_SKEW_MS
+        || end > issued.expires_ms + CLOCK_SKEW_MS
+    {
+        return Err(Code::CaptureBroken);
+    }
+    // Each crop is the square around the face the phone tracked: from one
+    // frame to the next it may move and grow, but not jump.
+    let [fw, fh] = evidence.frame_size;
+    if fw == 0 || fh == 0 || fw > 8192 || fh > 8192 {
+        return Err(Code::CaptureBroken);
+    }
+    let ok = |r: &[f32; 3]| {
+        r.iter().all(|v| v.is_finite())
+            && r[2] >= 16.0
+            && r[2] <= 2.0 * fw.max(fh) as f32
+            && r[0] + r[2] > 0.0
+            && r[1] + r[2] > 0.0
+            && r[0] < fw as f32
+            && r[1] < fh as f32
+    };
+    if !seq.iter().all(|f| ok(&f.rect)) {
+        return Err(Code::CaptureBroken);
+    }
+    for w in seq.windows(2) {
+        let (a, b) = (w[0].rect, w[1].rect);
+        let centre = |r: [f32; 3]| [r[0] + r[2] / 2.0, r[1] + r[2] / 2.0];
+        let (ca, cb) = (centre(a), centre(b));
+        let shift = ((ca[0] - cb[0]).powi(2) + (ca[1] - cb[1]).powi(2)).sqrt();
+        let ratio = b[2] / a[2];
+        if shift > 0.5 * a[2] || !(0.67..=1.5).contains(&ratio) {
+            return Err(Code::CaptureBroken);
+        }
+    }
+    Ok(())
 }
 
 /// Judges the evidence. `template` is the enrolled embedding.
@@ -84,46 +209,133 @@ pub fn judge(
     kit: &mut FaceKit,
     evidence: &Evidence,
     template: &[f64],
+    issued: &Issued,
+    now_ms: i64,
+) -> Result<Judged, Refused> {
+    let mut light = None;
+    let decision = judge_capture(kit, evidence, template, issued, now_ms, &mut light)?;
+    Ok(Judged { decision, light })
+}
+
+fn judge_capture(
+    kit: &mut FaceKit,
+    evidence: &Evidence,
+    template: &[f64],
+    issued: &Issued,
+    now_ms: i64,
+    light: &mut Option<Reflection>,
 ) -> Result<Decision, Refused> {
-    let failed = |reason| {
-        Ok(Decision::Failed {
-            reason,
-            distance: None,
-        })
-    };
+    // The phone's verdict can only lower the outcome: it uploads passes.
     if !evidence.verdict.passed {
-        return failed(Code::ActionsNotSeen);
+        return Ok(failed(Code::ActionsNotSeen));
     }
-    // The eye heads run only where a blink is judged: on the frontal face
-    // (the open-eye baseline) and on the blink keyframe.
-    let blink = evidence.challenge.contains(&Action::Blink);
-    let frontal_img = decode(&evidence.frontal)?;
-    let frontal = match kit
-        .find(&frontal_img, Some(&evidence.frontal.landmarks), blink)
-        .map_err(internal)?
-    {
-        Some(f) => f,
-        None => return failed(Code::FaceNotFound),
+    // Pictures that are not what the app makes: refused, nothing recorded.
+    let bad = |what: &str, e: Undecodable| Refused(Code::EvidenceInvalid, format!("{what}: {e:?}"));
+    let frontal_img =
+        decode_square(&evidence.frontal.jpeg, FRONTAL_SIDE).map_err(|e| bad("frontal", e))?;
+    let frames: Vec<image::RgbImage> = evidence
+        .sequence
+        .iter()
+        .map(|f| decode_square(&f.jpeg, SEQUENCE_SIDE))
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad("sequence crop", e))?;
+    if let Err(reason) = check_timing(evidence, issued, now_ms) {
+        return Ok(failed(reason));
+    }
+
+    // The frontal picture is a sharper copy of one sequence frame.
+    let Some(at) = evidence
+        .sequence
+        .iter()
+        .position(|f| f.t_ms == evidence.frontal.t_ms)
+    else {
+        return Ok(failed(Code::CaptureBroken));
     };
-    let base = measure(&frontal.observation);
-    for &action in &evidence.challenge {
-        let Some(kf) = evidence.keyframes.iter().find(|k| k.action == Some(action)) else {
-            return failed(Code::ActionsNotSeen);
-        };
-        let img = decode(kf)?;
-        let Some(found) = kit
-            .find(&img, Some(&kf.landmarks), action == Action::Blink)
-            .map_err(internal)?
-        else {
-            return failed(Code::FaceNotFound);
-        };
-        if !shows(action, &found, &frontal, &base) {
-            return failed(Code::ActionsNotSeen);
-        }
-        if distance(&found.embedding, &frontal.embedding) > SAME_PERSON {
-            return failed(Code::DifferentPeople);
+    if mean_abs_diff(&frontal_img, &frames[at]) > FRONTAL_MAX_DIFF {
+        return Ok(failed(Code::CaptureBroken));
+    }
+
+    // The same engine as the phone's, over every crop.
+    let challenge = Challenge {
+        actions: evidence.challenge.clone(),
+        nonce: evidence.nonce.clone(),
+    };
+    let mut engine = LivenessEngine::judge(challenge);
+    engine.set_flash(evidence.flash);
+    kit.analyzer.reset();
+    let mut boxes: Vec<Option<[f32; 4]>> = Vec::with_capacity(frames.len());
+    for (img, f) in frames.iter().zip(&evidence.sequence) {
+        kit.analyzer.set_eyes(engine.wants_eyes());
+        let analysis = kit.analyzer.analyze(img).map_err(internal)?;
+        boxes.push(match &analysis {
+            Analysis::Face(obs) => Some(obs.bbox),
+            Analysis::NoFace => None,
+        });
+        engine.observe(img, analysis, f.t_ms);
+    }
+    let missed = boxes.iter().filter(|b| b.is_none()).count();
+    if missed as f64 > MAX_MISSED_SHARE * frames.len() as f64 {
+        return Ok(failed(Code::FaceNotFound));
+    }
+    // The screen's colours on the face, from the start of the neutral face
+    // (the sequence's first frame).
+    if evidence.flash {
+        let samples: Vec<(u64, [f32; 3])> = frames
+            .iter()
+            .zip(&evidence.sequence)
+            .zip(&boxes)
+            .filter(|((_, f), _)| f.t_ms < flash::FLASH_MS)
+            .filter_map(|((img, f), b)| b.map(|b| (f.t_ms, flash::skin_mean(img, b))))
+            .collect();
+        let seen = flash::judge(&evidence.nonce, &samples);
+        *light = Some(seen);
+        if let Reflection::Contradicts(_) = seen {
+            return Ok(failed(Code::LightMismatch));
         }
     }
+    match engine.phase() {
+        LivenessPhase::Passed => {}
+        _ if engine.verdict().reason == Some(RejectReason::SpoofSuspected) => {
+            return Ok(failed(Code::SpoofSuspected))
+        }
+        _ => return Ok(failed(Code::ActionsNotSeen)),
+    }
+
+    // One person throughout: the frontal picture against the first and last
+    // frames, a few between, and the peak of every action.
+    let Some(frontal) = kit
+        .find(&frontal_img, Some(&evidence.frontal.landmarks), false)
+        .map_err(internal)?
+    else {
+        return Ok(failed(Code::FaceNotFound));
+    };
+    let last = frames.len() - 1;
+    let mut samples: Vec<usize> = (0..=IDENTITY_SAMPLES + 1)
+        .map(|k| k * last / (IDENTITY_SAMPLES + 1))
+        .chain(
+            engine
+                .observed()
+                .iter()
+                .filter(|o| o.accepted)
+                .map(|o| o.event.peak_frame as usize),
+        )
+        .filter(|&i| i <= last)
+        .collect();
+    samples.sort_unstable();
+    samples.dedup();
+    for i in samples {
+        // A frame without a face in it cannot be shown to be the same person.
+        let Some(bbox) = boxes[i].or_else(|| nearest_box(&boxes, i)) else {
+            return Ok(failed(Code::FaceNotFound));
+        };
+        let same = kit
+            .embed(&frames[i], bbox)
+            .is_some_and(|e| distance(&e, &frontal.embedding) <= SAME_PERSON);
+        if !same {
+            return Ok(failed(Code::DifferentPeople));
+        }
+    }
+
     let d = distance(&frontal.embedding, template);
     Ok(if d < MATCH {
         Decision::Passed { distance: d }
@@ -140,30 +352,63 @@ pub fn judge(
     })
 }
 
-/// Does this keyframe show `action` against the frontal face, and for head
-/// movements, move like a head rather than a tilted photo?
-fn shows(
-    action: Action,
-    kf: &FoundFace,
-    frontal: &FoundFace,
-    base: &lifecert::liveness::signals::Signals,
-) -> bool {
-    let s = measure(&kf.observation);
-    // Blink keyframes and the frontal face of a blink challenge carry eyes.
-    match deviation(action, &s, base) {
-        Some(d) if d >= marks(action).start * ACTION_SHARE => {}
-        _ => return false,
-    }
-    if action.moves_head() {
-        let r = planar_residual(
-            &frontal.observation.mesh.points,
-            &kf.observation.mesh.points,
-        );
-        return r >= FLAT_RESIDUAL;
-    }
-    true
+/// The face box of the nearest frame with a face (for a missed frame).
+fn nearest_box(boxes: &[Option<[f32; 4]>], i: usize) -> Option<[f32; 4]> {
+    (1..boxes.len()).find_map(|k| {
+        let before = i.checked_sub(k).and_then(|j| boxes[j]);
+        before.or_else(|| boxes.get(i + k).copied().flatten())
+    })
+}
+
+/// `big` brought down to `small`'s size, then the mean absolute difference.
+fn mean_abs_diff(big: &image::RgbImage, small: &image::RgbImage) -> f64 {
+    let resized = image::imageops::resize(
+        big,
+        small.width(),
+        small.height(),
+        image::imageops::FilterType::Triangle,
+    );
+    let sum: u64 = resized
+        .as_raw()
+        .iter()
+        .zip(small.as_raw())
+        .map(|(a, b)| a.abs_diff(*b) as u64)
+        .sum();
+    sum as f64 / small.as_raw().len().max(1) as f64
 }
 
 fn internal(e: String) -> Refused {
     Refused(Code::Internal, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real 16x16 JPEG whose frame header is rewritten to claim `w` x `h`.
+    fn jpeg_claiming(w: u16, h: u16) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(16, 16, image::Rgb([90, 120, 150]));
+        let mut jpeg = lifecert::evidence::sequence::encode_jpeg(&img, 80).unwrap();
+        let sof = jpeg
+            .windows(2)
+            .position(|m| m == [0xFF, 0xC0])
+            .expect("a baseline frame header");
+        // FFC0, length (2), precision (1), height (2), width (2).
+        jpeg[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+        jpeg
+    }
+
+    #[test]
+    fn a_jpeg_claiming_13000_px_is_refused_from_its_header_without_decoding() {
+        assert_eq!(
+            decode_square(&jpeg_claiming(13000, 13000), SEQUENCE_SIDE),
+            Err(Undecodable::Size(13000, 13000))
+        );
+        // The app's own size goes through to the decoder.
+        assert_eq!(
+            decode_square(&jpeg_claiming(16, 16), 16).map(|i| i.dimensions()),
+            Ok((16, 16))
+        );
+    }
 }

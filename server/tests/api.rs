@@ -212,7 +212,6 @@ impl Server {
 fn evidence(started: &serde_json::Value, passed: bool, jpeg: Vec<u8>) -> Vec<u8> {
     let actions: Vec<Action> = serde_json::from_value(started["actions"].clone()).unwrap();
     let img = EvidenceImage {
-        action: None,
         t_ms: 0,
         width: 10,
         height: 10,
@@ -220,7 +219,7 @@ fn evidence(started: &serde_json::Value, passed: bool, jpeg: Vec<u8>) -> Vec<u8>
         landmarks: vec![],
     };
     Evidence {
-        format: 1,
+        format: lifecert::evidence::FORMAT_VERSION,
         engine: "test".into(),
         nonce: started["nonce"].as_str().unwrap().into(),
         challenge: actions,
@@ -234,9 +233,11 @@ fn evidence(started: &serde_json::Value, passed: bool, jpeg: Vec<u8>) -> Vec<u8>
             observed: vec![],
         },
         baseline: [Some(0.0); 4],
+        started_at_ms: 0,
+        frame_size: [640, 480],
+        flash: true,
         frontal: img,
-        keyframes: vec![],
-        trace: vec![],
+        sequence: vec![],
     }
     .to_json()
 }

@@ -20,8 +20,9 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 /// Header carrying the base64 Ed25519 signature of the evidence body by the
 /// device key registered at login.
 pub const SIGNATURE_HEADER: &str = "x-evidence-signature";
-/// Largest evidence body the server accepts (the app's budget is 200 KB).
-pub const MAX_EVIDENCE_BYTES: usize = 512 * 1024;
+/// Largest evidence body the server accepts: the app's budget
+/// ([`crate::evidence::BUDGET_BYTES`]) and room for headers of the JSON.
+pub const MAX_EVIDENCE_BYTES: usize = crate::evidence::BUDGET_BYTES + 64 * 1024;
 
 /// Every 4xx/5xx body. `code` is stable and machine-readable; `message` is in
 /// the language of the request's `Accept-Language` (zh-Hans by default).

@@ -1,48 +1,36 @@
 //! The evidence of one liveness capture, in one serde structure ready to sign
-//! and upload: the best frontal face, one keyframe per action (JPEG, the face
-//! plus a margin, never the whole frame), the signal and landmark traces with
-//! timestamps, the challenge nonce and the engine's verdict. At most
+//! and upload: the face over the whole capture as a sequence of small crops
+//! with timestamps ([`sequence`]), one sharper frontal picture of a frame of
+//! that sequence for the match against the template, the challenge nonce and
+//! the engine's verdict (a hint: certd judges the sequence itself). At most
 //! [`BUDGET_BYTES`] serialised; nothing else of the camera leaves the phone.
 
-use crate::face::mesh::idx;
-use crate::face::quality::QualityIssue;
-use crate::face::FaceObservation;
+pub mod sequence;
+
 use crate::liveness::engine::Verdict;
 use crate::liveness::signals::Signals;
 use crate::liveness::{Action, Challenge};
 use image::RgbImage;
+use sequence::{encode_jpeg, SequenceFrame, MAX_FRAMES};
 use serde::{Deserialize, Serialize};
 
-pub const BUDGET_BYTES: usize = 200 * 1024;
-/// Longest side of a face crop: enough for face matching (dlib wants ~150 px).
-pub const CROP_SIDE: u32 = 224;
-/// 2: eye openness may be `null` in the trace and the baseline (not measured).
-pub const FORMAT_VERSION: u32 = 2;
+/// 600 KB: ~120 crops of ~4.5 KB (a 10-15 s capture), base64 in JSON, and the
+/// frontal picture. 15 s on a 320 kbit/s rural 3G uplink, and the upload
+/// resumes from the outbox if the link drops. Longer captures thin their
+/// steady-rate crops to fit (see [`Evidence::build`]).
+pub const BUDGET_BYTES: usize = 600 * 1024;
+/// 3: the face sequence replaces the per-action keyframes and the trace.
+pub const FORMAT_VERSION: u32 = 3;
 
-/// A face crop kept in memory until the evidence is built.
+/// The frontal picture of one sequence frame, kept in memory until the
+/// evidence is built.
 #[derive(Clone, Debug)]
 pub struct Keyframe {
-    pub action: Option<Action>,
-    pub frame: u32,
+    /// Sequence time of the frame it was taken from.
     pub t_ms: u64,
     pub image: RgbImage,
-    /// The 468 landmarks in crop pixels.
+    /// The 468 landmarks in this picture's pixels.
     pub landmarks: Vec<[f32; 2]>,
-}
-
-/// One signal sample per analysed frame.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TracePoint {
-    pub t_ms: u64,
-    pub face: bool,
-    /// eye_open, mouth_open, yaw, pitch (see `liveness::signals`). eye_open is
-    /// `null` on frames where the eyes were not measured: the eye model (the
-    /// attention mesh) runs only while the neutral face is learnt and while a
-    /// blink is asked for.
-    pub signals: Option<[Option<f32>; 4]>,
-    /// Nose tip, outer eye corners, mouth corners, chin, in frame pixels.
-    pub points: Option<[[f32; 2]; 6]>,
-    pub quality: Option<QualityIssue>,
 }
 
 fn r3(v: f32) -> f32 {
@@ -52,53 +40,9 @@ fn r1(v: f32) -> f32 {
     (v * 10.0).round() / 10.0
 }
 
-impl TracePoint {
-    pub fn absent(t_ms: u64) -> Self {
-        TracePoint {
-            t_ms,
-            face: false,
-            signals: None,
-            points: None,
-            quality: Some(QualityIssue::NoFace),
-        }
-    }
-
-    pub fn of(
-        t_ms: u64,
-        s: &Signals,
-        obs: &FaceObservation,
-        quality: Option<QualityIssue>,
-    ) -> Self {
-        let p = |i: usize| {
-            let q = obs.mesh.xy(i);
-            [r1(q[0]), r1(q[1])]
-        };
-        TracePoint {
-            t_ms,
-            face: true,
-            signals: Some([
-                s.eye_open.map(r3),
-                Some(r3(s.mouth_open)),
-                Some(r3(s.yaw)),
-                Some(r3(s.pitch)),
-            ]),
-            points: Some([
-                p(idx::NOSE_TIP),
-                p(idx::EYE_OUTER_IMAGE_LEFT),
-                p(idx::EYE_OUTER_IMAGE_RIGHT),
-                p(idx::MOUTH_LEFT),
-                p(idx::MOUTH_RIGHT),
-                p(idx::CHIN),
-            ]),
-            quality,
-        }
-    }
-}
-
-/// A face crop as it is uploaded.
+/// A face picture as it is uploaded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceImage {
-    pub action: Option<Action>,
     pub t_ms: u64,
     pub width: u32,
     pub height: u32,
@@ -114,54 +58,86 @@ pub struct Evidence {
     pub nonce: String,
     pub challenge: Vec<Action>,
     pub verdict: Verdict,
-    /// The neutral face's signals, in the order of [`TracePoint::signals`].
+    /// The neutral face's signals as the phone measured them: eye openness,
+    /// mouth, yaw, pitch (a hint for audits; the server measures its own).
     pub baseline: [Option<f32>; 4],
+    /// Wall-clock time (Unix ms, the phone's clock) of the sequence's first crop.
+    pub started_at_ms: u64,
+    /// The camera frame's size, which the crops' rectangles refer to.
+    pub frame_size: [u32; 2],
+    /// The screen showed the nonce's colours while the neutral face was
+    /// learnt (`liveness::flash`); false if the person turned them off.
+    pub flash: bool,
+    /// The sharper picture of one sequence frame (same square, same `t_ms`).
     pub frontal: EvidenceImage,
-    pub keyframes: Vec<EvidenceImage>,
-    pub trace: Vec<TracePoint>,
+    pub sequence: Vec<SequenceFrame>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
     #[error("could not encode a face image: {0}")]
     Encode(String),
-    #[error("evidence is {0} bytes, over the budget even at the lowest quality")]
+    #[error("evidence is {0} bytes, over the budget even with the sequence thinned")]
     OverBudget(usize),
+    #[error("the capture has no sequence or no frontal picture")]
+    Incomplete,
+    #[error("the capture has not passed")]
+    NotPassed,
+}
+
+/// What a passed capture hands to [`Evidence::build`].
+pub struct Capture<'a> {
+    pub challenge: &'a Challenge,
+    pub verdict: Verdict,
+    pub baseline: Signals,
+    pub started_at_ms: u64,
+    pub frame_size: [u32; 2],
+    pub flash: bool,
+    pub frontal: &'a Keyframe,
+    pub sequence: &'a [SequenceFrame],
+    /// Sequence times that must stay when the sequence is thinned (the frontal
+    /// frame and the frames around each action).
+    pub keep: &'a dyn Fn(u64) -> bool,
 }
 
 impl Evidence {
-    pub fn build(
-        challenge: &Challenge,
-        verdict: Verdict,
-        frontal: Keyframe,
-        keyframes: &[Keyframe],
-        trace: &[TracePoint],
-        baseline: Signals,
-    ) -> Result<Evidence, EvidenceError> {
-        // Lower the JPEG quality, then thin the trace, until it fits.
-        for (quality, keep_every) in [(85u8, 1usize), (70, 1), (55, 2), (40, 4)] {
-            let encode = |k: &Keyframe| encode_image(k, quality);
+    pub fn build(c: Capture) -> Result<Evidence, EvidenceError> {
+        if c.sequence.is_empty() || c.sequence.len() > MAX_FRAMES {
+            return Err(EvidenceError::Incomplete);
+        }
+        let frontal = encode_image(c.frontal, 85)?;
+        let mut sequence = c.sequence.to_vec();
+        loop {
             let evidence = Evidence {
                 format: FORMAT_VERSION,
                 engine: format!("lifecert {}", env!("CARGO_PKG_VERSION")),
-                nonce: challenge.nonce.clone(),
-                challenge: challenge.actions.clone(),
-                verdict: verdict.clone(),
+                nonce: c.challenge.nonce.clone(),
+                challenge: c.challenge.actions.clone(),
+                verdict: c.verdict.clone(),
                 baseline: [
-                    baseline.eye_open.map(r3),
-                    Some(r3(baseline.mouth_open)),
-                    Some(r3(baseline.yaw)),
-                    Some(r3(baseline.pitch)),
+                    c.baseline.eye_open.map(r3),
+                    Some(r3(c.baseline.mouth_open)),
+                    Some(r3(c.baseline.yaw)),
+                    Some(r3(c.baseline.pitch)),
                 ],
-                frontal: encode(&frontal)?,
-                keyframes: keyframes.iter().map(encode).collect::<Result<_, _>>()?,
-                trace: trace.iter().step_by(keep_every).cloned().collect(),
+                started_at_ms: c.started_at_ms,
+                frame_size: c.frame_size,
+                flash: c.flash,
+                frontal: frontal.clone(),
+                sequence: sequence.clone(),
             };
-            if evidence.to_json().len() <= BUDGET_BYTES {
+            let len = evidence.to_json().len();
+            if len <= BUDGET_BYTES {
                 return Ok(evidence);
             }
+            // Drop every other frame that is not kept, without opening a gap
+            // the server would refuse.
+            let before = sequence.len();
+            sequence = thin(&sequence, c.keep);
+            if sequence.len() == before {
+                return Err(EvidenceError::OverBudget(len));
+            }
         }
-        Err(EvidenceError::OverBudget(BUDGET_BYTES))
     }
 
     /// The bytes that are signed and uploaded.
@@ -174,51 +150,35 @@ impl Evidence {
     }
 }
 
+/// Every other droppable frame, keeping gaps under the server's limit.
+fn thin(frames: &[SequenceFrame], keep: &dyn Fn(u64) -> bool) -> Vec<SequenceFrame> {
+    let mut out: Vec<SequenceFrame> = Vec::with_capacity(frames.len());
+    let mut drop_next = false;
+    for (i, f) in frames.iter().enumerate() {
+        let next_t = frames.get(i + 1).map(|n| n.t_ms);
+        let prev_t = out.last().map(|p| p.t_ms);
+        let gap_ok = match (prev_t, next_t) {
+            (Some(p), Some(n)) => n - p < sequence::MAX_GAP_MS,
+            _ => false,
+        };
+        if drop_next && gap_ok && !keep(f.t_ms) {
+            drop_next = false;
+            continue;
+        }
+        drop_next = true;
+        out.push(f.clone());
+    }
+    out
+}
+
 fn encode_image(k: &Keyframe, quality: u8) -> Result<EvidenceImage, EvidenceError> {
-    let mut jpeg = Vec::new();
-    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality);
-    k.image
-        .write_with_encoder(enc)
-        .map_err(|e| EvidenceError::Encode(e.to_string()))?;
     Ok(EvidenceImage {
-        action: k.action,
         t_ms: k.t_ms,
         width: k.image.width(),
         height: k.image.height(),
-        jpeg,
+        jpeg: encode_jpeg(&k.image, quality)?,
         landmarks: k.landmarks.iter().map(|p| [r1(p[0]), r1(p[1])]).collect(),
     })
-}
-
-/// The face with a margin, square, at most [`CROP_SIDE`] px, and the landmarks
-/// in that crop's pixels. The rest of the frame (the room, other people) is dropped.
-pub fn crop_face(img: &RgbImage, obs: &FaceObservation) -> (RgbImage, Vec<[f32; 2]>) {
-    let b = obs.bbox;
-    let side = (b[2] - b[0]).max(b[3] - b[1]) * 1.5;
-    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-    let x0 = (cx - side / 2.0).max(0.0) as u32;
-    let y0 = (cy - side / 2.0).max(0.0) as u32;
-    let x1 = ((cx + side / 2.0) as u32).min(img.width());
-    let y1 = ((cy + side / 2.0) as u32).min(img.height());
-    let (w, h) = (x1.saturating_sub(x0).max(1), y1.saturating_sub(y0).max(1));
-    let crop = image::imageops::crop_imm(img, x0, y0, w, h).to_image();
-    let scale = (CROP_SIDE as f32 / w.max(h) as f32).min(1.0);
-    let crop = if scale < 1.0 {
-        let (nw, nh) = (
-            ((w as f32 * scale).round() as u32).max(1),
-            ((h as f32 * scale).round() as u32).max(1),
-        );
-        image::imageops::resize(&crop, nw, nh, image::imageops::FilterType::Triangle)
-    } else {
-        crop
-    };
-    let points = obs
-        .mesh
-        .points
-        .iter()
-        .map(|p| [(p[0] - x0 as f32) * scale, (p[1] - y0 as f32) * scale])
-        .collect();
-    (crop, points)
 }
 
 /// Bytes as base64 text in JSON (serde `with`), for evidence and the outbox.

@@ -84,7 +84,7 @@ impl LivenessSession {
         let engine = self.engine();
         let verdict = engine.verdict();
         let evidence_bytes = engine
-            .evidence()
+            .evidence(0)
             .map(|e| e.to_json().len() as u64)
             .unwrap_or(0);
         let message = match verdict.reason {

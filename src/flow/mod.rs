@@ -551,7 +551,7 @@ impl LifeCertApp {
         let lang = s.language;
         match update.phase {
             LivenessPhase::Passed => {
-                let evidence = capture.take().and_then(|e| e.evidence());
+                let evidence = capture.take().and_then(|e| e.evidence(now_ms()).ok());
                 let started = s.started.take();
                 match (evidence, started) {
                     (Some(evidence), Some(started)) => {
@@ -963,6 +963,7 @@ impl LifeCertApp {
                         quality: None,
                         face_box: None,
                         reject_reason: None,
+                        screen_colour: None,
                     };
                     *capture = Some(engine);
                     s.go(Screen::Capture { subject, update });

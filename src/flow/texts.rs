@@ -137,8 +137,8 @@ pub fn instruction(lang: Language, screen: &str) -> Message {
 pub fn consent_points(lang: Language, subject: &str) -> Vec<Message> {
     vec![
         msg("consent.purpose", tr!(lang, "用途：仅用于{}本年度养老金领取资格认证。", "用途：僅用於{}本年度養老金領取資格認證。", "Purpose: only this year's pension certification of {}.", subject)),
-        msg("consent.on_phone", tr!(lang, "眨眼、张嘴、转头等动作在手机上检查，视频不会上传，也不会保存。", "眨眼、張嘴、轉頭等動作在手機上檢查，影片不會上傳，也不會保存。", "The blinking, mouth and head movements are checked on this phone. No video is sent or kept.")),
-        msg("consent.sent", tr!(lang, "只上传几张人脸小图（正脸和每个动作各一张）及动作记录，加密传给社保经办机构，与留存照片比对。", "只上傳幾張人臉小圖（正臉和每個動作各一張）及動作記錄，加密傳給社保經辦機構，與留存照片比對。", "Only a few small face pictures (one frontal, one per movement) and the movement record are sent, encrypted, to the agency to compare with the photo on file.")),
+        msg("consent.on_phone", tr!(lang, "拍摄时手机先检查眨眼、张嘴、转头等动作；画面只在内存中，不保存在手机上。", "拍攝時手機先檢查眨眼、張嘴、轉頭等動作；畫面只在記憶體中，不保存在手機上。", "While filming, the phone checks the blinking, mouth and head movements. The pictures stay in memory and are not kept on the phone.")),
+        msg("consent.sent", tr!(lang, "认证通过后，上传一段低分辨率的人脸小图序列（只有脸部，约十几秒）和一张正脸照片，加密传给社保经办机构，由其核验动作并与留存照片比对；经办机构加密保存，只在审计期内保留。", "認證通過後，上傳一段低解析度的人臉小圖序列（只有臉部，約十幾秒）和一張正臉照片，加密傳給社保經辦機構，由其核驗動作並與留存照片比對；經辦機構加密保存，只在稽核期內保留。", "After the check, a short low-resolution sequence of small face pictures (the face only, about ten seconds) and one frontal picture are sent, encrypted, to the agency, which checks the movements and compares the face with the photo on file. The agency keeps them encrypted, for the audit period only.")),
         msg("consent.withdraw", tr!(lang, "您可以不同意，改为到社保经办机构或社区现场认证。", "您可以不同意，改為到社保經辦機構或社區現場認證。", "You may decline and certify in person at the agency or your community instead.")),
     ]
 }

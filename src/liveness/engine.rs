@@ -3,8 +3,11 @@
 use super::actions::{Action, ActionDetector, ActionEvent, Step};
 use super::planar::{planar_residual, FLAT_RESIDUAL};
 use super::signals::{self, Signals};
-use super::{prompts, Challenge, FaceBox, LivenessPhase, LivenessUpdate, RejectReason};
-use crate::evidence::{crop_face, Evidence, Keyframe, TracePoint};
+use super::{flash, prompts, Challenge, FaceBox, LivenessPhase, LivenessUpdate, RejectReason};
+use crate::evidence::sequence::{
+    face_square, sample_square, SequenceRecorder, FRONTAL_SIDE, MAX_GAP_MS,
+};
+use crate::evidence::{Capture, Evidence, EvidenceError, Keyframe};
 use crate::face::quality::{self, QualityIssue};
 use crate::face::{Analysis, FaceAnalyzer, FaceObservation};
 use crate::i18n::{Language, Message};
@@ -51,15 +54,28 @@ pub struct FrameCost {
     pub eyes: bool,
 }
 
+/// The frontal picture being considered: a sharper crop of the same square as
+/// its sequence frame, at camera time `t_ms`.
 struct Candidate {
-    frame: u32,
     t_ms: u64,
     crop: RgbImage,
     points: Vec<[f32; 2]>,
 }
 
+/// Where the engine runs. On the phone it guides the person and records the
+/// face sequence; on the server it re-judges an uploaded sequence, where the
+/// picture-quality hints (distance, light, blur: advice for the person, and
+/// meaningless on a face crop) do not gate anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Phone,
+    Server,
+}
+
 pub struct LivenessEngine {
-    analyzer: FaceAnalyzer,
+    /// `None` on the server, which runs its own analyser ([`Self::observe`]).
+    analyzer: Option<FaceAnalyzer>,
+    mode: Mode,
     challenge: Challenge,
     language: Language,
     phase: LivenessPhase,
@@ -74,10 +90,18 @@ pub struct LivenessEngine {
     step_started_frame: u32,
     observed: Vec<Observed>,
     flat_moves: u32,
-    candidate: Option<Candidate>,
-    keyframes: Vec<Keyframe>,
     frontal: Option<(f32, Candidate)>,
-    trace: Vec<TracePoint>,
+    /// The face sequence that is uploaded (phone only).
+    recorder: Option<SequenceRecorder>,
+    /// Something happened on this frame that the server must see too (an
+    /// action's start, peak or end, a better frontal picture).
+    key_frame: bool,
+    last_t_ms: u64,
+    frame_size: [u32; 2],
+    /// The nonce's screen colours, unless the person turned them off.
+    flash: Option<[usize; flash::SEGMENTS]>,
+    /// Camera time the neutral face (and the colours) began.
+    calibration_started_ms: Option<u64>,
     prev_centre: Option<[f32; 2]>,
     issue_since: Option<(QualityIssue, u64)>,
     last_prompt_key: String,
@@ -88,8 +112,30 @@ pub struct LivenessEngine {
 
 impl LivenessEngine {
     pub fn new(challenge: Challenge, language: Language) -> Result<Self, String> {
-        Ok(LivenessEngine {
-            analyzer: FaceAnalyzer::new()?,
+        Ok(Self::with(
+            Some(FaceAnalyzer::new()?),
+            Mode::Phone,
+            challenge,
+            language,
+        ))
+    }
+
+    /// The server's judge of an uploaded sequence: the caller analyses each
+    /// crop with its own analyser and hands the result to [`Self::observe`].
+    pub fn judge(challenge: Challenge) -> Self {
+        Self::with(None, Mode::Server, challenge, Language::En)
+    }
+
+    fn with(
+        analyzer: Option<FaceAnalyzer>,
+        mode: Mode,
+        challenge: Challenge,
+        language: Language,
+    ) -> Self {
+        let plan = flash::schedule(&challenge.nonce);
+        LivenessEngine {
+            analyzer,
+            mode,
             challenge,
             language,
             phase: LivenessPhase::FindingFace,
@@ -106,17 +152,30 @@ impl LivenessEngine {
             step_started_frame: 0,
             observed: vec![],
             flat_moves: 0,
-            candidate: None,
-            keyframes: vec![],
             frontal: None,
-            trace: vec![],
+            recorder: (mode == Mode::Phone).then(SequenceRecorder::default),
+            key_frame: false,
+            last_t_ms: 0,
+            frame_size: [0, 0],
+            flash: Some(plan),
+            calibration_started_ms: None,
             prev_centre: None,
             issue_since: None,
             last_prompt_key: String::new(),
             last_spoken_ms: 0,
             face_ever_seen: false,
             analysis_times: vec![],
-        })
+        }
+    }
+
+    /// Turns the screen colours off (photosensitivity) or on, before the
+    /// capture starts. The server judges the sequence the same way.
+    pub fn set_flash(&mut self, on: bool) {
+        self.flash = on.then(|| flash::schedule(&self.challenge.nonce));
+    }
+
+    pub fn flash(&self) -> bool {
+        self.flash.is_some()
     }
 
     pub fn set_language(&mut self, language: Language) {
@@ -152,17 +211,13 @@ impl LivenessEngine {
         }
         let started = Instant::now();
         let eyes = self.wants_eyes();
-        self.analyzer.set_eyes(eyes);
-        let analysis = self.analyzer.analyze(img)?;
-        let frame = self.frame;
-        self.frame += 1;
-        let out = match analysis {
-            Analysis::NoFace => {
-                self.no_face(t_ms);
-                self.update(Some(QualityIssue::NoFace), None, t_ms)
-            }
-            Analysis::Face(obs) => self.face(img, &obs, frame, t_ms),
-        };
+        let analyzer = self
+            .analyzer
+            .as_mut()
+            .ok_or("this engine judges uploads; it has no analyser")?;
+        analyzer.set_eyes(eyes);
+        let analysis = analyzer.analyze(img)?;
+        let out = self.observe(img, analysis, t_ms);
         self.analysis_times.push(FrameCost {
             elapsed: started.elapsed(),
             eyes,
@@ -170,12 +225,31 @@ impl LivenessEngine {
         Ok(out)
     }
 
+    /// One frame that was already analysed (with the eyes measured when
+    /// [`Self::wants_eyes`] said so).
+    pub fn observe(&mut self, img: &RgbImage, analysis: Analysis, t_ms: u64) -> LivenessUpdate {
+        if matches!(self.phase, LivenessPhase::Passed | LivenessPhase::Rejected) {
+            return self.update(None, None, t_ms);
+        }
+        let frame = self.frame;
+        self.frame += 1;
+        self.last_t_ms = t_ms;
+        self.frame_size = [img.width(), img.height()];
+        match analysis {
+            Analysis::NoFace => {
+                self.no_face(t_ms);
+                self.update(Some(QualityIssue::NoFace), None, t_ms)
+            }
+            Analysis::Face(obs) => self.face(img, &obs, frame, t_ms),
+        }
+    }
+
     /// Eye openness is used while learning the neutral face (it is the blink
     /// baseline, and the frontal picture wants open eyes) and while a blink is
     /// the step asked for. Turns, nods and mouths need the mesh only, so on
     /// their frames the eyes are not measured, blinks are not seen, and the
     /// trace says so (no eye openness) instead of guessing.
-    fn wants_eyes(&self) -> bool {
+    pub fn wants_eyes(&self) -> bool {
         match self.phase {
             LivenessPhase::FindingFace | LivenessPhase::Calibrating => true,
             LivenessPhase::Acting => {
@@ -189,11 +263,45 @@ impl LivenessEngine {
         // Half-done actions do not survive losing the face.
         self.detectors.iter_mut().for_each(ActionDetector::reset);
         self.prev_centre = None;
-        self.trace.push(TracePoint::absent(t_ms));
         if self.phase == LivenessPhase::Calibrating {
             self.calibration.clear();
+            self.calibration_started_ms = None;
             self.phase = LivenessPhase::FindingFace;
+            if let Some(r) = self.recorder.as_mut() {
+                r.clear();
+            }
         }
+        self.restart_if_sequence_broken(t_ms);
+    }
+
+    /// The server accepts one face tracked without cuts: a face lost for
+    /// longer than it allows, or a sequence grown past its size, starts the
+    /// capture again from the neutral face (the person is told, and nothing
+    /// fails: a slow person simply goes round again).
+    fn restart_if_sequence_broken(&mut self, t_ms: u64) {
+        let Some(r) = self.recorder.as_ref() else {
+            return;
+        };
+        let lost = r
+            .since_last(t_ms)
+            .is_some_and(|gap| gap >= MAX_GAP_MS * 4 / 5);
+        if !(lost || r.is_full()) {
+            return;
+        }
+        self.phase = LivenessPhase::FindingFace;
+        self.calibration.clear();
+        self.calibration_started_ms = None;
+        self.baseline = None;
+        self.detectors.iter_mut().for_each(ActionDetector::reset);
+        self.peak_points.iter_mut().for_each(|p| *p = None);
+        self.next_step = 0;
+        self.observed.clear();
+        self.frontal = None;
+        self.last_prompt_key.clear();
+        if let Some(r) = self.recorder.as_mut() {
+            r.clear();
+        }
+        // Flat moves are kept: going round again does not wash out a spoof.
     }
 
     fn face(
@@ -204,15 +312,20 @@ impl LivenessEngine {
         t_ms: u64,
     ) -> LivenessUpdate {
         self.face_ever_seen = true;
+        self.restart_if_sequence_broken(t_ms);
+        self.key_frame = false;
+        let phase_before = self.phase;
         let s = signals::measure(obs);
         let m = quality::measure(img, obs, self.prev_centre);
         let b = obs.bbox;
         self.prev_centre = Some([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]);
-        let mut issue = quality::assess(img, obs, &m);
+        let mut issue = match self.mode {
+            Mode::Phone => quality::assess(img, obs, &m),
+            Mode::Server => (obs.faces_seen > 1).then_some(QualityIssue::MultipleFaces),
+        };
         if self.baseline.is_none() && issue.is_none() && s.yaw.abs() > FRONTAL_YAW {
             issue = Some(QualityIssue::TurnedAway);
         }
-        self.trace.push(TracePoint::of(t_ms, &s, obs, issue));
         let face_box = Some(FaceBox {
             x: b[0] / img.width() as f32,
             y: b[1] / img.height() as f32,
@@ -224,9 +337,13 @@ impl LivenessEngine {
             LivenessPhase::FindingFace | LivenessPhase::Calibrating => {
                 if issue.is_none() {
                     self.phase = LivenessPhase::Calibrating;
+                    let since = t_ms - *self.calibration_started_ms.get_or_insert(t_ms);
                     self.calibration.push((s, obs.mesh.points.clone()));
-                    self.consider_frontal(img, obs, &s, m.sharpness, frame, t_ms);
-                    if self.calibration.len() >= CALIBRATION_FRAMES {
+                    self.consider_frontal(img, obs, &s, m.sharpness, t_ms);
+                    // With the light check on, the neutral face lasts until
+                    // every colour was shown.
+                    let colours_done = self.flash.is_none() || since >= flash::FLASH_MS;
+                    if self.calibration.len() >= CALIBRATION_FRAMES && colours_done {
                         self.finish_calibration(frame);
                     }
                 }
@@ -244,7 +361,39 @@ impl LivenessEngine {
             }
             LivenessPhase::Passed | LivenessPhase::Rejected => {}
         }
+        self.record(img, obs, t_ms, phase_before);
         self.update(issue, face_box, t_ms)
+    }
+
+    /// Adds this frame to the uploaded sequence when it is due: every frame
+    /// while the neutral face is learnt and while a blink is asked for, the
+    /// steady rate otherwise, and always the frames where something happened,
+    /// so the server sees what the phone saw.
+    fn record(
+        &mut self,
+        img: &RgbImage,
+        obs: &FaceObservation,
+        t_ms: u64,
+        phase_before: LivenessPhase,
+    ) {
+        let Some(rec) = self.recorder.as_mut() else {
+            return;
+        };
+        // The sequence starts with the first frame of the neutral face.
+        if rec.is_empty() && self.phase != LivenessPhase::Calibrating {
+            return;
+        }
+        let dense = matches!(
+            phase_before,
+            LivenessPhase::FindingFace | LivenessPhase::Calibrating
+        ) || self.challenge.actions.get(self.next_step) == Some(&Action::Blink)
+            || self.phase != phase_before
+            || self.key_frame;
+        if rec.due(t_ms, dense) {
+            // Encoding a JPEG of an in-memory crop does not fail; if it ever
+            // did, the frame is simply not in the sequence.
+            let _ = rec.record(img, obs, t_ms);
+        }
     }
 
     fn finish_calibration(&mut self, frame: u32) {
@@ -300,7 +449,7 @@ impl LivenessEngine {
                 .is_none_or(|d| d < 0.5 * super::actions::marks(*a).end)
         });
         if neutral {
-            self.consider_frontal(img, obs, s, sharpness, frame, t_ms);
+            self.consider_frontal(img, obs, s, sharpness, t_ms);
         }
         for i in 0..self.detectors.len() {
             let action = self.detectors[i].action;
@@ -311,7 +460,7 @@ impl LivenessEngine {
                         self.peak_points[i] = Some(obs.mesh.points.clone());
                     }
                     if new_peak && Some(action) == wanted {
-                        self.candidate = Some(Candidate::of(img, obs, frame, t_ms));
+                        self.key_frame = true;
                     }
                 }
                 Step::Completed(event) => {
@@ -331,10 +480,8 @@ impl LivenessEngine {
                     let accepted = !flat
                         && Some(action) == wanted
                         && event.start_frame >= self.step_started_frame;
+                    self.key_frame = true;
                     if accepted {
-                        if let Some(c) = self.candidate.take() {
-                            self.keyframes.push(c.into_keyframe(Some(action)));
-                        }
                         self.next_step += 1;
                         self.step_started_frame = frame + 1;
                         self.last_prompt_key.clear();
@@ -361,7 +508,6 @@ impl LivenessEngine {
         obs: &FaceObservation,
         s: &Signals,
         sharpness: f32,
-        frame: u32,
         t_ms: u64,
     ) {
         // Sharp, eyes open, facing the camera. Frames whose eyes were not
@@ -370,8 +516,10 @@ impl LivenessEngine {
             return;
         };
         let score = sharpness * eye_open / (1.0 + 5.0 * s.yaw.abs());
-        if self.frontal.as_ref().is_none_or(|(best, _)| score > *best) {
-            self.frontal = Some((score, Candidate::of(img, obs, frame, t_ms)));
+        // The server has no use for a frontal picture: it takes the phone's.
+        if self.mode == Mode::Phone && self.frontal.as_ref().is_none_or(|(best, _)| score > *best) {
+            self.frontal = Some((score, Candidate::of(img, obs, t_ms)));
+            self.key_frame = true;
         }
     }
 
@@ -460,6 +608,12 @@ impl LivenessEngine {
             quality: shown_issue,
             face_box,
             reject_reason: self.reject,
+            screen_colour: match (self.phase, self.flash, self.calibration_started_ms) {
+                (LivenessPhase::Calibrating, Some(plan), Some(start)) => {
+                    flash::colour_at(&plan, t_ms.saturating_sub(start))
+                }
+                _ => None,
+            },
         }
     }
 
@@ -481,51 +635,56 @@ impl LivenessEngine {
     }
 
     /// The evidence of a passed capture, ready to sign and upload.
-    pub fn evidence(&self) -> Option<Evidence> {
+    /// `wall_ms`: the wall-clock time (Unix ms) of the last frame pushed.
+    pub fn evidence(&self, wall_ms: u64) -> Result<Evidence, EvidenceError> {
         if self.phase != LivenessPhase::Passed {
-            return None;
+            return Err(EvidenceError::NotPassed);
         }
-        let (_, frontal) = self.frontal.as_ref()?;
-        Evidence::build(
-            &self.challenge,
-            self.verdict(),
-            frontal.as_keyframe(),
-            &self.keyframes,
-            &self.trace,
-            self.baseline.as_ref().map(|b| b.0).unwrap_or_default(),
-        )
-        .ok()
+        let rec = self.recorder.as_ref().ok_or(EvidenceError::Incomplete)?;
+        let (_, frontal) = self.frontal.as_ref().ok_or(EvidenceError::Incomplete)?;
+        let origin = rec.origin_ms().ok_or(EvidenceError::Incomplete)?;
+        let frontal = Keyframe {
+            t_ms: rec.relative(frontal.t_ms),
+            image: frontal.crop.clone(),
+            landmarks: frontal.points.clone(),
+        };
+        let frontal_t = frontal.t_ms;
+        // Thinning a long sequence keeps the frames around each action.
+        let events: Vec<(u64, u64)> = self
+            .observed
+            .iter()
+            .map(|o| (rec.relative(o.event.start_ms), rec.relative(o.event.end_ms)))
+            .collect();
+        let keep =
+            |t: u64| t == frontal_t || events.iter().any(|&(a, b)| t + 300 >= a && t <= b + 300);
+        Evidence::build(Capture {
+            challenge: &self.challenge,
+            verdict: self.verdict(),
+            baseline: self.baseline.as_ref().map(|b| b.0).unwrap_or_default(),
+            started_at_ms: wall_ms.saturating_sub(self.last_t_ms.saturating_sub(origin)),
+            frame_size: self.frame_size,
+            flash: self.flash.is_some(),
+            frontal: &frontal,
+            sequence: rec.frames(),
+            keep: &keep,
+        })
     }
 }
 
 impl Candidate {
-    fn of(img: &RgbImage, obs: &FaceObservation, frame: u32, t_ms: u64) -> Self {
-        let (crop, points) = crop_face(img, obs);
+    /// The face square of this frame at [`FRONTAL_SIDE`], with its landmarks.
+    fn of(img: &RgbImage, obs: &FaceObservation, t_ms: u64) -> Self {
+        let rect = face_square(obs);
+        let scale = FRONTAL_SIDE as f32 / rect[2];
         Candidate {
-            frame,
             t_ms,
-            crop,
-            points,
-        }
-    }
-
-    fn into_keyframe(self, action: Option<Action>) -> Keyframe {
-        Keyframe {
-            action,
-            frame: self.frame,
-            t_ms: self.t_ms,
-            image: self.crop,
-            landmarks: self.points,
-        }
-    }
-
-    fn as_keyframe(&self) -> Keyframe {
-        Keyframe {
-            action: None,
-            frame: self.frame,
-            t_ms: self.t_ms,
-            image: self.crop.clone(),
-            landmarks: self.points.clone(),
+            crop: sample_square(img, rect, FRONTAL_SIDE),
+            points: obs
+                .mesh
+                .points
+                .iter()
+                .map(|p| [(p[0] - rect[0]) * scale, (p[1] - rect[1]) * scale])
+                .collect(),
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod engine;
+pub mod flash;
 pub mod planar;
 pub mod prompts;
 pub mod signals;
@@ -103,4 +104,8 @@ pub struct LivenessUpdate {
     pub quality: Option<QualityIssue>,
     pub face_box: Option<FaceBox>,
     pub reject_reason: Option<RejectReason>,
+    /// Fill the screen around the camera preview with this colour now (the
+    /// light check while the neutral face is learnt); `None`: the normal
+    /// background. Never set when the person turned the light check off.
+    pub screen_colour: Option<flash::ScreenColour>,
 }

@@ -7,6 +7,7 @@
 use lifecert::capture::frame::{FrameInfo, PixelFormat};
 use lifecert::flow::view::{AppView, Screen};
 use lifecert::flow::LifeCertApp;
+use lifecert::liveness::flash::ScreenColour;
 use lifecert::liveness::Action;
 use lifecert_clipgen as cg;
 use std::path::{Path, PathBuf};
@@ -40,10 +41,36 @@ pub fn clip(photo: &str, actions: &[Action]) -> Vec<image::RgbImage> {
     cg::render(&img, &lm, &cg::ClipScript::challenge(&script)).frames
 }
 
-/// Feeds frames at 15 fps as raw RGB camera buffers until the capture ends.
+/// A frame as the camera sees it while the screen shows `colour` (the light
+/// check), in a room.
+pub fn lit(
+    frame: &image::RgbImage,
+    colour: Option<ScreenColour>,
+) -> std::borrow::Cow<'_, image::RgbImage> {
+    match colour {
+        None => std::borrow::Cow::Borrowed(frame),
+        Some(c) => {
+            let mut f = frame.clone();
+            cg::light::reflect(&mut f, [c.red, c.green, c.blue], cg::light::ROOM_STRENGTH);
+            std::borrow::Cow::Owned(f)
+        }
+    }
+}
+
+/// The colour the capture screen shows now, if any.
+fn screen_colour(view: &AppView) -> Option<ScreenColour> {
+    match &view.screen {
+        Screen::Capture { update, .. } => update.screen_colour,
+        _ => None,
+    }
+}
+
+/// Feeds frames at 15 fps as raw RGB camera buffers until the capture ends,
+/// each lit by the colour the screen showed after the frame before.
 /// Returns the number of frames pushed.
 pub fn feed(app: &LifeCertApp, frames: &[image::RgbImage]) -> usize {
     for (i, f) in frames.iter().enumerate() {
+        let f = lit(f, screen_colour(&app.view()));
         let info = FrameInfo {
             width: f.width(),
             height: f.height(),
@@ -101,4 +128,72 @@ pub fn capture(app: &LifeCertApp, mut v: AppView, photo: &str) -> Result<AppView
 /// cannot open its mouth (see tests/liveness_clips.rs).
 pub fn can_act(photo: &str, action: Action) -> bool {
     !(photo == "astronaut.jpg" && action == Action::OpenMouth)
+}
+
+/// What the app would upload after `photo` did `actions` in front of the
+/// replay camera: the phone's own engine over the clip at 15 fps, ending at
+/// `wall_ms` (Unix ms). Panics if the phone's engine does not pass it.
+#[allow(dead_code)] // certd's tests and examples; not the CLI
+pub fn evidence(
+    photo: &str,
+    actions: &[Action],
+    nonce: &str,
+    wall_ms: u64,
+) -> lifecert::evidence::Evidence {
+    evidence_of_frames(&clip(photo, actions), actions, nonce, wall_ms)
+}
+
+/// Like [`evidence`], for frames made elsewhere.
+#[allow(dead_code)]
+pub fn evidence_of_frames(
+    frames: &[image::RgbImage],
+    actions: &[Action],
+    nonce: &str,
+    wall_ms: u64,
+) -> lifecert::evidence::Evidence {
+    run_capture(frames, actions, nonce, wall_ms, true)
+}
+
+/// Like [`evidence_of_frames`], with the screen colours turned off.
+#[allow(dead_code)]
+pub fn evidence_of_frames_without_light(
+    frames: &[image::RgbImage],
+    actions: &[Action],
+    nonce: &str,
+    wall_ms: u64,
+) -> lifecert::evidence::Evidence {
+    run_capture(frames, actions, nonce, wall_ms, false)
+}
+
+#[allow(dead_code)]
+fn run_capture(
+    frames: &[image::RgbImage],
+    actions: &[Action],
+    nonce: &str,
+    wall_ms: u64,
+    light: bool,
+) -> lifecert::evidence::Evidence {
+    use lifecert::liveness::{Challenge, LivenessEngine, LivenessPhase};
+    let mut engine = LivenessEngine::new(
+        Challenge {
+            actions: actions.to_vec(),
+            nonce: nonce.into(),
+        },
+        lifecert::i18n::Language::En,
+    )
+    .expect("face models");
+    engine.set_flash(light);
+    let mut colour = None;
+    for (i, f) in frames.iter().enumerate() {
+        let u = engine
+            .push(&lit(f, colour), i as u64 * 1000 / 15)
+            .expect("a frame");
+        colour = u.screen_colour;
+        if u.phase == LivenessPhase::Passed {
+            break;
+        }
+    }
+    engine
+        .evidence(wall_ms)
+        .unwrap_or_else(|e| panic!("the phone passes this clip: {e}; {:?}", engine.verdict()))
 }
