@@ -304,6 +304,9 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
     let dir = temp_dir("son");
     let app = app(&certd.url(), &dir);
     register_and_log_in(&app, SON);
+    // He draws no pension (no photo to match): staff verify him at the counter.
+    certd.agency(&["verify-account", SON.1]);
+    block(app.go_home());
     app.show_add_relative();
     let v = block(app.add_relative(MOTHER.0.into(), MOTHER.1.into(), "母亲".into()));
     let Screen::Home { relatives, .. } = &v.screen else {
