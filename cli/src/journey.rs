@@ -49,8 +49,11 @@ fn describe(v: &AppView) -> String {
             verify_first,
         } => {
             if let Some(m) = verify_first {
-                out.push_str(&format!("
-      ☝ {}", m.display));
+                out.push_str(&format!(
+                    "
+      ☝ {}",
+                    m.display
+                ));
             }
             out.push_str(&format!(
                 "\n      {}（{}）: {}",

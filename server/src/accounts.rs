@@ -1,9 +1,9 @@
 //! Register, log in, refresh, log out.
 
 use crate::auth::{self, Caller, LOCKOUT_S, MAX_FAILED_LOGINS};
-use crate::guard::{self, Client, Limit};
 use crate::db::{new_id, now_ms, sha256_hex};
 use crate::error::ApiError;
+use crate::guard::{self, Client, Limit};
 use crate::http::Body;
 use crate::{people, AppState};
 use axum::extract::State;
@@ -92,9 +92,16 @@ async fn reserve_registration(
     id_number: &str,
 ) -> Result<Vec<guard::Slot>, ApiError> {
     let day = 24 * 3600 * 1000;
-    let limit = Limit { max: state.config.registration_failures, window_ms: day, lock_ms: day };
+    let limit = Limit {
+        max: state.config.registration_failures,
+        window_ms: day,
+        lock_ms: day,
+    };
     let mut slots = Vec::new();
-    for key in [format!("register-client:{}", client.0), format!("register-id:{id_number}")] {
+    for key in [
+        format!("register-client:{}", client.0),
+        format!("register-id:{id_number}"),
+    ] {
         match guard::reserve(&state.db, &key, limit).await? {
             Ok(slot) => slots.push(slot),
             Err(retry_after) => {
@@ -188,17 +195,29 @@ async fn reserve_login(
     let mut wanted = vec![
         (
             format!("{ACCOUNT_FROM_CLIENT}{id_number}:{}", client.0),
-            Limit { max: MAX_FAILED_LOGINS, window_ms: 15 * MINUTE, lock_ms },
+            Limit {
+                max: MAX_FAILED_LOGINS,
+                window_ms: 15 * MINUTE,
+                lock_ms,
+            },
         ),
         (
             format!("login-client:{}", client.0),
-            Limit { max: state.config.login_failures_per_client, window_ms: 15 * MINUTE, lock_ms },
+            Limit {
+                max: state.config.login_failures_per_client,
+                window_ms: 15 * MINUTE,
+                lock_ms,
+            },
         ),
     ];
     if !known_device {
         wanted.push((
             format!("login-account:{id_number}"),
-            Limit { max: state.config.login_failures_per_account, window_ms: 24 * 60 * MINUTE, lock_ms: 60 * MINUTE },
+            Limit {
+                max: state.config.login_failures_per_account,
+                window_ms: 24 * 60 * MINUTE,
+                lock_ms: 60 * MINUTE,
+            },
         ));
     }
     let mut slots = Vec::with_capacity(wanted.len());
@@ -270,7 +289,10 @@ pub async fn require_verified(state: &AppState, person_id: &str) -> Result<(), A
     if is_verified(state, person_id).await? {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, Code::AccountNotVerified))
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            Code::AccountNotVerified,
+        ))
     }
 }
 
@@ -279,10 +301,12 @@ pub async fn mark_verified<'e, E>(db: E, person_id: &str) -> Result<(), sqlx::Er
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("UPDATE accounts SET verified_ms = $1 WHERE person_id = $2 AND verified_ms IS NULL")
-        .bind(now_ms())
-        .bind(person_id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE accounts SET verified_ms = $1 WHERE person_id = $2 AND verified_ms IS NULL",
+    )
+    .bind(now_ms())
+    .bind(person_id)
+    .execute(db)
+    .await?;
     Ok(())
 }

@@ -102,10 +102,11 @@ async fn drop_unverified_account(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     person_id: &str,
 ) -> Result<(), sqlx::Error> {
-    let unverified = sqlx::query("SELECT person_id FROM accounts WHERE person_id = $1 AND verified_ms IS NULL")
-        .bind(person_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let unverified =
+        sqlx::query("SELECT person_id FROM accounts WHERE person_id = $1 AND verified_ms IS NULL")
+            .bind(person_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     if unverified.is_none() {
         return Ok(());
     }
@@ -282,13 +283,14 @@ pub async fn review_queue(state: &AppState) -> Result<Vec<ReviewItem>, String> {
 /// A reviewer's decision: pass (the person is certified today, with a receipt)
 /// or fail (the reason code tells the person what to do).
 pub async fn decide(state: &AppState, cert_id: &str, pass: bool) -> Result<(), String> {
-    let row =
-        sqlx::query("SELECT subject_id, actor_id FROM certifications WHERE id = $1 AND outcome = 'review'")
-            .bind(cert_id)
-            .fetch_optional(&state.db)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no certification waiting for review with that id")?;
+    let row = sqlx::query(
+        "SELECT subject_id, actor_id FROM certifications WHERE id = $1 AND outcome = 'review'",
+    )
+    .bind(cert_id)
+    .fetch_optional(&state.db)
+    .await
+    .map_err(|e| e.to_string())?
+    .ok_or("no certification waiting for review with that id")?;
     let subject_id: String = row.try_get("subject_id").map_err(|e| e.to_string())?;
     let today = today_in_china();
     let mut tx = state.db.begin().await.map_err(|e| e.to_string())?;
@@ -306,7 +308,11 @@ pub async fn decide(state: &AppState, cert_id: &str, pass: bool) -> Result<(), S
             .bind(new_id()).bind(&subject_id).bind(day_string(today)).bind(cert_id)
             .execute(&mut *tx).await.map_err(|e| e.to_string())?;
         // A reviewer saw the owner's own face: their account is verified too.
-        if row.try_get::<String, _>("actor_id").map_err(|e| e.to_string())? == subject_id {
+        if row
+            .try_get::<String, _>("actor_id")
+            .map_err(|e| e.to_string())?
+            == subject_id
+        {
             crate::accounts::mark_verified(&mut *tx, &subject_id)
                 .await
                 .map_err(|e| e.to_string())?;

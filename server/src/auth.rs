@@ -35,7 +35,10 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// [`hash_password`] on the blocking pool, at most one per core at a time:
 /// argon2 takes tens of milliseconds of CPU and must not hold a runtime worker.
-pub async fn hash_password_off_runtime(state: &AppState, password: String) -> Result<String, ApiError> {
+pub async fn hash_password_off_runtime(
+    state: &AppState,
+    password: String,
+) -> Result<String, ApiError> {
     let _slot = state.hashers.acquire().await.map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await

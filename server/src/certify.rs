@@ -4,9 +4,9 @@
 use crate::auth::Caller;
 use crate::db::{new_id, now_ms, opt_str, random_bytes, sha256_hex};
 use crate::error::{language, ApiError};
+use crate::guard::{self, Limit};
 use crate::http::Body;
 use crate::verify::{self, Decision, Issued, Refused};
-use crate::guard::{self, Limit};
 use crate::{accounts, people, receipts, relatives, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -189,7 +189,9 @@ pub async fn upload(
         return answer;
     }
     let now = now_ms();
-    if row.try_get::<i64, _>("expires_ms")? < now && opt_str(&row, "idempotency_key").as_deref() != Some(key.as_str()) {
+    if row.try_get::<i64, _>("expires_ms")? < now
+        && opt_str(&row, "idempotency_key").as_deref() != Some(key.as_str())
+    {
         // Open and too late (or a dead server's claim, and this is not its retry).
         sqlx::query(
             "UPDATE certifications SET outcome = 'expired' WHERE id = $1 AND (outcome = 'open' OR (outcome = 'verifying' AND claimed_ms < $2))",
@@ -291,11 +293,13 @@ pub async fn upload(
             .acquire()
             .await
             .map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(move || pool.with(|kit| verify::judge(kit, &evidence, &template)))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?
-            .map_err(refused)
+        tokio::task::spawn_blocking(move || {
+            pool.with(|kit| verify::judge(kit, &evidence, &template))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?
+        .map_err(refused)
     }
     .await;
     let decision = match judged {
@@ -417,9 +421,7 @@ async fn settled(
     match row.try_get::<String, _>("outcome")?.as_str() {
         "open" => Ok(None),
         "verifying" => {
-            let claimed = row
-                .try_get::<Option<i64>, _>("claimed_ms")?
-                .unwrap_or(0);
+            let claimed = row.try_get::<Option<i64>, _>("claimed_ms")?.unwrap_or(0);
             let left = claimed + CLAIM_LEASE_MS - now_ms();
             Ok((left > 0).then(|| Err(in_progress(same_key, left))))
         }

@@ -106,10 +106,12 @@ pub async fn failed_all(db: &Db, slots: &[Slot]) -> Result<(), sqlx::Error> {
 
 /// The guess was right: give the slot back (the count of failures stays).
 pub async fn release(db: &Db, slot: &Slot) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE guard_counters SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
-        .bind(&slot.key)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE guard_counters SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
+    )
+    .bind(&slot.key)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

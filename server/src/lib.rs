@@ -64,8 +64,7 @@ impl AppState {
             .clone()
             .unwrap_or_else(faces::default_models_dir);
         let faces = faces::FacePool::new(models)?;
-        let receipt_key =
-            receipts::load_or_create_key(&db, &receipts::keys_dir(&config)).await?;
+        let receipt_key = receipts::load_or_create_key(&db, &receipts::keys_dir(&config)).await?;
         let dummy_hash =
             auth::hash_password("not-a-real-password-0").map_err(|e| format!("{e:?}"))?;
         let cores = std::thread::available_parallelism()
@@ -91,8 +90,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         listener,
         http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

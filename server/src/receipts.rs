@@ -93,10 +93,7 @@ pub fn keys_dir(config: &crate::config::Config) -> PathBuf {
 
 /// Loads the newest key, making the first one if there is none. A key an
 /// earlier certd kept in the database becomes `k1` and leaves the database.
-pub async fn load_or_create_key(
-    db: &crate::db::Db,
-    dir: &Path,
-) -> Result<SigningKey, String> {
+pub async fn load_or_create_key(db: &crate::db::Db, dir: &Path) -> Result<SigningKey, String> {
     let err = |e: std::io::Error| format!("receipt keys in {}: {e}", dir.display());
     std::fs::create_dir_all(dir).map_err(err)?;
     #[cfg(unix)]
@@ -110,7 +107,10 @@ pub async fn load_or_create_key(
         .map_err(|e| e.to_string())?;
     if let Some(row) = legacy {
         let pkcs8 = B64
-            .decode(row.try_get::<String, _>("value").map_err(|e| e.to_string())?)
+            .decode(
+                row.try_get::<String, _>("value")
+                    .map_err(|e| e.to_string())?,
+            )
             .map_err(|e| e.to_string())?;
         if !write_key(dir, 1, &pkcs8).map_err(err)?
             && std::fs::read(dir.join("k1.pk8")).map_err(err)? != pkcs8
@@ -129,10 +129,7 @@ pub async fn load_or_create_key(
     if key_files(dir).map_err(err)?.is_empty() {
         write_key(dir, 1, &new_pkcs8()?).map_err(err)?;
     }
-    let (n, path) = key_files(dir)
-        .map_err(err)?
-        .pop()
-        .ok_or("no receipt key")?;
+    let (n, path) = key_files(dir).map_err(err)?.pop().ok_or("no receipt key")?;
     let pkcs8 = std::fs::read(&path).map_err(err)?;
     let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
         .map_err(|e| format!("{}: not an Ed25519 key: {e}", path.display()))?;
@@ -209,7 +206,9 @@ pub async fn public_key(State(state): State<AppState>) -> Json<ReceiptKey> {
 }
 
 #[utoipa::path(get, path = "/v1/receipt-keys", tag = "records", responses((status = 200, body = ReceiptKeys), (status = 500, body = lifecert::api::ErrorBody)))]
-pub async fn public_keys_route(State(state): State<AppState>) -> Result<Json<ReceiptKeys>, ApiError> {
+pub async fn public_keys_route(
+    State(state): State<AppState>,
+) -> Result<Json<ReceiptKeys>, ApiError> {
     // Read afresh: a key added by a rotation shows at once on every certd.
     let dir = keys_dir(&state.config);
     let keys = tokio::task::spawn_blocking(move || public_keys(&dir))

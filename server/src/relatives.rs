@@ -5,8 +5,8 @@
 use crate::auth::Caller;
 use crate::db::{new_id, now_ms};
 use crate::error::{language, ApiError};
-use crate::http::Body;
 use crate::guard::{self, Limit};
+use crate::http::Body;
 use crate::{accounts, people, AppState};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -601,20 +601,31 @@ async fn failures_the_server_never_judged_stay_out_of_review_and_a_reviewer_can_
         // The app's own "not passed": nothing for the server to judge.
         let body = evidence(&started, false, vec![]);
         let (s, rec) = srv
-            .upload(&me, &cert, &format!("key-{i}"), &body, me.key.sign(&body).as_ref())
+            .upload(
+                &me,
+                &cert,
+                &format!("key-{i}"),
+                &body,
+                me.key.sign(&body).as_ref(),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{rec}");
-        assert_eq!(rec["outcome"], "failed", "attempt {i}: junk never goes to a person");
+        assert_eq!(
+            rec["outcome"], "failed",
+            "attempt {i}: junk never goes to a person"
+        );
         certs.push(cert);
     }
     assert!(agency::review_queue(&srv.state).await.unwrap().is_empty());
     // A judged borderline case waits for a reviewer (set here directly until
     // the tests can make real borderline evidence), who passes it.
-    sqlx::query("UPDATE certifications SET outcome = 'review', reason = 'borderline_match' WHERE id = $1")
-        .bind(&certs[3])
-        .execute(&srv.state.db)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE certifications SET outcome = 'review', reason = 'borderline_match' WHERE id = $1",
+    )
+    .bind(&certs[3])
+    .execute(&srv.state.db)
+    .await
+    .unwrap();
     let queue = agency::review_queue(&srv.state).await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].certification_id, certs[3]);
@@ -681,7 +692,12 @@ impl Server {
         .await
     }
 
-    async fn register_from(&self, ip: &str, name: &str, id_number: &str) -> (StatusCode, serde_json::Value) {
+    async fn register_from(
+        &self,
+        ip: &str,
+        name: &str,
+        id_number: &str,
+    ) -> (StatusCode, serde_json::Value) {
         post_from(
             self.http.clone(),
             self.url.clone(),
@@ -712,7 +728,10 @@ fn id_number(first17: &str) -> String {
         .zip(W)
         .map(|(c, w)| c.to_digit(10).unwrap() * w)
         .sum();
-    format!("{first17}{}", "10X98765432".as_bytes()[(sum % 11) as usize] as char)
+    format!(
+        "{first17}{}",
+        "10X98765432".as_bytes()[(sum % 11) as usize] as char
+    )
 }
 
 fn status_code(answers: &[(StatusCode, serde_json::Value)]) -> Vec<(u16, String, bool)> {
@@ -741,14 +760,22 @@ async fn forty_concurrent_guesses_at_one_account_get_five_password_checks_at_mos
     let mut checked = 0;
     while let Some(r) = set.join_next().await {
         let (s, b) = r.unwrap();
-        assert!(s == StatusCode::OK || s == StatusCode::UNAUTHORIZED || s == StatusCode::TOO_MANY_REQUESTS, "{s} {b}");
+        assert!(
+            s == StatusCode::OK
+                || s == StatusCode::UNAUTHORIZED
+                || s == StatusCode::TOO_MANY_REQUESTS,
+            "{s} {b}"
+        );
         // Refused without a check: locked_out. (The fifth wrong check also
         // answers locked_out, so this counts at most the checks.)
         if code(&b) != "locked_out" {
             checked += 1;
         }
     }
-    assert!(checked <= 5, "{checked} passwords checked against a limit of 5");
+    assert!(
+        checked <= 5,
+        "{checked} passwords checked against a limit of 5"
+    );
 }
 
 #[tokio::test]
@@ -756,29 +783,51 @@ async fn a_stranger_who_knows_the_id_number_cannot_lock_the_owner_out_of_their_p
     let srv = server_with(|c| c.login_failures_per_account = 8).await;
     srv.register(PENSIONER).await;
     let phone = [1u8; 32];
-    let (s, _) = srv.login_from("10.1.1.1", PENSIONER.1, "abc12345", phone).await;
+    let (s, _) = srv
+        .login_from("10.1.1.1", PENSIONER.1, "abc12345", phone)
+        .await;
     assert_eq!(s, StatusCode::OK, "the owner's phone, once");
     // A stranger guesses from one address: locked out after five.
     let mut answers = Vec::new();
     for _ in 0..6 {
-        answers.push(srv.login_from("10.6.6.6", PENSIONER.1, "wrong1234", [6u8; 32]).await);
+        answers.push(
+            srv.login_from("10.6.6.6", PENSIONER.1, "wrong1234", [6u8; 32])
+                .await,
+        );
     }
     assert_eq!(code(&answers[3].1), "wrong_credentials");
     assert_eq!(code(&answers[4].1), "locked_out");
     assert_eq!(code(&answers[5].1), "locked_out");
-    let (s, b) = srv.login_from("10.6.6.6", PENSIONER.1, "abc12345", [6u8; 32]).await;
-    assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "locked_out"), "even the right password, from the guesser");
+    let (s, b) = srv
+        .login_from("10.6.6.6", PENSIONER.1, "abc12345", [6u8; 32])
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "locked_out"),
+        "even the right password, from the guesser"
+    );
     // The owner, elsewhere, still gets in.
-    let (s, b) = srv.login_from("10.1.1.2", PENSIONER.1, "abc12345", phone).await;
+    let (s, b) = srv
+        .login_from("10.1.1.2", PENSIONER.1, "abc12345", phone)
+        .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     // A guesser with many addresses hits the account-wide limit (8)...
     for i in 0..3 {
-        srv.login_from(&format!("10.6.7.{i}"), PENSIONER.1, "wrong1234", [6u8; 32]).await;
+        srv.login_from(&format!("10.6.7.{i}"), PENSIONER.1, "wrong1234", [6u8; 32])
+            .await;
     }
-    let (s, b) = srv.login_from("10.6.8.1", PENSIONER.1, "abc12345", [8u8; 32]).await;
-    assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "locked_out"), "a new device waits now");
+    let (s, b) = srv
+        .login_from("10.6.8.1", PENSIONER.1, "abc12345", [8u8; 32])
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "locked_out"),
+        "a new device waits now"
+    );
     // ...which does not hold the phone the owner has logged in with before.
-    let (s, b) = srv.login_from("10.1.1.3", PENSIONER.1, "abc12345", phone).await;
+    let (s, b) = srv
+        .login_from("10.1.1.3", PENSIONER.1, "abc12345", phone)
+        .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
@@ -788,14 +837,27 @@ async fn a_client_guessing_across_many_accounts_is_throttled_on_its_own() {
     srv.register(PENSIONER).await;
     for (i, seq) in ["001", "002", "003"].iter().enumerate() {
         let (s, b) = srv
-            .login_from("10.7.7.7", &id_number(&format!("11010519500101{seq}")), "wrong1234", [7u8; 32])
+            .login_from(
+                "10.7.7.7",
+                &id_number(&format!("11010519500101{seq}")),
+                "wrong1234",
+                [7u8; 32],
+            )
             .await;
-        let expected = if i < 2 { "wrong_credentials" } else { "locked_out" };
+        let expected = if i < 2 {
+            "wrong_credentials"
+        } else {
+            "locked_out"
+        };
         assert_eq!(code(&b), expected, "{s}");
     }
-    let (s, b) = srv.login_from("10.7.7.7", PENSIONER.1, "abc12345", [7u8; 32]).await;
+    let (s, b) = srv
+        .login_from("10.7.7.7", PENSIONER.1, "abc12345", [7u8; 32])
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "locked_out"));
-    let (s, b) = srv.login_from("10.8.8.8", PENSIONER.1, "abc12345", [8u8; 32]).await;
+    let (s, b) = srv
+        .login_from("10.8.8.8", PENSIONER.1, "abc12345", [8u8; 32])
+        .await;
     assert_eq!(s, StatusCode::OK, "another client is not held: {b}");
 }
 
@@ -807,11 +869,21 @@ async fn known_and_unknown_id_numbers_answer_alike_and_lock_alike() {
     let mut known_answers = Vec::new();
     let mut unknown_answers = Vec::new();
     for _ in 0..6 {
-        known_answers.push(srv.login_from("10.4.4.1", PENSIONER.1, "wrong1234", [4u8; 32]).await);
-        unknown_answers.push(srv.login_from("10.4.4.2", &unknown, "wrong1234", [4u8; 32]).await);
+        known_answers.push(
+            srv.login_from("10.4.4.1", PENSIONER.1, "wrong1234", [4u8; 32])
+                .await,
+        );
+        unknown_answers.push(
+            srv.login_from("10.4.4.2", &unknown, "wrong1234", [4u8; 32])
+                .await,
+        );
     }
     assert_eq!(status_code(&known_answers), status_code(&unknown_answers));
-    assert_eq!(code(&unknown_answers[5].1), "locked_out", "unknown numbers lock too");
+    assert_eq!(
+        code(&unknown_answers[5].1),
+        "locked_out",
+        "unknown numbers lock too"
+    );
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -829,10 +901,12 @@ async fn log_ins_take_as_long_whether_or_not_the_id_number_has_an_account() {
     // the medians must be close (the same queries and one argon2 each).
     for i in 0..25 {
         let t = std::time::Instant::now();
-        srv.login_from(&format!("10.5.1.{i}"), PENSIONER.1, "wrong1234", [5u8; 32]).await;
+        srv.login_from(&format!("10.5.1.{i}"), PENSIONER.1, "wrong1234", [5u8; 32])
+            .await;
         let k = t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
-        srv.login_from(&format!("10.5.2.{i}"), &unknown, "wrong1234", [5u8; 32]).await;
+        srv.login_from(&format!("10.5.2.{i}"), &unknown, "wrong1234", [5u8; 32])
+            .await;
         let u = t.elapsed().as_secs_f64();
         if i >= 3 {
             known.push(k);
@@ -841,7 +915,12 @@ async fn log_ins_take_as_long_whether_or_not_the_id_number_has_an_account() {
     }
     let (k, u) = (median(known), median(absent));
     let ratio = k.max(u) / k.min(u);
-    assert!(ratio < 1.5, "known {:.1} ms, unknown {:.1} ms", k * 1e3, u * 1e3);
+    assert!(
+        ratio < 1.5,
+        "known {:.1} ms, unknown {:.1} ms",
+        k * 1e3,
+        u * 1e3
+    );
 }
 
 #[tokio::test]
@@ -861,7 +940,12 @@ async fn healthz_answers_at_once_while_a_flood_of_log_ins_is_hashed() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     let t = std::time::Instant::now();
-    let res = srv.http.get(format!("{}/healthz", srv.url)).send().await.unwrap();
+    let res = srv
+        .http
+        .get(format!("{}/healthz", srv.url))
+        .send()
+        .await
+        .unwrap();
     let health = t.elapsed();
     assert_eq!(res.status(), StatusCode::OK);
     while let Some(r) = set.join_next().await {
@@ -870,7 +954,10 @@ async fn healthz_answers_at_once_while_a_flood_of_log_ins_is_hashed() {
     let flood = started.elapsed();
     // argon2 on the runtime would make /healthz wait for the hashes queued
     // before it; off the runtime it answers while they run.
-    assert!(health * 3 < flood, "/healthz took {health:?} during a flood of {flood:?}");
+    assert!(
+        health * 3 < flood,
+        "/healthz took {health:?} during a flood of {flood:?}"
+    );
 }
 
 #[tokio::test]
@@ -878,14 +965,33 @@ async fn registration_name_checks_are_limited_per_client_and_per_id_number() {
     let srv = server().await;
     for _ in 0..5 {
         let (s, b) = srv.register_from("10.2.2.2", "赵桂芬", PENSIONER.1).await;
-        assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "name_mismatch"));
+        assert_eq!(
+            (s, code(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "name_mismatch")
+        );
     }
-    let (s, b) = srv.register_from("10.2.2.2", PENSIONER.0, PENSIONER.1).await;
-    assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"), "this client is done guessing");
-    let (s, b) = srv.register_from("10.3.3.3", PENSIONER.0, PENSIONER.1).await;
-    assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"), "so is this ID number, from anywhere");
+    let (s, b) = srv
+        .register_from("10.2.2.2", PENSIONER.0, PENSIONER.1)
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "this client is done guessing"
+    );
+    let (s, b) = srv
+        .register_from("10.3.3.3", PENSIONER.0, PENSIONER.1)
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "so is this ID number, from anywhere"
+    );
     let (s, b) = srv.register_from("10.2.2.2", MOTHER.0, MOTHER.1).await;
-    assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"), "the client, for any ID number");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "the client, for any ID number"
+    );
     let (s, b) = srv.register_from("10.3.3.3", MOTHER.0, MOTHER.1).await;
     assert_eq!(s, StatusCode::CREATED, "others register as usual: {b}");
 }
@@ -898,7 +1004,10 @@ async fn an_unverified_account_acts_in_nobodys_name_until_verified() {
     let (_, home) = srv.get("/v1/home", &son.token).await;
     assert_eq!(home["account_verified"], false);
     let (s, b) = srv.bind(&son, MOTHER).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "account_not_verified"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "account_not_verified")
+    );
 
     agency::verify_account(&srv.state, SON.1).await.unwrap();
     let (_, home) = srv.get("/v1/home", &son.token).await;
@@ -908,14 +1017,23 @@ async fn an_unverified_account_acts_in_nobodys_name_until_verified() {
     let id = binding["binding_id"].as_str().unwrap();
     // The mother's account is only registered: her agreement waits.
     let (s, b) = srv
-        .post(&format!("/v1/relatives/{id}/accept"), json!({}), Some(&mother.token))
+        .post(
+            &format!("/v1/relatives/{id}/accept"),
+            json!({}),
+            Some(&mother.token),
+        )
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "account_not_verified"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "account_not_verified")
+    );
     // She may still certify herself (that is how she verifies).
     assert_eq!(srv.start(&mother, &mother).await.0, StatusCode::CREATED);
     assert_eq!(srv.start(&mother, &son).await.0, StatusCode::FORBIDDEN);
     // At the counter she agrees in person.
-    agency::approve_binding(&srv.state, SON.1, MOTHER.1).await.unwrap();
+    agency::approve_binding(&srv.state, SON.1, MOTHER.1)
+        .await
+        .unwrap();
     assert_eq!(srv.start(&mother, &son).await.0, StatusCode::CREATED);
 
     // A counter approval needs a verified requester too.
@@ -926,7 +1044,9 @@ async fn an_unverified_account_acts_in_nobodys_name_until_verified() {
         .execute(&srv.state.db)
         .await
         .unwrap();
-    assert!(agency::approve_binding(&srv.state, PENSIONER.1, MOTHER.1).await.is_err());
+    assert!(agency::approve_binding(&srv.state, PENSIONER.1, MOTHER.1)
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -936,16 +1056,30 @@ async fn a_roster_import_never_adopts_an_unverified_account() {
     let verified = ("李四", id_number("11010519500101789").leak() as &str);
     assert_eq!(srv.register(squatted).await.0, StatusCode::CREATED);
     srv.register(verified).await;
-    agency::verify_account(&srv.state, verified.1).await.unwrap();
+    agency::verify_account(&srv.state, verified.1)
+        .await
+        .unwrap();
     let roster = format!(
         "name,id_number,category,region,benefit_start\n{},{},enterprise_pension,110105,2010-01\n{},{},enterprise_pension,110105,2010-01\n",
         squatted.0, squatted.1, verified.0, verified.1
     );
     agency::import_roster(&srv.state, &roster).await.unwrap();
-    let (s, _) = srv.login_from("10.1.2.3", squatted.1, "abc12345", [1u8; 32]).await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED, "the squatter's account is gone");
-    assert_eq!(srv.register(squatted).await.0, StatusCode::CREATED, "the pensioner registers afresh");
-    let (s, _) = srv.login_from("10.1.2.3", verified.1, "abc12345", [1u8; 32]).await;
+    let (s, _) = srv
+        .login_from("10.1.2.3", squatted.1, "abc12345", [1u8; 32])
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the squatter's account is gone"
+    );
+    assert_eq!(
+        srv.register(squatted).await.0,
+        StatusCode::CREATED,
+        "the pensioner registers afresh"
+    );
+    let (s, _) = srv
+        .login_from("10.1.2.3", verified.1, "abc12345", [1u8; 32])
+        .await;
     assert_eq!(s, StatusCode::OK, "a verified account stays");
 }
 
@@ -966,9 +1100,14 @@ async fn a_pending_binding_shows_nothing_about_the_person() {
         assert_eq!(shown["template_enrolled"], false);
         assert!(!shown.to_string().contains(&due.to_string()), "{shown}");
     }
-    agency::approve_binding(&srv.state, SON.1, MOTHER.1).await.unwrap();
+    agency::approve_binding(&srv.state, SON.1, MOTHER.1)
+        .await
+        .unwrap();
     let (_, home) = srv.get("/v1/home", &son.token).await;
-    assert_eq!(home["relatives"][0]["person"]["status"]["next_due"], due, "shown once agreed");
+    assert_eq!(
+        home["relatives"][0]["person"]["status"]["next_due"], due,
+        "shown once agreed"
+    );
 }
 
 #[tokio::test]
@@ -1003,19 +1142,27 @@ async fn an_upload_after_the_relative_unbound_or_after_a_death_is_refused() {
     let mother = srv.account(MOTHER).await;
     agency::verify_account(&srv.state, SON.1).await.unwrap();
     let (_, binding) = srv.bind(&son, MOTHER).await;
-    agency::approve_binding(&srv.state, SON.1, MOTHER.1).await.unwrap();
+    agency::approve_binding(&srv.state, SON.1, MOTHER.1)
+        .await
+        .unwrap();
     let (_, started) = srv.start(&mother, &son).await;
     let cert = started["certification_id"].as_str().unwrap();
     let res = srv
         .http
-        .delete(format!("{}/v1/relatives/{}", srv.url, binding["binding_id"].as_str().unwrap()))
+        .delete(format!(
+            "{}/v1/relatives/{}",
+            srv.url,
+            binding["binding_id"].as_str().unwrap()
+        ))
         .bearer_auth(&son.token)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let body = evidence(&started, false, vec![]);
-    let (s, b) = srv.upload(&son, cert, "k1", &body, son.key.sign(&body).as_ref()).await;
+    let (s, b) = srv
+        .upload(&son, cert, "k1", &body, son.key.sign(&body).as_ref())
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "not_your_relative"));
 
     let me = srv.account(PENSIONER).await;
@@ -1024,10 +1171,16 @@ async fn an_upload_after_the_relative_unbound_or_after_a_death_is_refused() {
     let death = format!("id_number,date,kind\n{},2026-02-01,death\n", PENSIONER.1);
     agency::import_big_data(&srv.state, &death).await.unwrap();
     let body = evidence(&started, false, vec![]);
-    let (s, b) = srv.upload(&me, cert, "k2", &body, me.key.sign(&body).as_ref()).await;
+    let (s, b) = srv
+        .upload(&me, cert, "k2", &body, me.key.sign(&body).as_ref())
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "benefit_stopped"));
     let (_, records) = srv.get("/v1/records", &me.token).await;
-    assert_eq!(records["records"].as_array().unwrap().len(), 0, "nothing decided");
+    assert_eq!(
+        records["records"].as_array().unwrap().len(),
+        0,
+        "nothing decided"
+    );
 }
 
 /// Starts a certification of `me` by `me` and returns (started, certification id).
@@ -1045,11 +1198,18 @@ async fn of_two_concurrent_uploads_only_the_winners_evidence_is_stored() {
     for round in 0..4 {
         let (started, cert) = started(&srv, &me).await;
         // Two different bodies for one challenge (the second carries a byte more).
-        let bodies = [evidence(&started, false, vec![]), evidence(&started, false, vec![1])];
+        let bodies = [
+            evidence(&started, false, vec![]),
+            evidence(&started, false, vec![1]),
+        ];
         let mut set = tokio::task::JoinSet::new();
         for (i, body) in bodies.iter().enumerate() {
             let (http, url, token) = (srv.http.clone(), srv.url.clone(), me.token.clone());
-            let (cert, body, sig) = (cert.clone(), body.clone(), me.key.sign(body).as_ref().to_vec());
+            let (cert, body, sig) = (
+                cert.clone(),
+                body.clone(),
+                me.key.sign(body).as_ref().to_vec(),
+            );
             set.spawn(async move {
                 let res = http
                     .put(format!("{url}/v1/certifications/{cert}/evidence"))
@@ -1071,7 +1231,10 @@ async fn of_two_concurrent_uploads_only_the_winners_evidence_is_stored() {
                 winners.push(i);
             } else {
                 assert_eq!(s, StatusCode::CONFLICT, "{b}");
-                assert!(["upload_in_progress", "already_decided"].contains(&code(&b)), "{b}");
+                assert!(
+                    ["upload_in_progress", "already_decided"].contains(&code(&b)),
+                    "{b}"
+                );
             }
         }
         assert_eq!(winners.len(), 1, "round {round}");
@@ -1091,12 +1254,19 @@ async fn an_idempotency_key_of_another_certification_gets_409_with_a_code() {
     let me = srv.account(PENSIONER).await;
     let (first, cert1) = started(&srv, &me).await;
     let body = evidence(&first, false, vec![]);
-    let (s, _) = srv.upload(&me, &cert1, "same-key", &body, me.key.sign(&body).as_ref()).await;
+    let (s, _) = srv
+        .upload(&me, &cert1, "same-key", &body, me.key.sign(&body).as_ref())
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (second, cert2) = started(&srv, &me).await;
     let body = evidence(&second, false, vec![]);
-    let (s, b) = srv.upload(&me, &cert2, "same-key", &body, me.key.sign(&body).as_ref()).await;
-    assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "idempotency_key_reused"));
+    let (s, b) = srv
+        .upload(&me, &cert2, "same-key", &body, me.key.sign(&body).as_ref())
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::CONFLICT, "idempotency_key_reused")
+    );
 }
 
 #[tokio::test]
@@ -1136,7 +1306,12 @@ async fn ten_concurrent_uploads_with_one_key_make_one_record() {
     while let Some(r) = set.join_next().await {
         answers.push(r.unwrap());
     }
-    assert!(answers.iter().all(|a| a == &answers[0] && a.0 == StatusCode::OK), "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == &answers[0] && a.0 == StatusCode::OK),
+        "{answers:?}"
+    );
     let (_, records) = srv.get("/v1/records", &me.token).await;
     assert_eq!(records["records"].as_array().unwrap().len(), 1);
 }
@@ -1157,12 +1332,24 @@ async fn a_certification_left_verifying_by_a_dead_server_is_taken_over_by_a_retr
     };
     claim(1000).await.unwrap();
     let (s, b) = srv.upload(&me, &cert, "k-other", &body, sig.as_ref()).await;
-    assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "upload_in_progress"), "a live claim holds");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::CONFLICT, "upload_in_progress"),
+        "a live claim holds"
+    );
     let (s, b) = srv.upload(&me, &cert, "k-dead", &body, sig.as_ref()).await;
-    assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "upload_in_progress"), "its own retry waits");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "upload_in_progress"),
+        "its own retry waits"
+    );
     claim(certd::certify::CLAIM_LEASE_MS + 1000).await.unwrap();
     let (s, b) = srv.upload(&me, &cert, "k-dead", &body, sig.as_ref()).await;
-    assert_eq!(s, StatusCode::OK, "the retry after the restart is decided: {b}");
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the retry after the restart is decided: {b}"
+    );
     assert_eq!(b["outcome"], "failed");
 }
 
@@ -1174,7 +1361,10 @@ async fn starting_certifications_is_limited_per_person_and_day() {
         assert_eq!(srv.start(&me, &me).await.0, StatusCode::CREATED);
     }
     let (s, b) = srv.start(&me, &me).await;
-    assert_eq!((s, code(&b)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
 }
 
 #[tokio::test]
@@ -1184,7 +1374,10 @@ async fn an_oversized_evidence_body_gets_413_as_json() {
     let (_, cert) = started(&srv, &me).await;
     let body = vec![b' '; MAX_EVIDENCE_BYTES + 1];
     let (s, b) = srv.upload(&me, &cert, "k", &body, &[0; 64]).await;
-    assert_eq!((s, code(&b)), (StatusCode::PAYLOAD_TOO_LARGE, "evidence_too_large"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "evidence_too_large")
+    );
     assert!(b["message"].is_string());
 }
 
@@ -1199,7 +1392,11 @@ impl Drop for Process {
 
 /// Starts `certd <command>` on `data` (and `database`, if given) and waits
 /// until it answers.
-async fn certd_process(command: &str, data: &std::path::Path, database: Option<&str>) -> (Process, String) {
+async fn certd_process(
+    command: &str,
+    data: &std::path::Path,
+    database: Option<&str>,
+) -> (Process, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -1280,7 +1477,9 @@ async fn two_certd_processes_on_one_database_and_store_make_one_record_of_one_up
     let (s, _) = post(&a, "/v1/accounts", json!({"name": PENSIONER.0, "id_number": PENSIONER.1, "password": "abc12345", "mobile": "13800138000", "mobile_again": "13800138000", "terms_accepted": true}), None).await;
     assert_eq!(s, StatusCode::CREATED);
     let key = Ed25519KeyPair::from_pkcs8(
-        Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap().as_ref(),
+        Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+            .unwrap()
+            .as_ref(),
     )
     .unwrap();
     let (s, tokens) = post(&b, "/v1/sessions", json!({"id_number": PENSIONER.1, "password": "abc12345", "device_public_key": B64.encode(key.public_key().as_ref())}), None).await;
@@ -1290,7 +1489,13 @@ async fn two_certd_processes_on_one_database_and_store_make_one_record_of_one_up
     let evidence_dir = data.join("objects/evidence").join(&person);
 
     for (round, same_key) in [(0, true), (1, false)] {
-        let (s, started) = post(&a, "/v1/certifications", json!({"subject_person_id": person}), Some(&token)).await;
+        let (s, started) = post(
+            &a,
+            "/v1/certifications",
+            json!({"subject_person_id": person}),
+            Some(&token),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED, "{started}");
         let cert = started["certification_id"].as_str().unwrap().to_string();
         let body = evidence(&started, false, vec![]);
@@ -1298,8 +1503,20 @@ async fn two_certd_processes_on_one_database_and_store_make_one_record_of_one_up
         // The same upload sent to both at once (or, in round 1, two uploads).
         let mut set = tokio::task::JoinSet::new();
         for (i, url) in [&a, &b].into_iter().enumerate() {
-            let k = if same_key { format!("k{round}") } else { format!("k{round}-{i}") };
-            set.spawn(put_evidence(http.clone(), url.clone(), token.clone(), cert.clone(), k, body.clone(), sig.clone()));
+            let k = if same_key {
+                format!("k{round}")
+            } else {
+                format!("k{round}-{i}")
+            };
+            set.spawn(put_evidence(
+                http.clone(),
+                url.clone(),
+                token.clone(),
+                cert.clone(),
+                k,
+                body.clone(),
+                sig.clone(),
+            ));
         }
         let mut answers = Vec::new();
         while let Some(r) = set.join_next().await {
@@ -1315,9 +1532,25 @@ async fn two_certd_processes_on_one_database_and_store_make_one_record_of_one_up
         let kept = std::fs::read(evidence_dir.join(format!("{cert}.json"))).unwrap();
         assert_eq!(kept, body);
     }
-    let res = http.get(format!("{b}/v1/records")).bearer_auth(&token).send().await.unwrap();
+    let res = http
+        .get(format!("{b}/v1/records"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let records: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(records["records"].as_array().unwrap().len(), 2, "one record per certification");
-    assert_eq!(std::fs::read_dir(&evidence_dir).unwrap().count(), 2, "one stored evidence each, no orphans");
-    assert_eq!(std::fs::read_dir(data.join("objects/tmp")).unwrap().count(), 0);
+    assert_eq!(
+        records["records"].as_array().unwrap().len(),
+        2,
+        "one record per certification"
+    );
+    assert_eq!(
+        std::fs::read_dir(&evidence_dir).unwrap().count(),
+        2,
+        "one stored evidence each, no orphans"
+    );
+    assert_eq!(
+        std::fs::read_dir(data.join("objects/tmp")).unwrap().count(),
+        0
+    );
 }

@@ -272,7 +272,11 @@ pub fn verify_receipt_with(receipt: &Receipt, keys: &[ReceiptKey]) -> Option<Rec
     use base64::Engine as _;
     keys.iter()
         .filter(|k| k.kid.is_none() || receipt.kid.is_none() || k.kid == receipt.kid)
-        .filter_map(|k| base64::engine::general_purpose::STANDARD.decode(&k.public_key).ok())
+        .filter_map(|k| {
+            base64::engine::general_purpose::STANDARD
+                .decode(&k.public_key)
+                .ok()
+        })
         .find_map(|k| verify_receipt(receipt, &k))
 }
 
@@ -332,7 +336,10 @@ mod tests {
         let ring = [named("k1", &other), named("k2", &key)];
         assert_eq!(verify_receipt_with(&receipt, &ring), Some(claims.clone()));
         assert_eq!(verify_receipt_with(&receipt, &[named("k1", &key)]), None);
-        let old = Receipt { kid: None, ..receipt.clone() };
+        let old = Receipt {
+            kid: None,
+            ..receipt.clone()
+        };
         assert_eq!(verify_receipt_with(&old, &ring), Some(claims));
     }
 }
