@@ -256,6 +256,10 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     let screens = Arc::new(Screens::default());
     let subscription = app.subscribe(screens.clone());
     let home = register_and_log_in(&app, PENSIONER);
+    assert!(
+        matches!(&home.screen, Screen::Home { verify_first: Some(_), .. }),
+        "a new account is asked to certify its owner first"
+    );
     let v = certify(&app, &me(&home), "grace_hopper.jpg");
     let seen = screens.0.lock().unwrap().clone();
     assert_eq!(
@@ -296,6 +300,12 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     assert_eq!(rows[0].kind, ResultKind::Passed);
     assert!(rows[0].receipt_verified);
     assert_eq!(app.queued_uploads(), 0);
+    // Her face matched her template: the account is verified, no more notice.
+    let home = block(app.go_home());
+    assert!(
+        matches!(&home.screen, Screen::Home { verify_first: None, .. }),
+        "{home:?}"
+    );
 }
 
 #[test]
