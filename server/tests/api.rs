@@ -1554,3 +1554,85 @@ async fn two_certd_processes_on_one_database_and_store_make_one_record_of_one_up
         0
     );
 }
+
+#[tokio::test]
+async fn receipts_name_their_key_which_lives_outside_the_database_and_survives_rotation() {
+    let srv = server().await;
+    let me = srv.account(PENSIONER).await;
+    let (started, cert) = started(&srv, &me).await;
+    let body = evidence(&started, false, vec![]);
+    srv.upload(&me, &cert, "k", &body, me.key.sign(&body).as_ref())
+        .await;
+    // Passed by a reviewer: a receipt signed by the current key, k1.
+    sqlx::query("UPDATE certifications SET outcome = 'review' WHERE id = $1")
+        .bind(&cert)
+        .execute(&srv.state.db)
+        .await
+        .unwrap();
+    agency::decide(&srv.state, &cert, true).await.unwrap();
+    let (_, rec) = srv
+        .get(&format!("/v1/certifications/{cert}"), &me.token)
+        .await;
+    let receipt: Receipt = serde_json::from_value(rec["receipt"].clone()).unwrap();
+    assert_eq!(receipt.kid.as_deref(), Some("k1"));
+
+    let dir = certd::receipts::keys_dir(&srv.state.config);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("k1.pk8"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "readable by certd's user only");
+    }
+    let in_db: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM server_keys")
+        .fetch_one(&srv.state.db)
+        .await
+        .unwrap();
+    assert_eq!(in_db, 0, "no key in the database");
+
+    assert_eq!(certd::receipts::rotate(&dir).unwrap(), "k2");
+    let next = certd::receipts::load_or_create_key(&srv.state.db, &dir)
+        .await
+        .unwrap();
+    assert_eq!(next.kid, "k2", "a restarted certd signs with the new key");
+    let res = srv
+        .http
+        .get(format!("{}/v1/receipt-keys", srv.url))
+        .send()
+        .await
+        .unwrap();
+    let keys: ReceiptKeys = res.json().await.unwrap();
+    assert_eq!(keys.keys.len(), 2);
+    assert!(
+        verify_receipt_with(&receipt, &keys.keys).is_some(),
+        "the old receipt still verifies"
+    );
+    assert!(
+        verify_receipt_with(&receipt, &keys.keys[1..]).is_none(),
+        "with its own key only"
+    );
+
+    // A key an earlier certd kept in the database moves out as k1.
+    let legacy = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    sqlx::query("INSERT INTO server_keys (name, value) VALUES ('receipt', $1)")
+        .bind(B64.encode(legacy.as_ref()))
+        .execute(&srv.state.db)
+        .await
+        .unwrap();
+    let fresh = dir.with_file_name("receipt-keys-moved");
+    let moved = certd::receipts::load_or_create_key(&srv.state.db, &fresh)
+        .await
+        .unwrap();
+    assert_eq!(moved.kid, "k1");
+    assert_eq!(
+        std::fs::read(fresh.join("k1.pk8")).unwrap(),
+        legacy.as_ref()
+    );
+    let in_db: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM server_keys")
+        .fetch_one(&srv.state.db)
+        .await
+        .unwrap();
+    assert_eq!(in_db, 0, "and leaves the database");
+}

@@ -257,7 +257,13 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     let subscription = app.subscribe(screens.clone());
     let home = register_and_log_in(&app, PENSIONER);
     assert!(
-        matches!(&home.screen, Screen::Home { verify_first: Some(_), .. }),
+        matches!(
+            &home.screen,
+            Screen::Home {
+                verify_first: Some(_),
+                ..
+            }
+        ),
         "a new account is asked to certify its owner first"
     );
     let v = certify(&app, &me(&home), "grace_hopper.jpg");
@@ -303,7 +309,13 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     // Her face matched her template: the account is verified, no more notice.
     let home = block(app.go_home());
     assert!(
-        matches!(&home.screen, Screen::Home { verify_first: None, .. }),
+        matches!(
+            &home.screen,
+            Screen::Home {
+                verify_first: None,
+                ..
+            }
+        ),
         "{home:?}"
     );
 }
