@@ -14,7 +14,9 @@ lib="target/${profile_dir}/liblifecert.so"
 
 for lang in kotlin swift; do
   rm -rf "target/bindings/${lang}"
-  cargo run -q -p uniffi-bindgen -- generate --library "$lib" --language "$lang" \
+  # The binary the workspace build just made: `cargo run -p` would resolve
+  # features for that package alone and rebuild shared dependencies.
+  "target/${profile_dir}/uniffi-bindgen" generate --library "$lib" --language "$lang" \
     --no-format --config uniffi/uniffi.toml --out-dir "target/bindings/${lang}"
 done
 echo "bindings: $(find target/bindings -type f | sort | tr '\n' ' ')"

@@ -6,7 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step's time and the total, so CI's budget can be watched step by step.
+started=$(date +%s); last=$started; current=""
+step() {
+  local now; now=$(date +%s)
+  [ -n "$current" ] && printf '== %s: %d s\n' "$current" $((now - last))
+  current="$*"; last=$now
+  printf '\n== %s\n' "$*"
+}
 
 step "setup"
 scripts/setup.sh
@@ -48,3 +55,4 @@ if t == 0 or f or e:
     raise SystemExit(1)
 PY
 step "all tests passed"
+printf '== total: %d s\n' $(($(date +%s) - started))

@@ -46,7 +46,15 @@ fn describe(v: &AppView) -> String {
             relatives,
             requests,
             queued_uploads,
+            verify_first,
         } => {
+            if let Some(m) = verify_first {
+                out.push_str(&format!(
+                    "
+      ☝ {}",
+                    m.display
+                ));
+            }
             out.push_str(&format!(
                 "\n      {}（{}）: {}",
                 me.name, me.relation.display, me.status.display
@@ -176,7 +184,7 @@ fn my_id(v: &AppView) -> String {
 pub fn run(server: Option<String>, lang: Language) -> ExitCode {
     let tmp = std::env::temp_dir().join(format!("lifecert-demo-{}", std::process::id()));
     let result = (|| -> Result<(), String> {
-        let (_server, url) = match server {
+        let (in_process, url) = match server {
             Some(url) => (None, url),
             None => {
                 let s = InProcessServer::start(&tmp.join("certd"))?;
@@ -203,6 +211,19 @@ pub fn run(server: Option<String>, lang: Language) -> ExitCode {
         );
         let son = new_app(&url, &tmp.join("phone-2"), lang)?;
         sign_in(&son, DEMO_SON)?;
+        // He draws no pension, so there is no photo to match his face
+        // against: staff verify his account at the counter, ID card in hand.
+        match &in_process {
+            Some(s) => {
+                println!("\n   at the counter: certd verify-account {}", DEMO_SON.1);
+                s.verify_account(DEMO_SON.1)?;
+                block(son.go_home());
+            }
+            None => println!(
+                "\n   (the agency must run `certd verify-account {}` for the son first)",
+                DEMO_SON.1
+            ),
+        }
         son.show_add_relative();
         let v = block(son.add_relative(
             DEMO_MOTHER.0.into(),
@@ -222,6 +243,10 @@ pub fn run(server: Option<String>, lang: Language) -> ExitCode {
         println!("\n   {} agrees on her own phone", DEMO_MOTHER.0);
         let her = new_app(&url, &tmp.join("phone-3"), lang)?;
         let v = sign_in(&her, DEMO_MOTHER)?;
+        // Her account is hers once her face matched: she certifies herself first.
+        let v = certify(&her, &my_id(&v), "astronaut.jpg")?;
+        expect(&v, ResultKind::Passed, "her own certification")?;
+        let v = block(her.go_home());
         let Screen::Home { requests, .. } = &v.screen else {
             return Err("mother's home".into());
         };
@@ -258,7 +283,8 @@ fn relation(lang: Language) -> &'static str {
 
 /// certd on a temporary SQLite file, served from a runtime of its own.
 struct InProcessServer {
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
+    state: certd::AppState,
     url: String,
 }
 
@@ -281,7 +307,13 @@ impl InProcessServer {
             "http://{}",
             listener.local_addr().map_err(|e| e.to_string())?
         );
-        rt.spawn(certd::serve(state, listener));
-        Ok(InProcessServer { _rt: rt, url })
+        rt.spawn(certd::serve(state.clone(), listener));
+        Ok(InProcessServer { rt, state, url })
+    }
+
+    /// What `certd verify-account` does at the counter.
+    fn verify_account(&self, id_number: &str) -> Result<(), String> {
+        self.rt
+            .block_on(certd::agency::verify_account(&self.state, id_number))
     }
 }

@@ -3,6 +3,7 @@
 use crate::auth::{self, Caller, LOCKOUT_S, MAX_FAILED_LOGINS};
 use crate::db::{new_id, now_ms, sha256_hex};
 use crate::error::ApiError;
+use crate::guard::{self, Client, Limit};
 use crate::http::Body;
 use crate::{people, AppState};
 use axum::extract::State;
@@ -18,9 +19,10 @@ use lifecert::rules::name::normalize_person_name;
 use sqlx::Row;
 
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,
-    responses((status = 201, body = AccountCreated), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+    responses((status = 201, body = AccountCreated), (status = 429, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    client: Client,
     Body(req): Body<RegisterRequest>,
 ) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
     let id = parse_resident_id(req.id_number.clone(), today_in_china())
@@ -35,8 +37,14 @@ pub async fn register(
     if !req.terms_accepted {
         return Err(ApiError::bad(Code::TermsNotAccepted));
     }
+    // The name check answers "is this the name behind this ID number?": a
+    // guess like a password, so limited per client and per ID number.
+    let slots = reserve_registration(&state, &client, &id.number).await?;
     let person_id = match people::by_id_number(&state, &id.number).await? {
-        Some(p) if p.name != name.value => return Err(ApiError::bad(Code::NameMismatch)),
+        Some(p) if p.name != name.value => {
+            guard::failed_all(&state.db, &slots).await?;
+            return Err(ApiError::bad(Code::NameMismatch));
+        }
         Some(p) => p.id,
         None => {
             // Not a benefit holder (e.g. a son who certifies for his father).
@@ -52,7 +60,7 @@ pub async fn register(
             pid
         }
     };
-    let hash = auth::hash_password(&req.password)?;
+    let hash = auth::hash_password_off_runtime(&state, req.password.clone()).await?;
     let inserted = sqlx::query(
         "INSERT INTO accounts (person_id, password_hash, mobile, failed_logins, locked_until_ms, created_ms) VALUES ($1, $2, $3, 0, 0, $4)",
     )
@@ -63,81 +71,168 @@ pub async fn register(
     .execute(&state.db)
     .await;
     match inserted {
-        Ok(_) => Ok((StatusCode::CREATED, Json(AccountCreated { person_id }))),
+        Ok(_) => {
+            for slot in &slots {
+                guard::release(&state.db, slot).await?;
+            }
+            Ok((StatusCode::CREATED, Json(AccountCreated { person_id })))
+        }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            guard::failed_all(&state.db, &slots).await?;
             Err(ApiError::conflict(Code::AccountExists))
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// One attempt on the registration counters of this client and this ID number.
+async fn reserve_registration(
+    state: &AppState,
+    client: &Client,
+    id_number: &str,
+) -> Result<Vec<guard::Slot>, ApiError> {
+    let day = 24 * 3600 * 1000;
+    let limit = Limit {
+        max: state.config.registration_failures,
+        window_ms: day,
+        lock_ms: day,
+    };
+    let mut slots = Vec::new();
+    for key in [
+        format!("register-client:{}", client.0),
+        format!("register-id:{id_number}"),
+    ] {
+        match guard::reserve(&state.db, &key, limit).await? {
+            Ok(slot) => slots.push(slot),
+            Err(retry_after) => {
+                for slot in &slots {
+                    guard::release(&state.db, slot).await?;
+                }
+                return Err(ApiError::too_many(Code::RateLimited, retry_after));
+            }
+        }
+    }
+    Ok(slots)
+}
+
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = LoginRequest,
     responses((status = 200, body = Tokens), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    client: Client,
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<Tokens>, ApiError> {
     let device_key = auth::parse_device_key(&req.device_public_key)?;
     // A malformed number cannot match an account; say so without a lookup.
     let id = parse_resident_id(req.id_number.clone(), today_in_china())
         .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, Code::WrongCredentials))?;
+    // From here on, a known and an unknown ID number take the same steps (the
+    // same queries, counters, lockouts and one argon2 verification), so
+    // neither the answers nor their timing tell whether an account exists.
+    let db = &state.db;
+    let known_device = sqlx::query("SELECT s.person_id FROM sessions s JOIN persons p ON p.id = s.person_id WHERE p.id_number = $1 AND s.device_key = $2 LIMIT 1")
+        .bind(&id.number)
+        .bind(&device_key)
+        .fetch_optional(db)
+        .await?
+        .is_some();
+    let slots = reserve_login(&state, &client, &id.number, known_device).await?;
     let row = sqlx::query(
-        "SELECT a.person_id, a.password_hash, a.failed_logins, a.locked_until_ms, p.name FROM accounts a JOIN persons p ON p.id = a.person_id WHERE p.id_number = $1",
+        "SELECT a.person_id, a.password_hash, p.name FROM accounts a JOIN persons p ON p.id = a.person_id WHERE p.id_number = $1",
     )
     .bind(&id.number)
-    .fetch_optional(&state.db)
+    .fetch_optional(db)
     .await?;
-    let Some(row) = row else {
-        // Same work as a real check, so timing does not reveal who has an account.
-        auth::verify_password(&req.password, &state.dummy_hash);
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            Code::WrongCredentials,
-        ));
+    let hash = match &row {
+        Some(r) => r.try_get::<String, _>("password_hash")?,
+        None => state.dummy_hash.to_string(),
     };
-    let person_id: String = row.try_get("person_id")?;
-    let locked_until: i64 = row.try_get("locked_until_ms")?;
-    let now = now_ms();
-    if locked_until > now {
-        return Err(ApiError::too_many(
-            Code::LockedOut,
-            ((locked_until - now) / 1000 + 1) as u64,
-        ));
-    }
-    let hash: String = row.try_get("password_hash")?;
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
-    if !ok {
-        let failed: i64 = row.try_get::<i64, _>("failed_logins")? + 1;
-        let lock = if failed >= MAX_FAILED_LOGINS {
-            now + LOCKOUT_S as i64 * 1000
-        } else {
-            0
-        };
-        sqlx::query(
-            "UPDATE accounts SET failed_logins = $1, locked_until_ms = $2 WHERE person_id = $3",
-        )
-        .bind(if lock > 0 { 0 } else { failed })
-        .bind(lock)
-        .bind(&person_id)
-        .execute(&state.db)
-        .await?;
-        return Err(if lock > 0 {
-            ApiError::too_many(Code::LockedOut, LOCKOUT_S)
-        } else {
-            ApiError::new(StatusCode::UNAUTHORIZED, Code::WrongCredentials)
+    let ok = auth::verify_password_off_runtime(&state, req.password.clone(), hash).await?;
+    let Some(row) = row.filter(|_| ok) else {
+        let mut locked: Option<u64> = None;
+        for slot in &slots {
+            if let Some(s) = guard::failed(db, slot).await? {
+                locked = Some(locked.map_or(s, |l| l.max(s)));
+            }
+        }
+        return Err(match locked {
+            Some(s) => ApiError::too_many(Code::LockedOut, s),
+            None => ApiError::new(StatusCode::UNAUTHORIZED, Code::WrongCredentials),
         });
+    };
+    // The owner got in: this client's count on this account starts again;
+    // the wider counts only give back the slot this attempt took.
+    for slot in &slots {
+        if slot.key.starts_with(ACCOUNT_FROM_CLIENT) {
+            guard::clear(db, &slot.key).await?;
+        } else {
+            guard::release(db, slot).await?;
+        }
     }
-    sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until_ms = 0 WHERE person_id = $1")
-        .bind(&person_id)
-        .execute(&state.db)
-        .await?;
+    let person_id: String = row.try_get("person_id")?;
     let name: String = row.try_get("name")?;
     Ok(Json(
         auth::issue(&state, &person_id, &name, &device_key).await?,
     ))
+}
+
+const ACCOUNT_FROM_CLIENT: &str = "login-account-client:";
+
+/// Takes one attempt on each counter that holds this log-in: the account
+/// from this client (five, then 15 minutes: what locks a guesser out), the
+/// client over all accounts (password spraying), and the account from all
+/// clients (a guesser with many addresses). The last one does not hold a
+/// device the owner has logged in with before, so a stranger who knows the ID
+/// number cannot lock the owner out of their own phone.
+async fn reserve_login(
+    state: &AppState,
+    client: &Client,
+    id_number: &str,
+    known_device: bool,
+) -> Result<Vec<guard::Slot>, ApiError> {
+    const MINUTE: i64 = 60_000;
+    let lock_ms = LOCKOUT_S as i64 * 1000;
+    let mut wanted = vec![
+        (
+            format!("{ACCOUNT_FROM_CLIENT}{id_number}:{}", client.0),
+            Limit {
+                max: MAX_FAILED_LOGINS,
+                window_ms: 15 * MINUTE,
+                lock_ms,
+            },
+        ),
+        (
+            format!("login-client:{}", client.0),
+            Limit {
+                max: state.config.login_failures_per_client,
+                window_ms: 15 * MINUTE,
+                lock_ms,
+            },
+        ),
+    ];
+    if !known_device {
+        wanted.push((
+            format!("login-account:{id_number}"),
+            Limit {
+                max: state.config.login_failures_per_account,
+                window_ms: 24 * 60 * MINUTE,
+                lock_ms: 60 * MINUTE,
+            },
+        ));
+    }
+    let mut slots = Vec::with_capacity(wanted.len());
+    for (key, limit) in wanted {
+        match guard::reserve(&state.db, &key, limit).await? {
+            Ok(slot) => slots.push(slot),
+            Err(retry_after) => {
+                for slot in &slots {
+                    guard::release(&state.db, slot).await?;
+                }
+                return Err(ApiError::too_many(Code::LockedOut, retry_after));
+            }
+        }
+    }
+    Ok(slots)
 }
 
 #[utoipa::path(post, path = "/v1/sessions/refresh", tag = "accounts", request_body = RefreshRequest,
@@ -174,4 +269,44 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
         .execute(&state.db)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Has this person's account been verified (a passed self-certification, or
+/// at an agency counter)? Until then it acts in nobody's name but its own.
+pub async fn is_verified(state: &AppState, person_id: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT verified_ms FROM accounts WHERE person_id = $1")
+        .bind(person_id)
+        .fetch_optional(&state.db)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<Option<i64>, _>("verified_ms")?.is_some(),
+        None => false,
+    })
+}
+
+/// Refuses with `account_not_verified` unless the caller's account is verified.
+pub async fn require_verified(state: &AppState, person_id: &str) -> Result<(), ApiError> {
+    if is_verified(state, person_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            Code::AccountNotVerified,
+        ))
+    }
+}
+
+/// Marks the account verified (idempotent; the first time is kept).
+pub async fn mark_verified<'e, E>(db: E, person_id: &str) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "UPDATE accounts SET verified_ms = $1 WHERE person_id = $2 AND verified_ms IS NULL",
+    )
+    .bind(now_ms())
+    .bind(person_id)
+    .execute(db)
+    .await?;
+    Ok(())
 }

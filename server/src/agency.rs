@@ -67,7 +67,7 @@ pub async fn import_roster(state: &AppState, csv_text: &str) -> Result<usize, Ve
     let mut tx = state.db.begin().await.map_err(fail)?;
     for (id_number, name, category, region, start) in &good {
         let start = format!("{:04}-{:02}", start.year, start.month);
-        let existing = sqlx::query("SELECT id FROM persons WHERE id_number = $1")
+        let existing = sqlx::query("SELECT id, benefit_start FROM persons WHERE id_number = $1")
             .bind(id_number)
             .fetch_optional(&mut *tx)
             .await
@@ -75,6 +75,12 @@ pub async fn import_roster(state: &AppState, csv_text: &str) -> Result<usize, Ve
         match existing {
             Some(r) => {
                 let id: String = r.try_get("id").map_err(fail)?;
+                if opt_str(&r, "benefit_start").is_none() {
+                    // Someone registered this ID number before the roster
+                    // named it: whoever that was, an unverified account is not
+                    // the pensioner's, so the roster does not adopt it.
+                    drop_unverified_account(&mut tx, &id).await.map_err(fail)?;
+                }
                 sqlx::query("UPDATE persons SET name = $1, benefit_category = $2, region = $3, benefit_start = $4 WHERE id = $5")
                     .bind(name).bind(category).bind(region).bind(&start).bind(id)
                     .execute(&mut *tx).await.map_err(fail)?;
@@ -88,6 +94,53 @@ pub async fn import_roster(state: &AppState, csv_text: &str) -> Result<usize, Ve
     }
     tx.commit().await.map_err(fail)?;
     Ok(good.len())
+}
+
+/// Deletes `person_id`'s account if it was never verified, with its sessions
+/// and bindings, so the person can register (and verify) afresh.
+async fn drop_unverified_account(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    person_id: &str,
+) -> Result<(), sqlx::Error> {
+    let unverified =
+        sqlx::query("SELECT person_id FROM accounts WHERE person_id = $1 AND verified_ms IS NULL")
+            .bind(person_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if unverified.is_none() {
+        return Ok(());
+    }
+    for sql in [
+        "DELETE FROM sessions WHERE person_id = $1",
+        "DELETE FROM bindings WHERE requester_id = $1 OR relative_id = $1",
+        "DELETE FROM accounts WHERE person_id = $1",
+    ] {
+        sqlx::query(sql).bind(person_id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The person was seen at the counter with their ID card: their account is
+/// theirs (`certd verify-account`). Also how an account holder who draws no
+/// benefit (and so has no template to match) gets verified.
+pub async fn verify_account(state: &AppState, id_number: &str) -> Result<(), String> {
+    let id = parse_resident_id(id_number.into(), today_in_china())
+        .map_err(|e| e.describe(Language::En).display)?;
+    let person = people::by_id_number(state, &id.number)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{}: no such person", id.number))?;
+    let has_account = sqlx::query("SELECT person_id FROM accounts WHERE person_id = $1")
+        .bind(&person.id)
+        .fetch_optional(&state.db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if has_account.is_none() {
+        return Err(format!("{}: no account registered yet", id.number));
+    }
+    crate::accounts::mark_verified(&state.db, &person.id)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Enrols a template photo (建模) for the person with this ID number.
@@ -230,13 +283,14 @@ pub async fn review_queue(state: &AppState) -> Result<Vec<ReviewItem>, String> {
 /// A reviewer's decision: pass (the person is certified today, with a receipt)
 /// or fail (the reason code tells the person what to do).
 pub async fn decide(state: &AppState, cert_id: &str, pass: bool) -> Result<(), String> {
-    let row =
-        sqlx::query("SELECT subject_id FROM certifications WHERE id = $1 AND outcome = 'review'")
-            .bind(cert_id)
-            .fetch_optional(&state.db)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no certification waiting for review with that id")?;
+    let row = sqlx::query(
+        "SELECT subject_id, actor_id FROM certifications WHERE id = $1 AND outcome = 'review'",
+    )
+    .bind(cert_id)
+    .fetch_optional(&state.db)
+    .await
+    .map_err(|e| e.to_string())?
+    .ok_or("no certification waiting for review with that id")?;
     let subject_id: String = row.try_get("subject_id").map_err(|e| e.to_string())?;
     let today = today_in_china();
     let mut tx = state.db.begin().await.map_err(|e| e.to_string())?;
@@ -245,14 +299,24 @@ pub async fn decide(state: &AppState, cert_id: &str, pass: bool) -> Result<(), S
             .await
             .map_err(|e| e.to_string())?
             .ok_or("subject gone")?;
-        let (claims, sig) =
+        let signed =
             crate::receipts::sign(state, cert_id, &subject, today).map_err(|e| format!("{e:?}"))?;
-        sqlx::query("UPDATE certifications SET outcome = 'passed', decided_ms = $1, receipt_claims = $2, receipt_signature = $3 WHERE id = $4")
-            .bind(now_ms()).bind(claims).bind(sig).bind(cert_id)
+        sqlx::query("UPDATE certifications SET outcome = 'passed', decided_ms = $1, receipt_claims = $2, receipt_signature = $3, receipt_kid = $4 WHERE id = $5")
+            .bind(now_ms()).bind(signed.claims).bind(signed.signature).bind(signed.kid).bind(cert_id)
             .execute(&mut *tx).await.map_err(|e| e.to_string())?;
         sqlx::query("INSERT INTO certification_events (id, person_id, day, method, source) VALUES ($1, $2, $3, 'face_online', $4)")
             .bind(new_id()).bind(&subject_id).bind(day_string(today)).bind(cert_id)
             .execute(&mut *tx).await.map_err(|e| e.to_string())?;
+        // A reviewer saw the owner's own face: their account is verified too.
+        if row
+            .try_get::<String, _>("actor_id")
+            .map_err(|e| e.to_string())?
+            == subject_id
+        {
+            crate::accounts::mark_verified(&mut *tx, &subject_id)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
     } else {
         sqlx::query("UPDATE certifications SET outcome = 'failed', reason = 'face_mismatch', decided_ms = $1 WHERE id = $2")
             .bind(now_ms()).bind(cert_id)
@@ -280,6 +344,15 @@ pub async fn approve_binding(
         find(requester_id_number).await?,
         find(relative_id_number).await?,
     );
+    // The relative agrees here in person; the asker must own their account.
+    if !crate::accounts::is_verified(state, &a.id)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Err(format!(
+            "{requester_id_number}: the requester's account is not verified (certd verify-account, with their ID card)"
+        ));
+    }
     let done = sqlx::query(
         "UPDATE bindings SET state = 'active' WHERE requester_id = $1 AND relative_id = $2",
     )

@@ -33,6 +33,30 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// [`hash_password`] on the blocking pool, at most one per core at a time:
+/// argon2 takes tens of milliseconds of CPU and must not hold a runtime worker.
+pub async fn hash_password_off_runtime(
+    state: &AppState,
+    password: String,
+) -> Result<String, ApiError> {
+    let _slot = state.hashers.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// [`verify_password`] on the blocking pool, at most one per core at a time.
+pub async fn verify_password_off_runtime(
+    state: &AppState,
+    password: String,
+    hash: String,
+) -> Result<bool, ApiError> {
+    let _slot = state.hashers.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(ApiError::internal)
+}
+
 /// At least 8 characters with letters and digits: what the seeds' apps ask.
 pub fn password_ok(password: &str) -> bool {
     password.chars().count() >= 8

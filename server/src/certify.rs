@@ -4,10 +4,12 @@
 use crate::auth::Caller;
 use crate::db::{new_id, now_ms, opt_str, random_bytes, sha256_hex};
 use crate::error::{language, ApiError};
+use crate::guard::{self, Limit};
 use crate::http::Body;
 use crate::verify::{self, Decision, Issued, Refused};
-use crate::{people, receipts, relatives, AppState};
+use crate::{accounts, people, receipts, relatives, AppState};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -64,7 +66,7 @@ fn parse_outcome(s: &str) -> Outcome {
 }
 
 #[utoipa::path(post, path = "/v1/certifications", tag = "certification", security(("bearer" = [])), request_body = StartRequest,
-    responses((status = 201, body = Started), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+    responses((status = 201, body = Started), (status = 429, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -72,8 +74,12 @@ pub async fn start(
     Body(req): Body<StartRequest>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     let lang = language(&headers);
-    if !relatives::may_act_for(&state, &caller.person_id, &req.subject_person_id).await? {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
+    if req.subject_person_id != caller.person_id {
+        if !relatives::bound(&state, &caller.person_id, &req.subject_person_id).await? {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
+        }
+        // An account that is only registered certifies nobody but its owner.
+        accounts::require_verified(&state, &caller.person_id).await?;
     }
     let subject = people::by_id(&state, &req.subject_person_id)
         .await?
@@ -97,6 +103,23 @@ pub async fn start(
     }
     if subject.template_embedding.is_none() {
         return Err(ApiError::conflict(Code::NoTemplate));
+    }
+    // Attempts a day, per subject and per actor (atomic, like every counter):
+    // junk uploads need started certifications, so this bounds them.
+    let day = 24 * 3600 * 1000;
+    let limit = Limit {
+        max: state.config.certifications_per_day,
+        window_ms: day,
+        lock_ms: day,
+    };
+    let mut keys = vec![format!("start-subject:{}", subject.id)];
+    if caller.person_id != subject.id {
+        keys.push(format!("start-actor:{}", caller.person_id));
+    }
+    for key in keys {
+        if let Err(retry_after) = guard::reserve(&state.db, &key, limit).await? {
+            return Err(ApiError::too_many(Code::RateLimited, retry_after));
+        }
     }
     let id = new_id();
     let nonce = crate::db::hex(&random_bytes::<16>());
@@ -140,14 +163,16 @@ async fn cycle_start(state: &AppState, subject: &str) -> Result<String, ApiError
         ("x-evidence-signature" = String, Header, description = "base64 Ed25519 signature of the body by the device key")),
     request_body(content = String, content_type = "application/json", description = "The evidence JSON made by the app"),
     responses((status = 200, body = CertificationRecord), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 410, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody)))]
+        (status = 410, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 403, body = ErrorBody), (status = 400, body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(cert_id): Path<String>,
-    body: Bytes,
+    // Too big (or unreadable) bodies answer {code, message} like every error.
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<CertificationRecord>, ApiError> {
+    let body = body?;
     let lang = language(&headers);
     let header = |name: &str| {
         headers
@@ -166,19 +191,19 @@ pub async fn upload(
         .fetch_optional(&state.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let outcome = parse_outcome(&row.try_get::<String, _>("outcome")?);
-    if outcome != Outcome::Open {
-        // A retry of an upload that already went through gets the same answer.
-        if opt_str(&row, "idempotency_key").as_deref() == Some(key.as_str()) {
-            return Ok(Json(record(&state, &row, lang).await?));
-        }
-        return Err(ApiError::conflict(Code::AlreadyDecided));
+    if let Some(answer) = settled(&state, &row, &key, lang).await? {
+        return answer;
     }
-    if row.try_get::<i64, _>("expires_ms")? < now_ms() {
+    let now = now_ms();
+    if row.try_get::<i64, _>("expires_ms")? < now
+        && opt_str(&row, "idempotency_key").as_deref() != Some(key.as_str())
+    {
+        // Open and too late (or a dead server's claim, and this is not its retry).
         sqlx::query(
-            "UPDATE certifications SET outcome = 'expired' WHERE id = $1 AND outcome = 'open'",
+            "UPDATE certifications SET outcome = 'expired' WHERE id = $1 AND (outcome = 'open' OR (outcome = 'verifying' AND claimed_ms < $2))",
         )
         .bind(&cert_id)
+        .bind(now - CLAIM_LEASE_MS)
         .execute(&state.db)
         .await?;
         return Err(ApiError::new(StatusCode::GONE, Code::ChallengeExpired));
@@ -194,13 +219,6 @@ pub async fn upload(
         .filter_map(Action::from_name)
         .collect();
     let subject_id: String = row.try_get("subject_id")?;
-    let subject = people::by_id(&state, &subject_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let template = subject
-        .template_embedding
-        .clone()
-        .ok_or_else(|| ApiError::conflict(Code::NoTemplate))?;
 
     let refused = |Refused(code, detail)| {
         tracing::info!(certification = %cert_id, "upload refused: {}: {detail}", code.as_str());
@@ -218,19 +236,88 @@ pub async fn upload(
         expires_ms: row.try_get("expires_ms")?,
     };
     let evidence = verify::parse(&body, &issued).map_err(refused)?;
+
+    // The rights of the moment the evidence arrives, not of the start: the
+    // relative may have unbound, a death may have been imported since.
+    if !relatives::may_act_for(&state, &caller.person_id, &subject_id).await? {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
+    }
+    let subject = people::by_id(&state, &subject_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    match people::status(&state, &subject, lang).await?.kind {
+        StatusKind::NotInScope => return Err(ApiError::conflict(Code::NotInScope)),
+        StatusKind::Stopped => return Err(ApiError::conflict(Code::BenefitStopped)),
+        _ => {}
+    }
+    let template = subject
+        .template_embedding
+        .clone()
+        .ok_or_else(|| ApiError::conflict(Code::NoTemplate))?;
+
+    // Claim the certification before judging or storing anything: of two
+    // uploads at once (on one certd or two), one wins; the other stores
+    // nothing and is told so. A claim older than its lease is a dead server's
+    // and may be taken over.
+    let claimed_ms = now_ms();
+    let claim = sqlx::query(
+        "UPDATE certifications SET outcome = 'verifying', idempotency_key = $1, body_sha256 = $2, claimed_ms = $3 WHERE id = $4 AND (outcome = 'open' OR (outcome = 'verifying' AND claimed_ms < $5))",
+    )
+    .bind(&key)
+    .bind(sha256_hex(&body))
+    .bind(claimed_ms)
+    .bind(&cert_id)
+    .bind(claimed_ms - CLAIM_LEASE_MS)
+    .execute(&state.db)
+    .await;
+    match claim {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(ApiError::conflict(Code::IdempotencyKeyReused))
+        }
+        Err(e) => return Err(e.into()),
+        Ok(done) if done.rows_affected() == 0 => {
+            // Another upload got there first.
+            let row = sqlx::query("SELECT * FROM certifications WHERE id = $1")
+                .bind(&cert_id)
+                .fetch_one(&state.db)
+                .await?;
+            return match settled(&state, &row, &key, lang).await? {
+                Some(answer) => answer,
+                None => Err(in_progress(true, CLAIM_LEASE_MS)),
+            };
+        }
+        Ok(_) => {}
+    }
+    let owned = Claim {
+        cert_id: &cert_id,
+        key: &key,
+        claimed_ms,
+    };
+
     let pool = state.faces.clone();
-    let _slot = state
-        .verifiers
-        .acquire()
+    let judged = async {
+        let _slot = state
+            .verifiers
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(move || {
+            pool.with(|kit| verify::judge(kit, &evidence, &template, &issued, now_ms()))
+        })
         .await
-        .map_err(ApiError::internal)?;
-    let judged = tokio::task::spawn_blocking(move || {
-        pool.with(|kit| verify::judge(kit, &evidence, &template, &issued, now_ms()))
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?
-    .map_err(refused)?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?
+        .map_err(refused)
+    }
+    .await;
+    let judged = match judged {
+        Ok(j) => j,
+        Err(e) => {
+            // Nothing decided: the certification is open again for a good upload.
+            owned.release(&state).await?;
+            return Err(e);
+        }
+    };
     let light = verify::light_note(judged.light);
     // Without the screen colours nothing binds the pictures to this attempt
     // but the order of the actions: a person looks before it counts.
@@ -246,13 +333,13 @@ pub async fn upload(
         d => d,
     };
 
-    // The evidence is stored before the record says it exists.
+    // The evidence is stored before the record says it exists; only the
+    // upload holding the claim gets here, so no losing body is ever stored.
     let evidence_key = format!("evidence/{subject_id}/{cert_id}.json");
-    state
-        .store
-        .put(&evidence_key, body.to_vec())
-        .await
-        .map_err(ApiError::internal)?;
+    if let Err(e) = state.store.put(&evidence_key, body.to_vec()).await {
+        owned.release(&state).await?;
+        return Err(ApiError::internal(e));
+    }
 
     let decision = escalate(&state, &row, decision).await?;
     let now = now_ms();
@@ -269,7 +356,7 @@ pub async fn upload(
         _ => None,
     };
     let mut tx = state.db.begin().await?;
-    let updated = sqlx::query("UPDATE certifications SET outcome = $1, reason = $2, distance = $3, evidence_key = $4, idempotency_key = $5, body_sha256 = $6, decided_ms = $7, receipt_claims = $8, receipt_signature = $9, light = $11 WHERE id = $10 AND outcome = 'open'")
+    let updated = sqlx::query("UPDATE certifications SET outcome = $1, reason = $2, distance = $3, evidence_key = $4, decided_ms = $5, receipt_claims = $6, receipt_signature = $7, receipt_kid = $11, light = $12 WHERE id = $8 AND outcome = 'verifying' AND idempotency_key = $9 AND claimed_ms = $10")
         .bind(outcome_str(outcome))
         .bind(reason.map(|c| c.as_str()))
         // Always a number (NaN for none): sqlx 0.8's Any driver sends a NULL
@@ -277,17 +364,18 @@ pub async fn upload(
         // of the same prepared statement.
         .bind(distance.unwrap_or(f64::NAN))
         .bind(&evidence_key)
-        .bind(&key)
-        .bind(sha256_hex(&body))
         .bind(now)
-        .bind(receipt.as_ref().map(|r| r.0.clone()))
-        .bind(receipt.as_ref().map(|r| r.1.clone()))
+        .bind(receipt.as_ref().map(|r| r.claims.clone()))
+        .bind(receipt.as_ref().map(|r| r.signature.clone()))
         .bind(&cert_id)
+        .bind(&key)
+        .bind(claimed_ms)
+        .bind(receipt.as_ref().map(|r| r.kid.clone()))
         .bind(light)
         .execute(&mut *tx)
         .await?;
     if updated.rows_affected() == 0 {
-        // A concurrent retry won the race; answer with what it decided.
+        // Our lease ran out and a retry took over; answer with what it decided.
         tx.rollback().await?;
         return reread(&state, &cert_id, &key, lang).await;
     }
@@ -299,9 +387,71 @@ pub async fn upload(
             .bind(&cert_id)
             .execute(&mut *tx)
             .await?;
+        if subject_id == caller.person_id {
+            // The face matched the template: the account is its owner's.
+            accounts::mark_verified(&mut *tx, &subject_id).await?;
+        }
     }
     tx.commit().await?;
     reread(&state, &cert_id, &key, lang).await
+}
+
+/// How long an upload holds its certification while it is judged. A claim
+/// older than this belongs to a certd that died mid-verification (a judgement
+/// takes about a second, queueing included well under a minute), and a retry
+/// may take it over.
+pub const CLAIM_LEASE_MS: i64 = 2 * 60 * 1000;
+
+struct Claim<'a> {
+    cert_id: &'a str,
+    key: &'a str,
+    claimed_ms: i64,
+}
+
+impl Claim<'_> {
+    /// Gives the certification back (open, no key) when nothing was decided.
+    async fn release(&self, state: &AppState) -> Result<(), ApiError> {
+        sqlx::query("UPDATE certifications SET outcome = 'open', idempotency_key = NULL, body_sha256 = NULL, claimed_ms = NULL WHERE id = $1 AND outcome = 'verifying' AND idempotency_key = $2 AND claimed_ms = $3")
+            .bind(self.cert_id)
+            .bind(self.key)
+            .bind(self.claimed_ms)
+            .execute(&state.db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Another upload is being judged: its retry (same key) waits and tries
+/// again (429, as the outbox retries those); a different upload is refused.
+fn in_progress(same_key: bool, wait_ms: i64) -> ApiError {
+    if same_key {
+        ApiError::too_many(Code::UploadInProgress, (wait_ms / 1000).max(1) as u64)
+    } else {
+        ApiError::conflict(Code::UploadInProgress)
+    }
+}
+
+/// The answer for an upload to a certification that is not open: its record
+/// (a retry of the upload that decided it), or why not. None: open, or a dead
+/// server's stale claim, so this upload may go on.
+async fn settled(
+    state: &AppState,
+    row: &AnyRow,
+    key: &str,
+    lang: Language,
+) -> Result<Option<Result<Json<CertificationRecord>, ApiError>>, ApiError> {
+    let same_key = opt_str(row, "idempotency_key").as_deref() == Some(key);
+    match row.try_get::<String, _>("outcome")?.as_str() {
+        "open" => Ok(None),
+        "verifying" => {
+            let claimed = row.try_get::<Option<i64>, _>("claimed_ms")?.unwrap_or(0);
+            let left = claimed + CLAIM_LEASE_MS - now_ms();
+            Ok((left > 0).then(|| Err(in_progress(same_key, left))))
+        }
+        // A retry of an upload that already went through gets the same answer.
+        _ if same_key => Ok(Some(Ok(Json(record(state, row, lang).await?)))),
+        _ => Ok(Some(Err(ApiError::conflict(Code::AlreadyDecided)))),
+    }
 }
 
 async fn reread(
@@ -320,12 +470,21 @@ async fn reread(
     Ok(Json(record(state, &row, lang).await?))
 }
 
-/// The third failure in a cycle goes to a person instead of failing again.
+/// The third failure in a cycle goes to a person instead of failing again,
+/// but only failures the server judged by matching the face against the
+/// template: junk (the app's own "not passed", no face) never reaches a person.
 async fn escalate(state: &AppState, row: &AnyRow, d: Decision) -> Result<Decision, ApiError> {
-    let Decision::Failed { distance, .. } = d else {
+    let Decision::Failed {
+        distance: Some(distance),
+        ..
+    } = d
+    else {
         return Ok(d);
     };
-    let failures: i64 = sqlx::query("SELECT COUNT(*) AS n FROM certifications WHERE subject_id = $1 AND cycle_start = $2 AND outcome = 'failed'")
+    // `distance < 100`: a real distance (they are at most 2). No distance is
+    // stored as NaN, which PostgreSQL ranks above every number and SQLite
+    // stores as NULL; either way it is not counted.
+    let failures: i64 = sqlx::query("SELECT COUNT(*) AS n FROM certifications WHERE subject_id = $1 AND cycle_start = $2 AND outcome = 'failed' AND distance < 100")
         .bind(row.try_get::<String, _>("subject_id")?)
         .bind(row.try_get::<String, _>("cycle_start")?)
         .fetch_one(&state.db)
@@ -334,7 +493,7 @@ async fn escalate(state: &AppState, row: &AnyRow, d: Decision) -> Result<Decisio
     Ok(if failures + 1 >= FAILURES_BEFORE_REVIEW {
         Decision::Review {
             reason: Code::TooManyFailures,
-            distance: distance.unwrap_or(f64::NAN),
+            distance,
         }
     } else {
         d
@@ -361,7 +520,12 @@ pub async fn record(
         opt_str(row, "receipt_claims"),
         opt_str(row, "receipt_signature"),
     ) {
-        (Some(claims), Some(signature)) => Some(Receipt { claims, signature }),
+        (Some(claims), Some(signature)) => Some(Receipt {
+            claims,
+            signature,
+            // Receipts from before key ids were signed by the first key.
+            kid: Some(opt_str(row, "receipt_kid").unwrap_or_else(|| "k1".into())),
+        }),
         _ => None,
     };
     Ok(CertificationRecord {
@@ -426,15 +590,17 @@ pub async fn records(
             if !relatives::may_act_for(&state, &caller.person_id, p).await? {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
             }
-            sqlx::query("SELECT * FROM certifications WHERE subject_id = $1 AND outcome <> 'open' ORDER BY started_ms DESC LIMIT 200")
+            sqlx::query("SELECT * FROM certifications WHERE subject_id = $1 AND outcome NOT IN ('open', 'verifying') ORDER BY started_ms DESC LIMIT 200")
                 .bind(p)
                 .fetch_all(&state.db)
                 .await?
         }
         None => sqlx::query(
-            "SELECT * FROM certifications WHERE outcome <> 'open' AND (subject_id = $1 OR subject_id IN (SELECT relative_id FROM bindings WHERE requester_id = $1 AND state = 'active')) ORDER BY started_ms DESC LIMIT 200",
+            "SELECT * FROM certifications WHERE outcome NOT IN ('open', 'verifying') AND (subject_id = $1 OR ($2 = 1 AND subject_id IN (SELECT relative_id FROM bindings WHERE requester_id = $1 AND state = 'active'))) ORDER BY started_ms DESC LIMIT 200",
         )
         .bind(&caller.person_id)
+        // A registered (unverified) account sees only its own records.
+        .bind(accounts::is_verified(&state, &caller.person_id).await? as i64)
         .fetch_all(&state.db)
         .await?,
     };

@@ -19,6 +19,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// An S3-compatible bucket for evidence and templates instead of `DATA/objects`.
     pub s3: Option<crate::store::S3Config>,
+    /// Folder of receipt signing keys (default `DATA/receipt-keys`): outside
+    /// the database; every certd of one agency reads the same keys.
+    pub receipt_keys: Option<PathBuf>,
     /// dlib models (see models/dlib/README.md).
     pub models: Option<PathBuf>,
     pub access_token_ttl_s: u64,
@@ -31,6 +34,20 @@ pub struct Config {
     /// Certification rules by region code (first 2, 4 or 6 digits of the
     /// person's region; the longest match wins), and `default`.
     pub policies: BTreeMap<String, PolicyConfig>,
+    /// certd sits behind a reverse proxy: take the client's address from the
+    /// last `X-Forwarded-For` entry (never set this when clients reach certd
+    /// directly: they could then pick their own address).
+    pub trust_forwarded_for: bool,
+    /// Wrong passwords from one client, over all accounts, in 15 minutes.
+    pub login_failures_per_client: i64,
+    /// Wrong passwords for one account from all clients in a day; devices the
+    /// owner has logged in with before are not held by this limit.
+    pub login_failures_per_account: i64,
+    /// Registrations that fail the name check (or find an account) from one
+    /// client, and for one ID number, in a day.
+    pub registration_failures: i64,
+    /// Certifications one person may start (as subject, and as actor) in a day.
+    pub certifications_per_day: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -63,12 +80,18 @@ impl Default for Config {
             data: PathBuf::from("certd-data"),
             database_url: None,
             s3: None,
+            receipt_keys: None,
             models: None,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_s: 30 * 24 * 3600,
             challenge_minutes: 30,
             require_light_check: true,
             policies,
+            trust_forwarded_for: false,
+            login_failures_per_client: 30,
+            login_failures_per_account: 50,
+            registration_failures: 5,
+            certifications_per_day: 10,
         }
     }
 }
@@ -148,6 +171,9 @@ impl Config {
                 allow_http: env("CERTD_S3_ENDPOINT").is_some_and(|e| e.starts_with("http://")),
                 endpoint: env("CERTD_S3_ENDPOINT"),
             });
+        }
+        if let Some(v) = env("CERTD_RECEIPT_KEYS") {
+            cfg.receipt_keys = Some(v.into());
         }
         if let Some(v) = env("CERTD_MODELS") {
             cfg.models = Some(v.into());

@@ -7,6 +7,7 @@ use sqlx::{AnyPool, Row};
 
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
+    ("0003_abuse", include_str!("../migrations/0003_abuse.sql")),
     (
         "0004_light_check",
         include_str!("../migrations/0004_light_check.sql"),

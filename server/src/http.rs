@@ -34,7 +34,7 @@ impl Modify for Bearer {
         accounts::register, accounts::login, accounts::refresh, accounts::logout,
         relatives::home, relatives::bind, relatives::accept, relatives::unbind,
         certify::start, certify::upload, certify::get_one, certify::records,
-        receipts::public_key,
+        receipts::public_key, receipts::public_keys_route,
     ),
     components(schemas(lifecert::api::ErrorBody)),
     modifiers(&Bearer)
@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/records", get(certify::records))
         .route("/v1/receipt-key", get(receipts::public_key))
+        .route("/v1/receipt-keys", get(receipts::public_keys_route))
         .route(
             "/openapi.json",
             get(|| async {

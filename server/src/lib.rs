@@ -20,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod faces;
+pub mod guard;
 pub mod http;
 pub mod people;
 pub mod receipts;
@@ -37,7 +38,10 @@ pub struct AppState {
     pub faces: Arc<faces::FacePool>,
     /// Verifications at once: one per core (each holds a face kit and a core).
     pub verifiers: Arc<tokio::sync::Semaphore>,
-    pub receipt_key: Arc<ring::signature::Ed25519KeyPair>,
+    /// argon2 hashes at once, off the async runtime: one per core, so a flood
+    /// of log-ins queues instead of starving every other request.
+    pub hashers: Arc<tokio::sync::Semaphore>,
+    pub receipt_key: Arc<receipts::SigningKey>,
     /// A real argon2 hash to verify against when the account does not exist.
     pub dummy_hash: Arc<String>,
 }
@@ -50,26 +54,29 @@ impl AppState {
         let db = db::open(&config.database_url())
             .await
             .map_err(|e| format!("database: {e}"))?;
-        let store = store::ObjectStore::open(&config.data.join("objects"))
-            .map_err(|e| format!("store: {e}"))?;
+        let store = match &config.s3 {
+            Some(s3) => store::ObjectStore::s3(s3),
+            None => store::ObjectStore::open(&config.data.join("objects")),
+        }
+        .map_err(|e| format!("store: {e}"))?;
         let models = config
             .models
             .clone()
             .unwrap_or_else(faces::default_models_dir);
         let faces = faces::FacePool::new(models)?;
-        let receipt_key = receipts::load_or_create_key(&db).await?;
+        let receipt_key = receipts::load_or_create_key(&db, &receipts::keys_dir(&config)).await?;
         let dummy_hash =
             auth::hash_password("not-a-real-password-0").map_err(|e| format!("{e:?}"))?;
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Ok(AppState {
             config: Arc::new(config),
             db,
             store: Arc::new(store),
             faces: Arc::new(faces),
-            verifiers: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2),
-            )),
+            verifiers: Arc::new(tokio::sync::Semaphore::new(cores)),
+            hashers: Arc::new(tokio::sync::Semaphore::new(cores)),
             receipt_key: Arc::new(receipt_key),
             dummy_hash: Arc::new(dummy_hash),
         })
@@ -78,9 +85,13 @@ impl AppState {
 
 /// Serves until the listener fails or ctrl-c; returns the bound address via `ready`.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    // The peer address feeds the per-client throttles (`guard::Client`).
+    axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -59,6 +59,12 @@ enum Command {
         #[arg(long)]
         relative: String,
     },
+    /// Verify an account at the counter (the person showed their ID card):
+    /// it may then bind relatives, agree to bindings and certify for others.
+    VerifyAccount { id_number: String },
+    /// Add a new receipt signing key (restart certd to sign with it; earlier
+    /// keys stay published so earlier receipts keep verifying).
+    RotateReceiptKey,
     /// Campaign report: counts of certified, due, overdue, stopped, in review (JSON).
     Report,
     /// Print the OpenAPI document.
@@ -109,6 +115,12 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
     };
     if let Some(l) = listen {
         config.listen = l;
+    }
+    if let Command::RotateReceiptKey = command {
+        // The key folder alone: no database, no models.
+        let kid = certd::receipts::rotate(&certd::receipts::keys_dir(&config))?;
+        eprintln!("certd: receipt key {kid} added; restart certd to sign with it");
+        return Ok(());
     }
     let state = AppState::open(config.clone()).await?;
     let read =
@@ -165,10 +177,16 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             requester,
             relative,
         } => agency::approve_binding(&state, &requester, &relative).await,
+        Command::VerifyAccount { id_number } => {
+            agency::verify_account(&state, &id_number).await?;
+            eprintln!("certd: account verified");
+            Ok(())
+        }
         Command::Report => {
             print_json(&agency::report(&state).await?);
             Ok(())
         }
         Command::Openapi => unreachable!("handled before the runtime starts"),
+        Command::RotateReceiptKey => unreachable!("handled before the state opens"),
     }
 }

@@ -180,3 +180,34 @@ pub async fn view(state: &AppState, p: &Person, lang: Language) -> Result<Person
         status: status(state, p, lang).await?,
     })
 }
+
+/// A person before they agreed to a binding: the name and masked ID number
+/// the asker typed, and a blank status (no dates, no suspension, nothing due).
+pub fn withheld_view(p: &Person, lang: Language) -> PersonView {
+    let text = lifecert::tr!(
+        lang,
+        "等待对方同意后才显示认证情况。",
+        "等待對方同意後才顯示認證情況。",
+        "Shown once they agree."
+    );
+    PersonView {
+        person_id: p.id.clone(),
+        name: p.name.clone(),
+        id_masked: mask_id(&p.id_number),
+        template_enrolled: false,
+        status: CertificationStatus {
+            kind: StatusKind::NotInScope,
+            next_due: None,
+            suspended_from: None,
+            back_pay_months: 0,
+            extra_proof_needed: false,
+            certified_by: None,
+            online_open_today: false,
+            messages: vec![lifecert::i18n::Message {
+                key: "status.withheld".into(),
+                speech: text.clone(),
+                display: text,
+            }],
+        },
+    }
+}

@@ -1,6 +1,12 @@
 //! Signed receipts: proof of a passed certification that the app can check
-//! offline with the server's Ed25519 public key. The key is made on first
-//! start and kept in the database (an agency would keep it in an HSM).
+//! offline with the server's Ed25519 public keys. The keys live in a folder
+//! outside the database (`receipt_keys` in the config, `DATA/receipt-keys` by
+//! default), one PKCS#8 file per key, readable by certd's user only: `k1.pk8`,
+//! `k2.pk8`... The highest number signs; `certd rotate-receipt-key` adds the
+//! next one, and every earlier public key stays published
+//! (`GET /v1/receipt-keys`) so earlier receipts keep verifying. An agency with
+//! an HSM replaces this folder with its key-management system behind the same
+//! two operations (sign with the current key, list the public keys).
 
 use crate::error::ApiError;
 use crate::people::{self, Person};
@@ -8,46 +14,167 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use base64::Engine as _;
-use lifecert::api::{mask_id, ReceiptClaims, ReceiptKey};
+use lifecert::api::{mask_id, ReceiptClaims, ReceiptKey, ReceiptKeys};
 use lifecert::i18n::Language;
 use lifecert::rules::calendar::{CertificationEvent, CertificationMethod};
 use lifecert::rules::date::CalendarDate;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use sqlx::Row;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-pub async fn load_or_create_key(db: &crate::db::Db) -> Result<Ed25519KeyPair, String> {
-    let row = sqlx::query("SELECT value FROM server_keys WHERE name = 'receipt'")
+/// The key that signs new receipts, and its id.
+pub struct SigningKey {
+    pub kid: String,
+    pub pair: Ed25519KeyPair,
+}
+
+/// A signed receipt as stored with the certification.
+pub struct Signed {
+    pub claims: String,
+    pub signature: String,
+    pub kid: String,
+}
+
+fn kid_number(name: &str) -> Option<u32> {
+    name.strip_suffix(".pk8")?.strip_prefix('k')?.parse().ok()
+}
+
+/// The key files in `dir`, by number.
+fn key_files(dir: &Path) -> std::io::Result<Vec<(u32, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if let Some(n) = entry.file_name().to_str().and_then(kid_number) {
+            out.push((n, entry.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Writes `pkcs8` as key number `n`, unless it exists: written to a private
+/// temporary file, then hard-linked into place, which fails if another certd
+/// got there first (then both use that one).
+fn write_key(dir: &Path, n: u32, pkcs8: &[u8]) -> std::io::Result<bool> {
+    let tmp = dir.join(format!(".tmp-{}", crate::db::new_id()));
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&tmp)?;
+        f.write_all(pkcs8)?;
+        f.sync_all()?;
+    }
+    let linked = std::fs::hard_link(&tmp, dir.join(format!("k{n}.pk8")));
+    std::fs::remove_file(&tmp)?;
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn new_pkcs8() -> Result<Vec<u8>, String> {
+    Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+        .map(|d| d.as_ref().to_vec())
+        .map_err(|e| e.to_string())
+}
+
+pub fn keys_dir(config: &crate::config::Config) -> PathBuf {
+    config
+        .receipt_keys
+        .clone()
+        .unwrap_or_else(|| config.data.join("receipt-keys"))
+}
+
+/// Loads the newest key, making the first one if there is none. A key an
+/// earlier certd kept in the database becomes `k1` and leaves the database.
+pub async fn load_or_create_key(db: &crate::db::Db, dir: &Path) -> Result<SigningKey, String> {
+    let err = |e: std::io::Error| format!("receipt keys in {}: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+    }
+    let legacy = sqlx::query("SELECT value FROM server_keys WHERE name = 'receipt'")
         .fetch_optional(db)
         .await
         .map_err(|e| e.to_string())?;
-    let pkcs8 = match row {
-        Some(r) => B64
-            .decode(r.try_get::<String, _>("value").map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?,
-        None => {
-            let doc = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
-                .map_err(|e| e.to_string())?;
-            // Two servers starting at once: the first insert wins, both read it back.
-            let _ = sqlx::query("INSERT INTO server_keys (name, value) VALUES ('receipt', $1)")
-                .bind(B64.encode(doc.as_ref()))
-                .execute(db)
-                .await;
-            return Box::pin(load_or_create_key(db)).await;
+    if let Some(row) = legacy {
+        let pkcs8 = B64
+            .decode(
+                row.try_get::<String, _>("value")
+                    .map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?;
+        if !write_key(dir, 1, &pkcs8).map_err(err)?
+            && std::fs::read(dir.join("k1.pk8")).map_err(err)? != pkcs8
+        {
+            // Receipts without a key id were signed by the database's key.
+            return Err(format!(
+                "{}/k1.pk8 is not the receipt key kept in the database: move it away",
+                dir.display()
+            ));
         }
-    };
-    Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|e| e.to_string())
+        sqlx::query("DELETE FROM server_keys WHERE name = 'receipt'")
+            .execute(db)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    if key_files(dir).map_err(err)?.is_empty() {
+        write_key(dir, 1, &new_pkcs8()?).map_err(err)?;
+    }
+    let (n, path) = key_files(dir).map_err(err)?.pop().ok_or("no receipt key")?;
+    let pkcs8 = std::fs::read(&path).map_err(err)?;
+    let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+        .map_err(|e| format!("{}: not an Ed25519 key: {e}", path.display()))?;
+    Ok(SigningKey {
+        kid: format!("k{n}"),
+        pair,
+    })
 }
 
-/// The receipt for a certification passed today: (claims, signature), base64.
-/// Made before the result is stored, so both land in one transaction.
+/// Adds the next key (`certd rotate-receipt-key`); certd processes sign with
+/// it once restarted, and publish it at once. Returns its id.
+pub fn rotate(dir: &Path) -> Result<String, String> {
+    let err = |e: std::io::Error| format!("receipt keys in {}: {e}", dir.display());
+    loop {
+        let next = key_files(dir).map_err(err)?.last().map_or(1, |k| k.0 + 1);
+        if write_key(dir, next, &new_pkcs8()?).map_err(err)? {
+            return Ok(format!("k{next}"));
+        }
+    }
+}
+
+/// Every public key in `dir`, oldest first.
+pub fn public_keys(dir: &Path) -> Result<Vec<ReceiptKey>, String> {
+    let err = |e: std::io::Error| format!("receipt keys in {}: {e}", dir.display());
+    let mut out = Vec::new();
+    for (n, path) in key_files(dir).map_err(err)? {
+        let pkcs8 = std::fs::read(&path).map_err(err)?;
+        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+            .map_err(|e| format!("{}: not an Ed25519 key: {e}", path.display()))?;
+        out.push(ReceiptKey {
+            public_key: B64.encode(pair.public_key().as_ref()),
+            kid: Some(format!("k{n}")),
+        });
+    }
+    Ok(out)
+}
+
+/// The receipt for a certification passed today. Made before the result is
+/// stored, so both land in one transaction.
 pub fn sign(
     state: &AppState,
     cert_id: &str,
     subject: &Person,
     today: CalendarDate,
-) -> Result<(String, String), ApiError> {
+) -> Result<Signed, ApiError> {
     let last = CertificationEvent {
         date: today,
         method: CertificationMethod::FaceOnline,
@@ -62,13 +189,31 @@ pub fn sign(
         issued_ms: crate::db::now_ms() as u64,
     };
     let bytes = serde_json::to_vec(&claims).map_err(ApiError::internal)?;
-    let signature = state.receipt_key.sign(&bytes);
-    Ok((B64.encode(&bytes), B64.encode(signature.as_ref())))
+    let signature = state.receipt_key.pair.sign(&bytes);
+    Ok(Signed {
+        claims: B64.encode(&bytes),
+        signature: B64.encode(signature.as_ref()),
+        kid: state.receipt_key.kid.clone(),
+    })
 }
 
 #[utoipa::path(get, path = "/v1/receipt-key", tag = "records", responses((status = 200, body = ReceiptKey)))]
 pub async fn public_key(State(state): State<AppState>) -> Json<ReceiptKey> {
     Json(ReceiptKey {
-        public_key: B64.encode(state.receipt_key.public_key().as_ref()),
+        public_key: B64.encode(state.receipt_key.pair.public_key().as_ref()),
+        kid: Some(state.receipt_key.kid.clone()),
     })
+}
+
+#[utoipa::path(get, path = "/v1/receipt-keys", tag = "records", responses((status = 200, body = ReceiptKeys), (status = 500, body = lifecert::api::ErrorBody)))]
+pub async fn public_keys_route(
+    State(state): State<AppState>,
+) -> Result<Json<ReceiptKeys>, ApiError> {
+    // Read afresh: a key added by a rotation shows at once on every certd.
+    let dir = keys_dir(&state.config);
+    let keys = tokio::task::spawn_blocking(move || public_keys(&dir))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(Json(ReceiptKeys { keys }))
 }

@@ -5,12 +5,13 @@
 use crate::auth::Caller;
 use crate::db::{new_id, now_ms};
 use crate::error::{language, ApiError};
+use crate::guard::{self, Limit};
 use crate::http::Body;
-use crate::{people, AppState};
+use crate::{accounts, people, AppState};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use lifecert::api::{BindRequest, Binding, BindingState, Code, ErrorBody, Home};
+use lifecert::api::{BindRequest, Binding, BindingState, Code, ErrorBody, Home, PersonView};
 use lifecert::i18n::Language;
 use lifecert::rules::date::today_in_china;
 use lifecert::rules::id_number::parse_resident_id;
@@ -44,14 +45,29 @@ async fn bindings(
         let Some(p) = people::by_id(state, &other).await? else {
             continue;
         };
+        let binding_state = state_of(&r.try_get::<String, _>("state")?);
         out.push(Binding {
             binding_id: r.try_get("id")?,
             relation: r.try_get("relation")?,
-            state: state_of(&r.try_get::<String, _>("state")?),
-            person: people::view(state, &p, lang).await?,
+            state: binding_state,
+            person: view_for(state, &p, binding_state, lang).await?,
         });
     }
     Ok(out)
+}
+
+/// A person as a binding shows them: nothing about their certification until
+/// they have agreed (a pending request shows only what the asker typed).
+async fn view_for(
+    state: &AppState,
+    p: &people::Person,
+    binding: BindingState,
+    lang: Language,
+) -> Result<PersonView, ApiError> {
+    match binding {
+        BindingState::Active => people::view(state, p, lang).await,
+        BindingState::Pending => Ok(people::withheld_view(p, lang)),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/home", tag = "people", security(("bearer" = [])),
@@ -67,35 +83,36 @@ pub async fn home(
         .ok_or_else(ApiError::unauthorized)?;
     Ok(Json(Home {
         me: people::view(&state, &me, lang).await?,
+        account_verified: accounts::is_verified(&state, &caller.person_id).await?,
         relatives: bindings(&state, "SELECT id, relation, state, relative_id AS other FROM bindings WHERE requester_id = $1 ORDER BY created_ms", &caller.person_id, lang).await?,
         requests: bindings(&state, "SELECT id, relation, state, requester_id AS other FROM bindings WHERE relative_id = $1 AND state = 'pending' ORDER BY created_ms", &caller.person_id, lang).await?,
     }))
 }
 
 #[utoipa::path(post, path = "/v1/relatives", tag = "people", security(("bearer" = [])), request_body = BindRequest,
-    responses((status = 201, body = Binding), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+    responses((status = 201, body = Binding), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn bind(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Body(req): Body<BindRequest>,
 ) -> Result<(StatusCode, Json<Binding>), ApiError> {
-    let now = now_ms();
-    let recent: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM bind_attempts WHERE person_id = $1 AND at_ms > $2")
-            .bind(&caller.person_id)
-            .bind(now - 24 * 3600 * 1000)
-            .fetch_one(&state.db)
-            .await?
-            .try_get("n")?;
-    if recent >= MAX_BIND_ATTEMPTS_PER_DAY {
-        return Err(ApiError::too_many(Code::RateLimited, 24 * 3600));
+    // Only a verified account asks in its own name.
+    accounts::require_verified(&state, &caller.person_id).await?;
+    // Every attempt takes a slot atomically, so concurrent binds cannot all
+    // pass the count before any is recorded.
+    let day = 24 * 3600 * 1000;
+    let limit = Limit {
+        max: MAX_BIND_ATTEMPTS_PER_DAY,
+        window_ms: day,
+        lock_ms: day,
+    };
+    if let Err(retry_after) =
+        guard::reserve(&state.db, &format!("bind:{}", caller.person_id), limit).await?
+    {
+        return Err(ApiError::too_many(Code::RateLimited, retry_after));
     }
-    sqlx::query("INSERT INTO bind_attempts (person_id, at_ms) VALUES ($1, $2)")
-        .bind(&caller.person_id)
-        .bind(now)
-        .execute(&state.db)
-        .await?;
+    let now = now_ms();
     let id = parse_resident_id(req.id_number.clone(), today_in_china())
         .map_err(|e| ApiError::bad(Code::InvalidIdNumber).with_message(move |l| e.describe(l)))?;
     let name = normalize_person_name(req.name.clone())
@@ -134,19 +151,21 @@ pub async fn bind(
             binding_id,
             relation,
             state: BindingState::Pending,
-            person: people::view(&state, &relative, lang).await?,
+            person: people::withheld_view(&relative, lang),
         }),
     ))
 }
 
 #[utoipa::path(post, path = "/v1/relatives/{binding_id}/accept", tag = "people", security(("bearer" = [])),
     params(("binding_id" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,
     Path(binding_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    // Agreement comes from the relative's own verified account (or the counter).
+    accounts::require_verified(&state, &caller.person_id).await?;
     let done =
         sqlx::query("UPDATE bindings SET state = 'active' WHERE id = $1 AND relative_id = $2")
             .bind(&binding_id)
@@ -181,11 +200,17 @@ pub async fn unbind(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// May `actor` act for `subject` (self, or an active binding)?
+/// May `actor` act for `subject` (self, or an active binding from a verified
+/// account)?
 pub async fn may_act_for(state: &AppState, actor: &str, subject: &str) -> Result<bool, ApiError> {
     if actor == subject {
         return Ok(true);
     }
+    Ok(bound(state, actor, subject).await? && accounts::is_verified(state, actor).await?)
+}
+
+/// Is there an active binding from `actor` to `subject`?
+pub async fn bound(state: &AppState, actor: &str, subject: &str) -> Result<bool, ApiError> {
     let row = sqlx::query(
         "SELECT id FROM bindings WHERE requester_id = $1 AND relative_id = $2 AND state = 'active'",
     )

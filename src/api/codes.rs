@@ -59,6 +59,10 @@ codes! {
     LightCheckOff = "light_check_off",
     BorderlineMatch = "borderline_match",
     TooManyFailures = "too_many_failures",
+    // Accounts and uploads under abuse (issue 13).
+    AccountNotVerified = "account_not_verified",
+    UploadInProgress = "upload_in_progress",
+    IdempotencyKeyReused = "idempotency_key_reused",
     Internal = "internal",
 }
 
@@ -101,6 +105,9 @@ impl Code {
             Code::LightCheckOff => tr!(lang, "您关闭了屏幕颜色检查，认证已提交，等待工作人员审核，请过几天在认证记录中查看结果。", "您關閉了螢幕顏色檢查，認證已提交，等待工作人員審核，請過幾天在認證記錄中查看結果。", "The screen colour check was turned off, so staff will review this attempt. Please check the records page in a few days."),
             Code::BorderlineMatch => tr!(lang, "已提交，等待工作人员审核，请过几天在认证记录中查看结果。", "已提交，等待工作人員審核，請過幾天在認證記錄中查看結果。", "Submitted for a review by staff. Please check the records page in a few days."),
             Code::TooManyFailures => tr!(lang, "本周期多次认证未通过，已转人工审核，请过几天查看结果或联系社保经办机构。", "本週期多次認證未通過，已轉人工審核，請過幾天查看結果或聯繫社保經辦機構。", "Several attempts failed, so staff will review it. Check back in a few days or contact your office."),
+            Code::AccountNotVerified => tr!(lang, "您的账号还没有完成实人认证。请先为本人做一次刷脸认证，或带身份证到社保经办机构办理，然后才能为亲属认证或同意亲属的请求。", "您的賬號還沒有完成實人認證。請先為本人做一次刷臉認證，或帶身分證到社保經辦機構辦理，然後才能為親屬認證或同意親屬的請求。", "Your account is not verified yet. First certify yourself once with your face, or bring your ID card to a social insurance office; then you can act for relatives or agree to their requests."),
+            Code::UploadInProgress => tr!(lang, "这次认证的资料正在核验，请稍候。", "這次認證的資料正在核驗，請稍候。", "The pictures of this attempt are being checked. Please wait a moment."),
+            Code::IdempotencyKeyReused => tr!(lang, "上传标识已用于另一次认证，请重新开始认证。", "上傳標識已用於另一次認證，請重新開始認證。", "This upload belongs to another attempt. Please start again."),
             Code::Internal => tr!(lang, "服务器暂时出了问题，您的资料没有丢失，请稍后再试。", "伺服器暫時出了問題，您的資料沒有遺失，請稍後再試。", "The server had a problem. Nothing was lost; please try again later."),
         };
         Message {

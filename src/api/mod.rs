@@ -119,7 +119,9 @@ pub struct Binding {
     pub binding_id: String,
     pub relation: String,
     pub state: BindingState,
-    /// The relative (for bindings I asked for) or the asker (for requests to me).
+    /// The relative (for bindings I asked for) or the asker (for requests to
+    /// me). While pending, nothing about their certification is shown: the
+    /// status is a blank `not_in_scope` one and `template_enrolled` is false.
     pub person: PersonView,
 }
 
@@ -127,6 +129,11 @@ pub struct Binding {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Home {
     pub me: PersonView,
+    /// False while the account is only registered: it can then do nothing but
+    /// certify its owner (a passed self-certification verifies it, as does an
+    /// agency counter); binding, agreeing and proxy certification wait.
+    #[serde(default)]
+    pub account_verified: bool,
     /// Relatives I certify for, pending or active.
     pub relatives: Vec<Binding>,
     /// Requests from others to certify for me, waiting for my agreement.
@@ -195,6 +202,10 @@ pub struct Receipt {
     pub claims: String,
     /// Ed25519 signature of the decoded claims bytes, base64.
     pub signature: String,
+    /// Which of the server's keys signed it (`GET /v1/receipt-keys`). Absent
+    /// on receipts made before keys had ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -212,6 +223,17 @@ pub struct ReceiptClaims {
 pub struct ReceiptKey {
     /// The server's Ed25519 public key, base64.
     pub public_key: String,
+    /// The key's id, as receipts name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+}
+
+/// Every receipt key the server has signed with, oldest first; the last one
+/// signs new receipts. Old keys stay so earlier receipts keep verifying.
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptKeys {
+    pub keys: Vec<ReceiptKey>,
 }
 
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -244,6 +266,21 @@ pub fn verify_receipt(receipt: &Receipt, public_key: &[u8]) -> Option<ReceiptCla
     serde_json::from_slice(&claims).ok()
 }
 
+/// Verifies a receipt with the key its `kid` names among `keys` (a key
+/// without an id, e.g. one pinned in the app, is tried for any receipt; a
+/// receipt without an id is tried with every key).
+pub fn verify_receipt_with(receipt: &Receipt, keys: &[ReceiptKey]) -> Option<ReceiptClaims> {
+    use base64::Engine as _;
+    keys.iter()
+        .filter(|k| k.kid.is_none() || receipt.kid.is_none() || k.kid == receipt.kid)
+        .filter_map(|k| {
+            base64::engine::general_purpose::STANDARD
+                .decode(&k.public_key)
+                .ok()
+        })
+        .find_map(|k| verify_receipt(receipt, &k))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +311,7 @@ mod tests {
         let receipt = Receipt {
             claims: b64.encode(&bytes),
             signature: b64.encode(key.sign(&bytes).as_ref()),
+            kid: Some("k2".into()),
         };
         assert_eq!(
             verify_receipt(&receipt, key.public_key().as_ref()),
@@ -287,7 +325,22 @@ mod tests {
         let forged = Receipt {
             claims: b64.encode(&forged),
             signature: receipt.signature.clone(),
+            kid: receipt.kid.clone(),
         };
         assert_eq!(verify_receipt(&forged, key.public_key().as_ref()), None);
+        // A keyring: the key named by kid verifies; the same key under another
+        // id is not tried.
+        let named = |kid: &str, k: &ring::signature::Ed25519KeyPair| ReceiptKey {
+            kid: Some(kid.into()),
+            public_key: b64.encode(k.public_key().as_ref()),
+        };
+        let ring = [named("k1", &other), named("k2", &key)];
+        assert_eq!(verify_receipt_with(&receipt, &ring), Some(claims.clone()));
+        assert_eq!(verify_receipt_with(&receipt, &[named("k1", &key)]), None);
+        let old = Receipt {
+            kid: None,
+            ..receipt.clone()
+        };
+        assert_eq!(verify_receipt_with(&old, &ring), Some(claims));
     }
 }

@@ -29,8 +29,9 @@ pub struct AppConfig {
     /// A private folder of the app (the offline queue lives here, encrypted).
     pub storage_dir: String,
     pub language: Language,
-    /// The agency's receipt key (base64), pinned in the app build. When absent
-    /// the key is fetched from the server once and kept.
+    /// The agency's receipt keys (base64, comma-separated), pinned in the app
+    /// build. When absent the keys are fetched from the server and kept, and
+    /// fetched again when a receipt names a key not seen yet.
     pub receipt_public_key: Option<String>,
 }
 
@@ -94,7 +95,11 @@ struct Shared {
     store: Arc<dyn SecureStore>,
     device_key: DeviceKey,
     outbox: Outbox,
-    receipt_key: Mutex<Option<Vec<u8>>>,
+    /// The agency's receipt keys: pinned in the build, or fetched once.
+    receipt_keys: Mutex<Option<Vec<api::ReceiptKey>>>,
+    /// Pinned keys are the only ones trusted; fetched ones are refreshed when
+    /// a receipt names a key not seen yet (after a rotation).
+    receipt_keys_pinned: bool,
     /// Only one drain of the queue at a time: the same item never goes twice.
     sending: tokio::sync::Mutex<()>,
     uploads: Mutex<Vec<tokio::task::JoinHandle<()>>>,
@@ -248,6 +253,7 @@ fn home_screen(lang: Language, h: &Home, queued: u32) -> Screen {
             })
             .collect(),
         queued_uploads: queued,
+        verify_first: (!h.account_verified).then(|| texts::verify_first(lang)),
     }
 }
 
@@ -371,20 +377,25 @@ impl Shared {
             })
     }
 
-    async fn receipt_key(&self) -> Option<Vec<u8>> {
-        if let Some(k) = lock(&self.receipt_key).clone() {
-            return Some(k);
+    async fn receipt_keys(&self, kid: Option<&str>) -> Option<Vec<api::ReceiptKey>> {
+        let cached = lock(&self.receipt_keys).clone();
+        if let Some(keys) = cached {
+            let known = kid.is_none_or(|kid| keys.iter().any(|k| k.kid.as_deref() == Some(kid)));
+            if known || self.receipt_keys_pinned {
+                return Some(keys);
+            }
         }
-        let k = self.api.receipt_key(self.lang()).await.ok()?;
-        *lock(&self.receipt_key) = Some(k.clone());
-        Some(k)
+        let keys = self.api.receipt_keys(self.lang()).await.ok()?;
+        *lock(&self.receipt_keys) = Some(keys.clone());
+        Some(keys)
     }
 
     /// The receipt's claims, if it came with one signed by the agency's key
-    /// for this very certification.
+    /// (the one its `kid` names) for this very certification.
     async fn verified(&self, r: &CertificationRecord) -> Option<api::ReceiptClaims> {
-        let key = self.receipt_key().await?;
-        api::verify_receipt(r.receipt.as_ref()?, &key).filter(|c| {
+        let receipt = r.receipt.as_ref()?;
+        let keys = self.receipt_keys(receipt.kid.as_deref()).await?;
+        api::verify_receipt_with(receipt, &keys).filter(|c| {
             c.certification_id == r.certification_id && c.subject_person_id == r.subject_person_id
         })
     }
@@ -648,11 +659,15 @@ impl LifeCertApp {
         .map_err(|e| storage(e.to_string()))?;
         let api = ApiClient::new(&config.server_url, store.clone())
             .map_err(|e| SetupError::Network { detail: e })?;
-        use base64::Engine as _;
-        let pinned = config
-            .receipt_public_key
-            .as_deref()
-            .and_then(|k| base64::engine::general_purpose::STANDARD.decode(k).ok());
+        let pinned = config.receipt_public_key.as_deref().map(|k| {
+            // Several keys may be pinned, separated by commas.
+            k.split(',')
+                .map(|k| api::ReceiptKey {
+                    public_key: k.trim().to_string(),
+                    kid: None,
+                })
+                .collect::<Vec<_>>()
+        });
         let saved = settings::load(store.as_ref());
         let shared = Arc::new(Shared {
             capture: Mutex::new(None),
@@ -675,7 +690,8 @@ impl LifeCertApp {
             store,
             device_key,
             outbox,
-            receipt_key: Mutex::new(pinned),
+            receipt_keys_pinned: pinned.is_some(),
+            receipt_keys: Mutex::new(pinned),
             sending: tokio::sync::Mutex::new(()),
             uploads: Mutex::new(vec![]),
         });

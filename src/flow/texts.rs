@@ -173,6 +173,19 @@ pub fn pending_binding(lang: Language) -> Message {
     )
 }
 
+/// Home, while the account is only registered: why and how to verify it.
+pub fn verify_first(lang: Language) -> Message {
+    msg(
+        "account.verify_first",
+        tr!(
+            lang,
+            "请先为本人做一次刷脸认证，确认这个账号是您本人的。完成后才能添加亲属、同意亲属的请求或为亲属认证。没有认证照片的，请带身份证到社保经办机构办理。",
+            "請先為本人做一次刷臉認證，確認這個賬號是您本人的。完成後才能添加親屬、同意親屬的請求或為親屬認證。沒有認證照片的，請帶身分證到社保經辦機構辦理。",
+            "First certify yourself once with your face, to confirm this account is yours. Then you can add relatives, agree to their requests and certify for them. Without a reference photo, bring your ID card to a social insurance office."
+        ),
+    )
+}
+
 pub fn passed(lang: Language, name: &str, next_due: Option<CalendarDate>) -> Message {
     match next_due {
         Some(d) => msg(

@@ -69,6 +69,10 @@ pub enum Screen {
         requests: Vec<BindingRequestCard>,
         /// Certifications saved on the phone, waiting for the network.
         queued_uploads: u32,
+        /// The account is only registered: the person should certify
+        /// themselves first (or go to a counter); adding or agreeing to
+        /// relatives waits until then. None once verified.
+        verify_first: Option<Message>,
     },
     ChooseWho {
         people: Vec<PersonCard>,

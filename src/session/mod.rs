@@ -370,6 +370,14 @@ impl ApiClient {
         self.authed(lang, |c| c.get(self.url("/v1/records"))).await
     }
 
+    /// Every receipt key the server publishes (a receipt names its own by `kid`).
+    pub async fn receipt_keys(&self, lang: Language) -> Result<Vec<api::ReceiptKey>, NetError> {
+        let k: api::ReceiptKeys = self
+            .send(self.http.get(self.url("/v1/receipt-keys")), lang)
+            .await?;
+        Ok(k.keys)
+    }
+
     pub async fn receipt_key(&self, lang: Language) -> Result<Vec<u8>, NetError> {
         let k: api::ReceiptKey = self
             .send(self.http.get(self.url("/v1/receipt-key")), lang)

@@ -256,6 +256,16 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     let screens = Arc::new(Screens::default());
     let subscription = app.subscribe(screens.clone());
     let home = register_and_log_in(&app, PENSIONER);
+    assert!(
+        matches!(
+            &home.screen,
+            Screen::Home {
+                verify_first: Some(_),
+                ..
+            }
+        ),
+        "a new account is asked to certify its owner first"
+    );
     let v = certify(&app, &me(&home), "grace_hopper.jpg");
     let seen = screens.0.lock().unwrap().clone();
     assert_eq!(
@@ -296,6 +306,18 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     assert_eq!(rows[0].kind, ResultKind::Passed);
     assert!(rows[0].receipt_verified);
     assert_eq!(app.queued_uploads(), 0);
+    // Her face matched her template: the account is verified, no more notice.
+    let home = block(app.go_home());
+    assert!(
+        matches!(
+            &home.screen,
+            Screen::Home {
+                verify_first: None,
+                ..
+            }
+        ),
+        "{home:?}"
+    );
 }
 
 #[test]
@@ -304,6 +326,9 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
     let dir = temp_dir("son");
     let app = app(&certd.url(), &dir);
     register_and_log_in(&app, SON);
+    // He draws no pension (no photo to match): staff verify him at the counter.
+    certd.agency(&["verify-account", SON.1]);
+    block(app.go_home());
     app.show_add_relative();
     let v = block(app.add_relative(MOTHER.0.into(), MOTHER.1.into(), "母亲".into()));
     let Screen::Home { relatives, .. } = &v.screen else {

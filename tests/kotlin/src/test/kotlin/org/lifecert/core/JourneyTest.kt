@@ -116,6 +116,14 @@ class JourneyTest {
         error("no challenge the replay can act")
     }
 
+    /** An agency tool on the running server's data (`certd verify-account ...`). */
+    private fun counter(vararg args: String) {
+        val p = ProcessBuilder(File(repo, "target/debug/certd").path, "--data", data.path, *args)
+            .redirectErrorStream(true).start()
+        val out = p.inputStream.bufferedReader().readText()
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "certd ${args.toList()}: $out")
+    }
+
     private fun signUp(app: LifeCertApp, name: String, id: String): Screen.Home = runBlocking {
         app.showRegister()
         val v = app.register(name, id, "lifecert2026", "13900139000", "13900139000", true)
@@ -144,6 +152,9 @@ class JourneyTest {
     fun `a son certifies his mother after she agrees, first with the wrong face, then with hers`() = runBlocking {
         val (son, _) = newApp()
         signUp(son, "王建国", "110105197506010017")
+        // Staff saw his ID card: his account is his (he has no photo to match).
+        counter("verify-account", "110105197506010017")
+        son.goHome()
         son.showAddRelative()
         val home = assertIs<Screen.Home>(son.addRelative("陈秀华", "440604195303150026", "母亲").screen)
         val mother = home.relatives.single()
@@ -152,6 +163,8 @@ class JourneyTest {
         // She agrees in her own app.
         val (her, _) = newApp()
         val hers = signUp(her, "陈秀华", "440604195303150026")
+        // Only a verified account agrees (a self-certification would do too).
+        counter("verify-account", "440604195303150026")
         her.acceptRequest(hers.requests.single().bindingId)
         son.goHome()
 
