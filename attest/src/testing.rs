@@ -376,6 +376,19 @@ impl AndroidChain {
     }
 }
 
+impl AndroidChain {
+    /// Another phone's key under the same root and intermediate: a new leaf
+    /// for `kd`, as (chain leaf first, the leaf's key).
+    pub fn new_leaf(&self, kd: &KeyDescriptionSpec, now: i64) -> (Vec<Vec<u8>>, TestKey) {
+        let key = TestKey::p256();
+        let mut leaf = CertSpec::new(1, "Android Keystore Key", "Test TEE", now, false);
+        leaf.extensions
+            .push((crate::android::OID_KEY_DESCRIPTION.into(), key_description(kd)));
+        let der = make_cert(&leaf, &key.spki(), &self.intermediate_key);
+        (vec![der, self.chain[1].clone(), self.chain[2].clone()], key)
+    }
+}
+
 /// What the app and App Attest would put in an attestation object.
 #[derive(Clone)]
 pub struct AppleSpec {
@@ -407,16 +420,48 @@ fn cbor(v: &ciborium::Value) -> Vec<u8> {
     out
 }
 
-impl AppleAttest {
-    pub fn new(spec: &AppleSpec, now: i64) -> AppleAttest {
-        Self::with(spec, now, |_| {})
+/// A test App Attestation CA: root (P-384) and intermediate (P-384).
+pub struct AppleCa {
+    pub root: Vec<u8>,
+    intermediate: Vec<u8>,
+    intermediate_key: TestKey,
+}
+
+impl AppleCa {
+    pub fn new(now: i64) -> AppleCa {
+        let root_key = TestKey::p384();
+        let intermediate_key = TestKey::p384();
+        let mut root = CertSpec::new(
+            1,
+            "Test App Attestation Root CA",
+            "Test App Attestation Root CA",
+            now,
+            true,
+        );
+        root.not_after = now + 20 * 365 * 86_400;
+        let inter = CertSpec::new(
+            2,
+            "Test App Attestation CA 1",
+            "Test App Attestation Root CA",
+            now,
+            true,
+        );
+        AppleCa {
+            root: make_cert(&root, &root_key.spki(), &root_key),
+            intermediate: make_cert(&inter, &intermediate_key.spki(), &root_key),
+            intermediate_key,
+        }
     }
 
-    /// `edit_nonce` may change the nonce written into the credential cert.
-    pub fn with(spec: &AppleSpec, now: i64, edit_nonce: impl FnOnce(&mut Vec<u8>)) -> AppleAttest {
+    /// An attestation object for a new key; `edit_nonce` may change the
+    /// nonce written into the credential certificate.
+    pub fn attest(
+        &self,
+        spec: &AppleSpec,
+        now: i64,
+        edit_nonce: impl FnOnce(&mut Vec<u8>),
+    ) -> AppleAttest {
         use ciborium::Value;
-        let root_key = TestKey::p384();
-        let inter_key = TestKey::p384();
         let key = TestKey::p256();
         let key_id = sha256(&[&key.point()]);
         let mut auth = sha256(&[spec.app_id.as_bytes()]);
@@ -436,55 +481,46 @@ impl AppleAttest {
         )])));
         let mut nonce = sha256(&[&auth, &sha256(&[&spec.challenge])]);
         edit_nonce(&mut nonce);
-        let mut root = CertSpec::new(
-            1,
-            "Test App Attestation Root CA",
-            "Test App Attestation Root CA",
-            now,
-            true,
-        );
-        root.not_after = now + 20 * 365 * 86_400;
-        let inter = CertSpec::new(
-            2,
-            "Test App Attestation CA 1",
-            "Test App Attestation Root CA",
-            now,
-            true,
-        );
         let mut cred = CertSpec::new(3, "credential", "Test App Attestation CA 1", now, false);
         cred.extensions.push((
             OID_NONCE.into(),
             enc::seq(&[enc::explicit(1, &enc::octets(&nonce))]),
         ));
-        let root_der = make_cert(&root, &root_key.spki(), &root_key);
-        let inter_der = make_cert(&inter, &inter_key.spki(), &root_key);
-        let cred_der = make_cert(&cred, &key.spki(), &inter_key);
+        let cred_der = make_cert(&cred, &key.spki(), &self.intermediate_key);
         let object = cbor(&Value::Map(vec![
-            (
-                Value::Text("fmt".into()),
-                Value::Text("apple-appattest".into()),
-            ),
+            (Value::Text("fmt".into()), Value::Text("apple-appattest".into())),
             (
                 Value::Text("attStmt".into()),
                 Value::Map(vec![
                     (
                         Value::Text("x5c".into()),
-                        Value::Array(vec![Value::Bytes(cred_der), Value::Bytes(inter_der)]),
+                        Value::Array(vec![
+                            Value::Bytes(cred_der),
+                            Value::Bytes(self.intermediate.clone()),
+                        ]),
                     ),
-                    (
-                        Value::Text("receipt".into()),
-                        Value::Bytes(b"receipt".to_vec()),
-                    ),
+                    (Value::Text("receipt".into()), Value::Bytes(b"receipt".to_vec())),
                 ]),
             ),
             (Value::Text("authData".into()), Value::Bytes(auth)),
         ]));
         AppleAttest {
-            root: root_der,
+            root: self.root.clone(),
             object,
             key_id,
             key,
         }
+    }
+}
+
+impl AppleAttest {
+    /// An attestation under a CA of its own.
+    pub fn new(spec: &AppleSpec, now: i64) -> AppleAttest {
+        Self::with(spec, now, |_| {})
+    }
+
+    pub fn with(spec: &AppleSpec, now: i64, edit_nonce: impl FnOnce(&mut Vec<u8>)) -> AppleAttest {
+        AppleCa::new(now).attest(spec, now, edit_nonce)
     }
 
     /// An assertion over `client_data` with `counter`, for `app_id`.

@@ -5,6 +5,7 @@
 //! - `db`: SQLite or PostgreSQL through sqlx, migrations
 //! - `store`: the evidence and template-photo store (crash-safe files)
 //! - `auth`, `accounts`: passwords, tokens, lockout; register and log in
+//! - `attestation`: device keys proven by Android Keystore / Apple App Attest
 //! - `people`, `relatives`: persons and their status; 亲情服务 bindings
 //! - `certify`: challenges, evidence upload, results and records
 //! - `verify`, `faces`: re-checking liveness and matching faces (dlib)
@@ -13,6 +14,7 @@
 //! - `http`, `error`: the router, the OpenAPI document, errors as JSON
 
 pub mod accounts;
+pub mod attestation;
 pub mod agency;
 pub mod auth;
 pub mod certify;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub receipt_key: Arc<ring::signature::Ed25519KeyPair>,
     /// A real argon2 hash to verify against when the account does not exist.
     pub dummy_hash: Arc<String>,
+    /// The attestation policy with its roots and allow-lists, loaded once.
+    pub attestation: Arc<attestation::Policy>,
 }
 
 impl AppState {
@@ -57,6 +61,7 @@ impl AppState {
             .clone()
             .unwrap_or_else(faces::default_models_dir);
         let faces = faces::FacePool::new(models)?;
+        let attestation = attestation::Policy::load(&config.attestation)?;
         let receipt_key = receipts::load_or_create_key(&db).await?;
         let dummy_hash =
             auth::hash_password("not-a-real-password-0").map_err(|e| format!("{e:?}"))?;
@@ -72,6 +77,7 @@ impl AppState {
             )),
             receipt_key: Arc::new(receipt_key),
             dummy_hash: Arc::new(dummy_hash),
+            attestation: Arc::new(attestation),
         })
     }
 }

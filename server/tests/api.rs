@@ -92,6 +92,11 @@ async fn server() -> Server {
         data: dir.clone(),
         database_url: database_url().await,
         s3: s3(&id).await,
+        // Test mode: the app's software key (attestation has its own tests).
+        attestation: certd::config::AttestationConfig {
+            mode: certd::config::AttestationMode::SoftwareAllowed,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let state = AppState::open(config).await.unwrap();
