@@ -461,9 +461,23 @@ impl AppleCa {
         now: i64,
         edit_nonce: impl FnOnce(&mut Vec<u8>),
     ) -> AppleAttest {
+        self.attest_with(spec, now, edit_nonce, |_| {})
+    }
+
+    /// As [`AppleCa::attest`]; `edit_credential_id` may change the credential
+    /// id written into authData (the nonce then covers the changed one).
+    pub fn attest_with(
+        &self,
+        spec: &AppleSpec,
+        now: i64,
+        edit_nonce: impl FnOnce(&mut Vec<u8>),
+        edit_credential_id: impl FnOnce(&mut Vec<u8>),
+    ) -> AppleAttest {
         use ciborium::Value;
         let key = TestKey::p256();
         let key_id = sha256(&[&key.point()]);
+        let mut credential_id = key_id.clone();
+        edit_credential_id(&mut credential_id);
         let mut auth = sha256(&[spec.app_id.as_bytes()]);
         auth.push(0x40);
         auth.extend(spec.counter.to_be_bytes());
@@ -472,8 +486,8 @@ impl AppleCa {
         } else {
             AAGUID_PRODUCTION
         });
-        auth.extend((key_id.len() as u16).to_be_bytes());
-        auth.extend(&key_id);
+        auth.extend((credential_id.len() as u16).to_be_bytes());
+        auth.extend(&credential_id);
         // The COSE key (not read by the verifier: the certificate is).
         auth.extend(cbor(&Value::Map(vec![(
             Value::Integer(1.into()),
@@ -521,6 +535,14 @@ impl AppleAttest {
 
     pub fn with(spec: &AppleSpec, now: i64, edit_nonce: impl FnOnce(&mut Vec<u8>)) -> AppleAttest {
         AppleCa::new(now).attest(spec, now, edit_nonce)
+    }
+
+    pub fn with_credential_id(
+        spec: &AppleSpec,
+        now: i64,
+        edit: impl FnOnce(&mut Vec<u8>),
+    ) -> AppleAttest {
+        AppleCa::new(now).attest_with(spec, now, |_| {}, edit)
     }
 
     /// An assertion over `client_data` with `counter`, for `app_id`.

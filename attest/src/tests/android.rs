@@ -288,3 +288,35 @@ fn roots_load_from_der_and_pem() {
     assert_eq!(crate::x509::parse_roots(two.as_bytes()).unwrap().len(), 2);
     assert!(crate::x509::parse_roots(b"not a certificate").is_err());
 }
+
+#[test]
+fn a_key_description_above_the_leaf_is_refused() {
+    // An intermediate (a CA) that itself describes a key: a chain assembled
+    // around somebody else's attestation.
+    let c = AndroidChain::with(&spec(), NOW, |i, c| {
+        if i == 1 {
+            c.extensions.push((
+                android::OID_KEY_DESCRIPTION.into(),
+                crate::testing::key_description(&spec()),
+            ));
+        }
+    });
+    assert!(matches!(verify(&c), Err(AttestError::Malformed(m)) if m.contains("above the leaf")));
+}
+
+#[test]
+fn an_attested_key_that_is_not_p256_is_refused() {
+    let c = AndroidChain::new(&spec(), NOW);
+    let p384 = TestKey::p384();
+    let mut leaf = crate::testing::CertSpec::new(5, "Android Keystore Key", "Test TEE", NOW, false);
+    leaf.extensions.push((
+        android::OID_KEY_DESCRIPTION.into(),
+        crate::testing::key_description(&spec()),
+    ));
+    let der = crate::testing::make_cert(&leaf, &p384.spki(), &c.intermediate_key);
+    let chain = vec![der, c.chain[1].clone(), c.chain[2].clone()];
+    assert_eq!(
+        android::verify(&chain, CHALLENGE, &policy(&c.root), NOW).unwrap_err(),
+        AttestError::WrongKeyType
+    );
+}

@@ -129,6 +129,14 @@ fn a_key_id_that_is_not_the_attested_key_is_refused() {
     assert_eq!(
         apple::verify_attestation(&a.object, &id, CHALLENGE, &policy(&a.root), NOW).unwrap_err(),
         AttestError::WrongKeyId
+    );    // authData naming that same wrong id does not help: the id must be the
+    // SHA-256 of the certified key.
+    let b = AppleAttest::with_credential_id(&spec(), NOW, |id| id[0] ^= 1);
+    let mut id = b.key_id.clone();
+    id[0] ^= 1;
+    assert_eq!(
+        apple::verify_attestation(&b.object, &id, CHALLENGE, &policy(&b.root), NOW).unwrap_err(),
+        AttestError::WrongKeyId
     );
 }
 
@@ -191,5 +199,38 @@ fn an_assertion_for_another_app_is_refused() {
         apple::verify_assertion(&assertion, b"upload", &v.public_key, &policy(&a.root), 0)
             .unwrap_err(),
         AttestError::UnknownApp
+    );
+}
+
+#[test]
+fn an_object_of_another_format_is_not_an_app_attestation() {
+    let a = AppleAttest::new(&spec(), NOW);
+    let mut object = a.object.clone();
+    let at = object
+        .windows(15)
+        .position(|w| w == b"apple-appattest")
+        .unwrap();
+    object[at + 14] = b'T';
+    assert_eq!(
+        apple::verify_attestation(&object, &a.key_id, CHALLENGE, &policy(&a.root), NOW).unwrap_err(),
+        AttestError::NotAnAttestation
+    );
+}
+
+#[test]
+fn auth_data_naming_another_credential_is_refused() {
+    // The certificate's key is the app's, but authData names another key id
+    // (the certificate's nonce covers that authData, so only this check is left).
+    let changed = AppleAttest::with_credential_id(&spec(), NOW, |id| id[0] ^= 1);
+    assert_eq!(
+        apple::verify_attestation(
+            &changed.object,
+            &changed.key_id,
+            CHALLENGE,
+            &policy(&changed.root),
+            NOW
+        )
+        .unwrap_err(),
+        AttestError::WrongKeyId
     );
 }
