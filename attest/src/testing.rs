@@ -382,8 +382,10 @@ impl AndroidChain {
     pub fn new_leaf(&self, kd: &KeyDescriptionSpec, now: i64) -> (Vec<Vec<u8>>, TestKey) {
         let key = TestKey::p256();
         let mut leaf = CertSpec::new(1, "Android Keystore Key", "Test TEE", now, false);
-        leaf.extensions
-            .push((crate::android::OID_KEY_DESCRIPTION.into(), key_description(kd)));
+        leaf.extensions.push((
+            crate::android::OID_KEY_DESCRIPTION.into(),
+            key_description(kd),
+        ));
         let der = make_cert(&leaf, &key.spki(), &self.intermediate_key);
         (vec![der, self.chain[1].clone(), self.chain[2].clone()], key)
     }
@@ -502,7 +504,10 @@ impl AppleCa {
         ));
         let cred_der = make_cert(&cred, &key.spki(), &self.intermediate_key);
         let object = cbor(&Value::Map(vec![
-            (Value::Text("fmt".into()), Value::Text("apple-appattest".into())),
+            (
+                Value::Text("fmt".into()),
+                Value::Text("apple-appattest".into()),
+            ),
             (
                 Value::Text("attStmt".into()),
                 Value::Map(vec![
@@ -513,7 +518,10 @@ impl AppleCa {
                             Value::Bytes(self.intermediate.clone()),
                         ]),
                     ),
-                    (Value::Text("receipt".into()), Value::Bytes(b"receipt".to_vec())),
+                    (
+                        Value::Text("receipt".into()),
+                        Value::Bytes(b"receipt".to_vec()),
+                    ),
                 ]),
             ),
             (Value::Text("authData".into()), Value::Bytes(auth)),

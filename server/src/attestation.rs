@@ -51,7 +51,10 @@ fn read_roots(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, String> {
 }
 
 fn parse_digest(s: &str) -> Option<[u8; 32]> {
-    let h: String = s.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+    let h: String = s
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
     if h.len() != 64 {
         return None;
     }
@@ -88,7 +91,9 @@ impl Policy {
             let digests = app
                 .signing_digests
                 .iter()
-                .map(|d| parse_digest(d).ok_or(format!("{}: not a SHA-256 digest: {d}", app.package)))
+                .map(|d| {
+                    parse_digest(d).ok_or(format!("{}: not a SHA-256 digest: {d}", app.package))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(ctx)?;
             apps.push(AndroidApp {
@@ -325,7 +330,9 @@ pub async fn login_key(state: &AppState, req: &LoginRequest) -> Result<DeviceKey
             // A key attested here before: its point is in an earlier session.
             let key = known_app_attest_key(state, &claimed)
                 .await?
-                .ok_or_else(|| refuse(Code::AttestationInvalid, "App Attest key not attested here"))?;
+                .ok_or_else(|| {
+                    refuse(Code::AttestationInvalid, "App Attest key not attested here")
+                })?;
             check_app_attest(state, &key, &challenge, &assertion)
                 .await
                 .map_err(|Refused(_, d)| refuse(Code::AttestationInvalid, d))?;
@@ -382,14 +389,13 @@ async fn check_app_attest(
         last.clamp(0, u32::MAX as i64) as u32,
     )?
     .expect("App Attest keys give a counter");
-    let moved = sqlx::query(
-        "UPDATE app_attest_keys SET counter = $1 WHERE key_id = $2 AND counter < $1",
-    )
-    .bind(counter as i64)
-    .bind(&id)
-    .execute(&state.db)
-    .await
-    .map_err(internal)?;
+    let moved =
+        sqlx::query("UPDATE app_attest_keys SET counter = $1 WHERE key_id = $2 AND counter < $1")
+            .bind(counter as i64)
+            .bind(&id)
+            .execute(&state.db)
+            .await
+            .map_err(internal)?;
     if moved.rows_affected() != 1 {
         return Err(Refused(
             Code::BadSignature,
@@ -414,12 +420,14 @@ pub async fn check_upload(
             verify::check_signature(body, signature, &caller.device, &state.attestation.apple, 0)?;
         }
     }
-    sqlx::query("UPDATE certifications SET attestation_level = $1 WHERE id = $2 AND outcome = 'open'")
-        .bind(caller.device.level.as_str())
-        .bind(cert_id)
-        .execute(&state.db)
-        .await
-        .map_err(internal)?;
+    sqlx::query(
+        "UPDATE certifications SET attestation_level = $1 WHERE id = $2 AND outcome = 'open'",
+    )
+    .bind(caller.device.level.as_str())
+    .bind(cert_id)
+    .execute(&state.db)
+    .await
+    .map_err(internal)?;
     Ok(())
 }
 

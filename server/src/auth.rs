@@ -116,4 +116,3 @@ impl FromRequestParts<AppState> for Caller {
         })
     }
 }
-

@@ -14,8 +14,8 @@
 //! - `http`, `error`: the router, the OpenAPI document, errors as JSON
 
 pub mod accounts;
-pub mod attestation;
 pub mod agency;
+pub mod attestation;
 pub mod auth;
 pub mod certify;
 pub mod config;

@@ -99,7 +99,9 @@ impl Server {
     }
 
     async fn challenge(&self) -> Vec<u8> {
-        let (s, b) = self.post("/v1/attestation/challenges", json!({}), None).await;
+        let (s, b) = self
+            .post("/v1/attestation/challenges", json!({}), None)
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         B64.decode(b["challenge"].as_str().unwrap()).unwrap()
     }
@@ -117,7 +119,11 @@ impl Server {
     /// is not evidence) or not (`401 bad_signature`).
     async fn start(&self, token: &str) -> String {
         let (s, b) = self
-            .post("/v1/certifications", json!({"subject_person_id": self.me(token).await}), Some(token))
+            .post(
+                "/v1/certifications",
+                json!({"subject_person_id": self.me(token).await}),
+                Some(token),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         b["certification_id"].as_str().unwrap().into()
@@ -135,7 +141,13 @@ impl Server {
         b["me"]["person_id"].as_str().unwrap().into()
     }
 
-    async fn upload(&self, token: &str, cert: &str, body: &[u8], sig: &[u8]) -> (StatusCode, Value) {
+    async fn upload(
+        &self,
+        token: &str,
+        cert: &str,
+        body: &[u8],
+        sig: &[u8],
+    ) -> (StatusCode, Value) {
         let res = self
             .http
             .put(format!("{}/v1/certifications/{cert}/evidence", self.url))
@@ -211,32 +223,49 @@ async fn an_attested_android_key_logs_in_and_only_its_signatures_are_accepted() 
     let v = vendors();
     let srv = certd(AttestationMode::Required, &v).await;
     let challenge = srv.challenge().await;
-    let (chain, key) = v
-        .google
-        .new_leaf(&KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE), now_s());
-    let (s, b) = srv.login(&key.spki(), Some(android_proof(&challenge, &chain))).await;
+    let (chain, key) = v.google.new_leaf(
+        &KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE),
+        now_s(),
+    );
+    let (s, b) = srv
+        .login(&key.spki(), Some(android_proof(&challenge, &chain)))
+        .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let t = token(&b);
     let refresh = b["refresh_token"].as_str().unwrap().to_string();
     let cert = srv.start(&t).await;
     // Another key's signature (even a valid P-256 one) is refused...
-    let (s, b) = srv.upload(&t, &cert, BODY, &TestKey::p256().sign(BODY)).await;
+    let (s, b) = srv
+        .upload(&t, &cert, BODY, &TestKey::p256().sign(BODY))
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::UNAUTHORIZED, "bad_signature"));
     // ...the attested key's passes the signature check (and the placeholder
     // body is then refused as evidence).
     let (s, b) = srv.upload(&t, &cert, BODY, &key.sign(BODY)).await;
-    assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid")
+    );
     assert_eq!(srv.record(&t, &cert).await["attestation_level"], "tee");
     // The refreshed session keeps the attested key and its level.
     let (s, b) = srv
-        .post("/v1/sessions/refresh", json!({"refresh_token": refresh}), None)
+        .post(
+            "/v1/sessions/refresh",
+            json!({"refresh_token": refresh}),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let t2 = token(&b);
-    let (s, b) = srv.upload(&t2, &cert, BODY, &TestKey::p256().sign(BODY)).await;
+    let (s, b) = srv
+        .upload(&t2, &cert, BODY, &TestKey::p256().sign(BODY))
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::UNAUTHORIZED, "bad_signature"));
     let (s, b) = srv.upload(&t2, &cert, BODY, &key.sign(BODY)).await;
-    assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid")
+    );
     assert_eq!(srv.record(&t2, &cert).await["attestation_level"], "tee");
 }
 
@@ -246,24 +275,45 @@ async fn a_wrong_or_reused_challenge_is_refused() {
     let srv = certd(AttestationMode::Required, &v).await;
     // A challenge certd never issued (the chain itself is genuine).
     let made_up = [7u8; 32];
-    let (chain, key) = v
-        .google
-        .new_leaf(&KeyDescriptionSpec::tee(&made_up, PACKAGE, RELEASE), now_s());
-    let (s, b) = srv.login(&key.spki(), Some(android_proof(&made_up, &chain))).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    let (chain, key) = v.google.new_leaf(
+        &KeyDescriptionSpec::tee(&made_up, PACKAGE, RELEASE),
+        now_s(),
+    );
+    let (s, b) = srv
+        .login(&key.spki(), Some(android_proof(&made_up, &chain)))
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
     // A chain made for one issued challenge, presented with another.
     let issued = srv.challenge().await;
     let other = srv.challenge().await;
     let (chain, key) = v
         .google
         .new_leaf(&KeyDescriptionSpec::tee(&issued, PACKAGE, RELEASE), now_s());
-    let (s, b) = srv.login(&key.spki(), Some(android_proof(&other, &chain))).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    let (s, b) = srv
+        .login(&key.spki(), Some(android_proof(&other, &chain)))
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
     // Used once: the second login with the same challenge and chain fails.
-    let (s, b) = srv.login(&key.spki(), Some(android_proof(&issued, &chain))).await;
+    let (s, b) = srv
+        .login(&key.spki(), Some(android_proof(&issued, &chain)))
+        .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let (s, b) = srv.login(&key.spki(), Some(android_proof(&issued, &chain))).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    let (s, b) = srv
+        .login(&key.spki(), Some(android_proof(&issued, &chain)))
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,20 +322,38 @@ async fn a_chain_to_an_unknown_root_or_for_another_key_is_refused() {
     let srv = certd(AttestationMode::Required, &v).await;
     let challenge = srv.challenge().await;
     // A complete, well-formed chain under a root the agency did not install.
-    let forged = AndroidChain::new(&KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE), now_s());
+    let forged = AndroidChain::new(
+        &KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE),
+        now_s(),
+    );
     let (s, b) = srv
-        .login(&forged.key.spki(), Some(android_proof(&challenge, &forged.chain)))
+        .login(
+            &forged.key.spki(),
+            Some(android_proof(&challenge, &forged.chain)),
+        )
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
     // A genuine chain, but the session key claimed is another one.
     let challenge = srv.challenge().await;
-    let (chain, _) = v
-        .google
-        .new_leaf(&KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE), now_s());
+    let (chain, _) = v.google.new_leaf(
+        &KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE),
+        now_s(),
+    );
     let (s, b) = srv
-        .login(&TestKey::p256().spki(), Some(android_proof(&challenge, &chain)))
+        .login(
+            &TestKey::p256().spki(),
+            Some(android_proof(&challenge, &chain)),
+        )
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,7 +367,11 @@ async fn production_refuses_software_keys_and_builds_that_are_not_the_release() 
     )
     .unwrap();
     let (s, b) = srv.login(ed.public_key().as_ref(), None).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_required"), "{b}");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_required"),
+        "{b}"
+    );
     assert!(b["message"].as_str().unwrap().contains("official app"));
     // A software-level Keystore attestation (an emulator, a rooted phone).
     let challenge = srv.challenge().await;
@@ -307,15 +379,28 @@ async fn production_refuses_software_keys_and_builds_that_are_not_the_release() 
     soft.attestation_level = 0;
     soft.keymaster_level = 0;
     let (chain, key) = v.google.new_leaf(&soft, now_s());
-    let (s, b) = srv.login(&key.spki(), Some(android_proof(&challenge, &chain))).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    let (s, b) = srv
+        .login(&key.spki(), Some(android_proof(&challenge, &chain)))
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
     // Our package signed with a debug key.
     let challenge = srv.challenge().await;
-    let (chain, key) = v
-        .google
-        .new_leaf(&KeyDescriptionSpec::tee(&challenge, PACKAGE, [0x11; 32]), now_s());
-    let (s, b) = srv.login(&key.spki(), Some(android_proof(&challenge, &chain))).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "app_not_genuine"), "{b}");
+    let (chain, key) = v.google.new_leaf(
+        &KeyDescriptionSpec::tee(&challenge, PACKAGE, [0x11; 32]),
+        now_s(),
+    );
+    let (s, b) = srv
+        .login(&key.spki(), Some(android_proof(&challenge, &chain)))
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "app_not_genuine"),
+        "{b}"
+    );
     // An iOS build from Xcode (App Attest development environment).
     let challenge = srv.challenge().await;
     let mut dev = apple_spec(&challenge);
@@ -324,7 +409,11 @@ async fn production_refuses_software_keys_and_builds_that_are_not_the_release() 
     let (s, b) = srv
         .login(&a.key_id, Some(json!({"challenge": B64.encode(&challenge), "proof": {"kind": "app_attest", "attestation_object": B64.encode(&a.object)}})))
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "app_not_genuine"), "{b}");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "app_not_genuine"),
+        "{b}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,7 +432,10 @@ async fn demo_mode_accepts_a_software_key_and_the_record_says_software() {
     let cert = srv.start(&t).await;
     assert_eq!(srv.record(&t, &cert).await.get("attestation_level"), None);
     let (s, b) = srv.upload(&t, &cert, BODY, ed.sign(BODY).as_ref()).await;
-    assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid")
+    );
     assert_eq!(srv.record(&t, &cert).await["attestation_level"], "software");
 }
 
@@ -361,19 +453,31 @@ async fn app_attest_logs_in_signs_uploads_with_assertions_and_a_replay_is_refuse
     let cert = srv.start(&t).await;
     let first = a.assertion(APP_ID, BODY, 1);
     let (s, b) = srv.upload(&t, &cert, BODY, &first).await;
-    assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid"));
-    assert_eq!(srv.record(&t, &cert).await["attestation_level"], "app-attest");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid")
+    );
+    assert_eq!(
+        srv.record(&t, &cert).await["attestation_level"],
+        "app-attest"
+    );
     // The same assertion again: its counter is used up.
     let (s, b) = srv.upload(&t, &cert, BODY, &first).await;
     assert_eq!((s, code(&b)), (StatusCode::UNAUTHORIZED, "bad_signature"));
     // An assertion over another body does not verify.
-    let (s, b) = srv.upload(&t, &cert, BODY, &a.assertion(APP_ID, b"{}", 2)).await;
+    let (s, b) = srv
+        .upload(&t, &cert, BODY, &a.assertion(APP_ID, b"{}", 2))
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::UNAUTHORIZED, "bad_signature"));
     // The next login with the same key: an assertion over a new challenge.
     let challenge = srv.challenge().await;
     let proof = |n| json!({"challenge": B64.encode(&challenge), "proof": {"kind": "app_attest_assertion", "assertion": B64.encode(a.assertion(APP_ID, &challenge, n))}});
     let (s, b) = srv.login(&a.key_id, Some(proof(1))).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
     let challenge2 = srv.challenge().await;
     let proof2 = json!({"challenge": B64.encode(&challenge2), "proof": {"kind": "app_attest_assertion", "assertion": B64.encode(a.assertion(APP_ID, &challenge2, 2))}});
     let (s, b) = srv.login(&a.key_id, Some(proof2)).await;
@@ -383,7 +487,11 @@ async fn app_attest_logs_in_signs_uploads_with_assertions_and_a_replay_is_refuse
     let challenge3 = srv.challenge().await;
     let proof3 = json!({"challenge": B64.encode(&challenge3), "proof": {"kind": "app_attest_assertion", "assertion": B64.encode(stranger.assertion(APP_ID, &challenge3, 1))}});
     let (s, b) = srv.login(&stranger.key_id, Some(proof3)).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "attestation_invalid"), "{b}");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "attestation_invalid"),
+        "{b}"
+    );
 }
 
 /// The Android shell's `KeystoreDeviceKey` as the tests can have it: each
@@ -401,10 +509,10 @@ impl lifecert::upload::PlatformKey for TestPhoneKey {
         &self,
         challenge: Vec<u8>,
     ) -> Result<lifecert::upload::AttestedKey, lifecert::upload::PlatformKeyError> {
-        let (chain, key) = self
-            .vendors
-            .google
-            .new_leaf(&KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE), now_s());
+        let (chain, key) = self.vendors.google.new_leaf(
+            &KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE),
+            now_s(),
+        );
         let public_key = key.spki();
         *self.key.lock().unwrap() = Some(key);
         Ok(lifecert::upload::AttestedKey {
@@ -423,9 +531,11 @@ async fn the_app_logs_in_with_the_phones_attested_key_where_its_software_key_is_
     use lifecert::flow::{AppConfig, LifeCertApp};
     let v = std::sync::Arc::new(vendors());
     let srv = certd(AttestationMode::Required, &v).await;
-    let app = |dir: &std::path::Path, key: Option<std::sync::Arc<dyn lifecert::upload::PlatformKey>>| {
-        let store = lifecert::storage::FileSecureStore::new(dir.join("keys").to_string_lossy().into())
-            .as_secure_store();
+    let app = |dir: &std::path::Path,
+               key: Option<std::sync::Arc<dyn lifecert::upload::PlatformKey>>| {
+        let store =
+            lifecert::storage::FileSecureStore::new(dir.join("keys").to_string_lossy().into())
+                .as_secure_store();
         LifeCertApp::with_platform_key(
             AppConfig {
                 server_url: srv.url.clone(),
@@ -448,5 +558,8 @@ async fn the_app_logs_in_with_the_phones_attested_key_where_its_software_key_is_
     let phone = app(&srv.dir.join("phone"), Some(phone_key.clone()));
     let view = phone.log_in(PENSIONER.1.into(), "abc12345".into()).await;
     assert!(matches!(view.screen, Screen::Home { .. }), "{view:?}");
-    assert!(phone_key.key.lock().unwrap().is_some(), "the core asked the shell to attest");
+    assert!(
+        phone_key.key.lock().unwrap().is_some(),
+        "the core asked the shell to attest"
+    );
 }

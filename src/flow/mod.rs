@@ -16,8 +16,8 @@ use crate::rules::calendar::StatusKind;
 use crate::rules::date::CalendarDate;
 use crate::session::{ApiClient, NetError, Problem, ProblemKind};
 use crate::storage::SecureStore;
-use crate::upload::queue::{Outbox, PendingUpload};
 use crate::upload::platform_key::{login_fields, PlatformKey, PlatformKeyError, SessionSigner};
+use crate::upload::queue::{Outbox, PendingUpload};
 use crate::upload::signing::DeviceKey;
 use image::RgbImage;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -1179,8 +1179,9 @@ async fn attest_platform_key(
         .ok()?;
     let k = key.clone();
     let c = challenge.clone();
-    let attested: Result<_, PlatformKeyError> =
-        tokio::task::spawn_blocking(move || k.attest(c)).await.ok()?;
+    let attested: Result<_, PlatformKeyError> = tokio::task::spawn_blocking(move || k.attest(c))
+        .await
+        .ok()?;
     let (public, attestation) = login_fields(&challenge, &attested.ok()?);
     Some((key, public, attestation))
 }

@@ -129,8 +129,8 @@ fn a_key_id_that_is_not_the_attested_key_is_refused() {
     assert_eq!(
         apple::verify_attestation(&a.object, &id, CHALLENGE, &policy(&a.root), NOW).unwrap_err(),
         AttestError::WrongKeyId
-    );    // authData naming that same wrong id does not help: the id must be the
-    // SHA-256 of the certified key.
+    ); // authData naming that same wrong id does not help: the id must be the
+       // SHA-256 of the certified key.
     let b = AppleAttest::with_credential_id(&spec(), NOW, |id| id[0] ^= 1);
     let mut id = b.key_id.clone();
     id[0] ^= 1;
@@ -212,7 +212,8 @@ fn an_object_of_another_format_is_not_an_app_attestation() {
         .unwrap();
     object[at + 14] = b'T';
     assert_eq!(
-        apple::verify_attestation(&object, &a.key_id, CHALLENGE, &policy(&a.root), NOW).unwrap_err(),
+        apple::verify_attestation(&object, &a.key_id, CHALLENGE, &policy(&a.root), NOW)
+            .unwrap_err(),
         AttestError::NotAnAttestation
     );
 }
