@@ -26,7 +26,11 @@ final class AppModel: ObservableObject {
     init() {
         let language = Self.systemLanguage()
         do {
-            core = try LifeCertApp(config: Self.config(language: language), store: KeychainSecureStore())
+            core = try LifeCertApp.withPlatformKey(
+                config: Self.config(language: language),
+                store: KeychainSecureStore(),
+                platformKey: AppAttestDeviceKey()
+            )
         } catch {
             core = nil
             shell = .failed(language)

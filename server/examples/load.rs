@@ -59,7 +59,7 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
         let dir = std::env::temp_dir().join(format!("certd-load-{}", certd::db::new_id()));
-        let state = AppState::open(Config { data: dir.clone(), ..Config::default() }).await.unwrap();
+        let state = AppState::open(Config { data: dir.clone(), attestation: certd::config::AttestationConfig { mode: certd::config::AttestationMode::SoftwareAllowed, ..Default::default() }, ..Config::default() }).await.unwrap();
         let mut roster = String::from("name,id_number,category,region,benefit_start\n");
         for i in 0..people {
             let (n, id) = person(i);
@@ -84,7 +84,7 @@ fn main() {
             assert!(r.status().is_success(), "{}", r.text().await.unwrap());
             let doc = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
             let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
-            let t: Tokens = http.post(format!("{url}/v1/sessions")).json(&LoginRequest { id_number: id, password: "abc12345".into(), device_public_key: B64.encode(key.public_key().as_ref()) }).send().await.unwrap().json().await.unwrap();
+            let t: Tokens = http.post(format!("{url}/v1/sessions")).json(&LoginRequest { id_number: id, password: "abc12345".into(), device_public_key: B64.encode(key.public_key().as_ref()), attestation: None }).send().await.unwrap().json().await.unwrap();
             sessions.push((t, key));
         }
 

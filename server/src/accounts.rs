@@ -122,7 +122,7 @@ pub async fn login(
     client: Client,
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<Tokens>, ApiError> {
-    let device_key = auth::parse_device_key(&req.device_public_key)?;
+    let device_key = crate::attestation::login_key(&state, &req).await?.encode();
     // A malformed number cannot match an account; say so without a lookup.
     let id = parse_resident_id(req.id_number.clone(), today_in_china())
         .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, Code::WrongCredentials))?;

@@ -254,10 +254,13 @@ pub struct ReviewItem {
     pub reason: Option<String>,
     pub distance: Option<f64>,
     pub evidence_key: Option<String>,
+    /// Where the key that signed the evidence lived (software, tee,
+    /// strongbox, app-attest): a reviewer weighs a `software` record less.
+    pub attestation_level: Option<String>,
 }
 
 pub async fn review_queue(state: &AppState) -> Result<Vec<ReviewItem>, String> {
-    let rows = sqlx::query("SELECT c.id, c.reason, c.distance, c.evidence_key, p.name, p.id_number FROM certifications c JOIN persons p ON p.id = c.subject_id WHERE c.outcome = 'review' ORDER BY c.started_ms")
+    let rows = sqlx::query("SELECT c.id, c.reason, c.distance, c.evidence_key, c.attestation_level, p.name, p.id_number FROM certifications c JOIN persons p ON p.id = c.subject_id WHERE c.outcome = 'review' ORDER BY c.started_ms")
         .fetch_all(&state.db)
         .await
         .map_err(|e| e.to_string())?;
@@ -276,6 +279,7 @@ pub async fn review_queue(state: &AppState) -> Result<Vec<ReviewItem>, String> {
                 .flatten()
                 .filter(|d| d.is_finite()),
             evidence_key: opt_str(r, "evidence_key"),
+            attestation_level: opt_str(r, "attestation_level"),
         })
         .collect())
 }

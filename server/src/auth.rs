@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use lifecert::api::{Code, Tokens};
+use lifecert::api::Tokens;
 use sqlx::Row;
 
 /// Failed logins before the account locks, and for how long.
@@ -99,8 +99,8 @@ pub async fn issue(
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub person_id: String,
-    /// The Ed25519 public key registered at login (32 bytes).
-    pub device_key: Vec<u8>,
+    /// The device key registered at login, with its attestation level.
+    pub device: crate::attestation::DeviceKey,
     pub access_hash: String,
 }
 
@@ -130,23 +130,13 @@ impl FromRequestParts<AppState> for Caller {
         if revoked != 0 || expires <= now_ms() {
             return Err(ApiError::unauthorized());
         }
-        use base64::Engine as _;
-        let device_key = base64::engine::general_purpose::STANDARD
-            .decode(row.try_get::<String, _>("device_key")?)
-            .map_err(ApiError::internal)?;
+        let stored: String = row.try_get("device_key")?;
+        let device = crate::attestation::DeviceKey::decode(&stored)
+            .ok_or_else(|| ApiError::internal("unreadable device key in sessions"))?;
         Ok(Caller {
             person_id: row.try_get("person_id")?,
-            device_key,
+            device,
             access_hash: hash,
         })
-    }
-}
-
-/// A device key as sent at login: base64 of 32 bytes.
-pub fn parse_device_key(b64: &str) -> Result<String, ApiError> {
-    use base64::Engine as _;
-    match base64::engine::general_purpose::STANDARD.decode(b64.trim()) {
-        Ok(k) if k.len() == 32 => Ok(base64::engine::general_purpose::STANDARD.encode(k)),
-        _ => Err(ApiError::bad(Code::BadRequest)),
     }
 }

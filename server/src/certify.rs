@@ -160,7 +160,7 @@ async fn cycle_start(state: &AppState, subject: &str) -> Result<String, ApiError
 #[utoipa::path(put, path = "/v1/certifications/{certification_id}/evidence", tag = "certification", security(("bearer" = [])),
     params(("certification_id" = String, Path),
         ("idempotency-key" = String, Header, description = "The same key on every retry of one upload"),
-        ("x-evidence-signature" = String, Header, description = "base64 Ed25519 signature of the body by the device key")),
+        ("x-evidence-signature" = String, Header, description = "base64 signature of the body by the device key (Ed25519, ECDSA P-256, or an App Attest assertion)")),
     request_body(content = String, content_type = "application/json", description = "The evidence JSON made by the app"),
     responses((status = 200, body = CertificationRecord), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 410, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 403, body = ErrorBody), (status = 400, body = ErrorBody)))]
@@ -228,7 +228,9 @@ pub async fn upload(
             c => ApiError::bad(c),
         }
     };
-    verify::check_signature(&body, &signature, &caller.device_key).map_err(refused)?;
+    crate::attestation::check_upload(&state, &caller, &cert_id, &body, &signature)
+        .await
+        .map_err(refused)?;
     let issued = Issued {
         nonce,
         actions,
@@ -543,6 +545,7 @@ pub async fn record(
         reason,
         advice,
         receipt,
+        attestation_level: opt_str(row, "attestation_level"),
     })
 }
 

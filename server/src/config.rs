@@ -48,6 +48,47 @@ pub struct Config {
     pub registration_failures: i64,
     /// Certifications one person may start (as subject, and as actor) in a day.
     pub certifications_per_day: i64,
+    /// Device and app attestation at login.
+    pub attestation: AttestationConfig,
+}
+
+/// `[attestation]`: which device keys certd believes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttestationConfig {
+    pub mode: AttestationMode,
+    /// Google's hardware attestation root certificates (DER or PEM files).
+    pub android_roots: Vec<PathBuf>,
+    /// The Android apps allowed to log in, with their release signing digests.
+    pub android_apps: Vec<AndroidAppConfig>,
+    /// Revoked attestation certificate serials: Google's status list (JSON,
+    /// `{"entries": {"<hex serial>": ...}}`) or one hex serial per line.
+    pub android_revoked: Option<PathBuf>,
+    /// Apple's App Attestation root CA (DER or PEM).
+    pub apple_roots: Vec<PathBuf>,
+    /// Allowed App IDs, `TEAMID.bundle.id`.
+    pub apple_app_ids: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttestationMode {
+    /// Production: only hardware keys of release builds of the official app,
+    /// on phones with a locked bootloader and a verified boot.
+    #[default]
+    Required,
+    /// Demo and tests: software keys are accepted too, and their records say
+    /// `software`. Attestations that are sent are still checked.
+    SoftwareAllowed,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidAppConfig {
+    pub package: String,
+    /// SHA-256 of each release signing certificate, hex (colons allowed, as
+    /// `apksigner` and Play Console print them).
+    pub signing_digests: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -92,6 +133,7 @@ impl Default for Config {
             login_failures_per_account: 50,
             registration_failures: 5,
             certifications_per_day: 10,
+            attestation: AttestationConfig::default(),
         }
     }
 }

@@ -7,6 +7,10 @@ use sqlx::{AnyPool, Row};
 
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        "0002_attestation",
+        include_str!("../migrations/0002_attestation.sql"),
+    ),
     ("0003_abuse", include_str!("../migrations/0003_abuse.sql")),
     (
         "0004_light_check",

@@ -2,7 +2,7 @@
 //! OpenAPI document served at `/openapi.json`.
 
 use crate::error::{localize, ApiError};
-use crate::{accounts, certify, receipts, relatives, AppState};
+use crate::{accounts, attestation, certify, receipts, relatives, AppState};
 use axum::extract::{DefaultBodyLimit, FromRequest};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -31,6 +31,7 @@ impl Modify for Bearer {
 #[openapi(
     info(title = "certd: LifeCert reference certification server", version = "1"),
     paths(
+        attestation::challenge,
         accounts::register, accounts::login, accounts::refresh, accounts::logout,
         relatives::home, relatives::bind, relatives::accept, relatives::unbind,
         certify::start, certify::upload, certify::get_one, certify::records,
@@ -49,6 +50,7 @@ pub fn openapi_json() -> String {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/v1/attestation/challenges", post(attestation::challenge))
         .route("/v1/accounts", post(accounts::register))
         .route(
             "/v1/sessions",

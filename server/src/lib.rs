@@ -5,6 +5,7 @@
 //! - `db`: SQLite or PostgreSQL through sqlx, migrations
 //! - `store`: the evidence and template-photo store (crash-safe files)
 //! - `auth`, `accounts`: passwords, tokens, lockout; register and log in
+//! - `attestation`: device keys proven by Android Keystore / Apple App Attest
 //! - `people`, `relatives`: persons and their status; 亲情服务 bindings
 //! - `certify`: challenges, evidence upload, results and records
 //! - `verify`, `faces`: re-checking liveness and matching faces (dlib)
@@ -14,6 +15,7 @@
 
 pub mod accounts;
 pub mod agency;
+pub mod attestation;
 pub mod auth;
 pub mod certify;
 pub mod config;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub receipt_key: Arc<receipts::SigningKey>,
     /// A real argon2 hash to verify against when the account does not exist.
     pub dummy_hash: Arc<String>,
+    /// The attestation policy with its roots and allow-lists, loaded once.
+    pub attestation: Arc<attestation::Policy>,
 }
 
 impl AppState {
@@ -64,6 +68,7 @@ impl AppState {
             .clone()
             .unwrap_or_else(faces::default_models_dir);
         let faces = faces::FacePool::new(models)?;
+        let attestation = attestation::Policy::load(&config.attestation)?;
         let receipt_key = receipts::load_or_create_key(&db, &receipts::keys_dir(&config)).await?;
         let dummy_hash =
             auth::hash_password("not-a-real-password-0").map_err(|e| format!("{e:?}"))?;
@@ -79,6 +84,7 @@ impl AppState {
             hashers: Arc::new(tokio::sync::Semaphore::new(cores)),
             receipt_key: Arc::new(receipt_key),
             dummy_hash: Arc::new(dummy_hash),
+            attestation: Arc::new(attestation),
         })
     }
 }

@@ -26,7 +26,8 @@ enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
-    /// Serve with a sample roster and template photos (for the app's demo).
+    /// Serve with a sample roster and template photos (for the app's demo);
+    /// software device keys are accepted and marked `software`.
     Demo {
         #[arg(long)]
         listen: Option<String>,
@@ -121,6 +122,12 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         let kid = certd::receipts::rotate(&certd::receipts::keys_dir(&config))?;
         eprintln!("certd: receipt key {kid} added; restart certd to sign with it");
         return Ok(());
+    }
+    if matches!(command, Command::Demo { .. }) {
+        // The demo runs on desktops and emulators with the app's software
+        // key; its records say `software`. `serve` keeps the configured mode
+        // (`required` unless the file says otherwise).
+        config.attestation.mode = certd::config::AttestationMode::SoftwareAllowed;
     }
     let state = AppState::open(config.clone()).await?;
     let read =

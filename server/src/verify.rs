@@ -6,6 +6,7 @@
 //! and finally the face against the enrolled template. The phone's verdict is
 //! a hint only: nothing here trusts it.
 
+use crate::attestation::{DeviceKey, KeyKind};
 use crate::faces::{distance, FaceKit};
 use lifecert::api::Code;
 use lifecert::evidence::sequence::{
@@ -74,15 +75,45 @@ pub fn light_note(light: Option<Reflection>) -> &'static str {
 #[derive(Debug, PartialEq)]
 pub struct Refused(pub Code, pub String);
 
-pub fn check_signature(body: &[u8], signature: &[u8], device_key: &[u8]) -> Result<(), Refused> {
-    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, device_key)
-        .verify(body, signature)
-        .map_err(|_| {
-            Refused(
-                Code::BadSignature,
-                "signature does not verify with the session's device key".into(),
-            )
-        })
+/// Checks `signature` over `body` with the session's device key. For App
+/// Attest keys the signature is an assertion whose counter must exceed
+/// `last_counter`; the new counter is returned for the caller to store.
+pub fn check_signature(
+    body: &[u8],
+    signature: &[u8],
+    key: &DeviceKey,
+    apple: &lifecert_attest::apple::ApplePolicy,
+    last_counter: u32,
+) -> Result<Option<u32>, Refused> {
+    let bad = |why: &str| {
+        Refused(
+            Code::BadSignature,
+            format!("signature does not verify with the session's device key: {why}"),
+        )
+    };
+    match key.kind {
+        KeyKind::Ed25519 => {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &key.public_key)
+                .verify(body, signature)
+                .map_err(|_| bad("ed25519"))?;
+            Ok(None)
+        }
+        KeyKind::EcdsaP256 => {
+            if !lifecert_attest::android::verify_signature(&key.public_key, body, signature) {
+                return Err(bad("ecdsa-p256"));
+            }
+            Ok(None)
+        }
+        KeyKind::AppAttest => lifecert_attest::apple::verify_assertion(
+            signature,
+            body,
+            &key.public_key,
+            apple,
+            last_counter,
+        )
+        .map(Some)
+        .map_err(|e| bad(e.name())),
+    }
 }
 
 pub fn parse(body: &[u8], issued: &Issued) -> Result<Evidence, Refused> {

@@ -99,6 +99,11 @@ async fn server_with(tune: impl FnOnce(&mut Config)) -> Server {
         database_url: database_url().await,
         s3: s3(&id).await,
         trust_forwarded_for: true,
+        // Test mode: the app's software key (attestation has its own tests).
+        attestation: certd::config::AttestationConfig {
+            mode: certd::config::AttestationMode::SoftwareAllowed,
+            ..Default::default()
+        },
         ..Config::default()
     };
     tune(&mut config);

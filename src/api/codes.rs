@@ -46,6 +46,10 @@ codes! {
     ChallengeExpired = "challenge_expired",
     AlreadyDecided = "already_decided",
     BadSignature = "bad_signature",
+    // Device and app attestation at login (issue 11, part 3).
+    AttestationRequired = "attestation_required",
+    AttestationInvalid = "attestation_invalid",
+    AppNotGenuine = "app_not_genuine",
     EvidenceInvalid = "evidence_invalid",
     EvidenceTooLarge = "evidence_too_large",
     // Reasons a verified upload failed or went to review.
@@ -93,6 +97,9 @@ impl Code {
             Code::ChallengeExpired => tr!(lang, "这次认证已过期，请重新开始。", "這次認證已過期，請重新開始。", "This attempt has expired. Please start again."),
             Code::AlreadyDecided => tr!(lang, "这次认证已经有结果了，请在认证记录中查看。", "這次認證已經有結果了，請在認證記錄中查看。", "This attempt already has a result. See the records page."),
             Code::BadSignature => tr!(lang, "上传的资料校验失败，请重新登录后再试。", "上傳的資料校驗失敗，請重新登入後再試。", "The upload could not be checked. Please log in again and retry."),
+            Code::AttestationRequired => tr!(lang, "请使用社保部门发布的正式版应用，在手机上登录认证。", "請使用社保部門發佈的正式版應用，在手機上登入認證。", "Please log in with the official app from the social insurance office, on a phone."),
+            Code::AttestationInvalid => tr!(lang, "无法确认这部手机的安全状态，请重新登录；如仍不行，请到社保经办机构办理认证。", "無法確認這部手機的安全狀態，請重新登入；如仍不行，請到社保經辦機構辦理認證。", "This phone could not be confirmed as secure. Please log in again; if it still fails, certify at a social insurance office."),
+            Code::AppNotGenuine => tr!(lang, "这个应用不是正式版，请从官方渠道安装社保认证应用。", "這個應用不是正式版，請從官方渠道安裝社保認證應用。", "This is not the official release of the app. Please install it from the official store."),
             Code::EvidenceInvalid => tr!(lang, "上传的照片无法识别，请重新认证。", "上傳的照片無法識別，請重新認證。", "The uploaded pictures could not be read. Please try again."),
             Code::EvidenceTooLarge => tr!(lang, "上传的资料太大。", "上傳的資料太大。", "The upload is too large."),
             Code::FaceMismatch => tr!(lang, "面部识别失败：人脸与身份信息不匹配。请本人重新认证；如仍不通过，请携带身份证到派出所或社保经办机构重新采集照片。", "面部識別失敗：人臉與身分資訊不匹配。請本人重新認證；如仍不通過，請攜帶身分證到派出所或社保經辦機構重新採集照片。", "Face recognition failed: the face does not match this person. The person should try again; if it still fails, bring the ID card to the police station or the social insurance office for a new photo."),

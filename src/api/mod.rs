@@ -17,8 +17,10 @@ use utoipa::ToSchema;
 
 /// Header carrying the per-upload idempotency key (a retry reuses it).
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
-/// Header carrying the base64 Ed25519 signature of the evidence body by the
-/// device key registered at login.
+/// Header carrying the base64 signature of the evidence body by the device
+/// key registered at login: Ed25519 (software key), ASN.1 ECDSA P-256 with
+/// SHA-256 (Android Keystore key), or an App Attest assertion (CBOR) whose
+/// client data is the body (iOS).
 pub const SIGNATURE_HEADER: &str = "x-evidence-signature";
 /// Largest evidence body the server accepts: the app's budget
 /// ([`crate::evidence::BUDGET_BYTES`]) and room for headers of the JSON.
@@ -53,9 +55,52 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     pub id_number: String,
     pub password: String,
-    /// The install's Ed25519 public key (32 bytes, base64); evidence uploaded
-    /// in this session must be signed by it.
+    /// The install's public key, base64; evidence uploaded in this session
+    /// must be signed by it. A software key: Ed25519, 32 bytes. An Android
+    /// Keystore key: its SubjectPublicKeyInfo (DER). An App Attest key: its
+    /// key identifier (32 bytes).
     pub device_public_key: String,
+    /// Proof that the key lives in the phone's secure hardware and belongs to
+    /// the official app, made for a challenge from
+    /// `POST /v1/attestation/challenges`. Required unless the server accepts
+    /// software keys (demo and test mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<KeyAttestation>,
+}
+
+/// A hardware key attestation, bound to one attestation challenge.
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyAttestation {
+    /// The challenge as received (base64).
+    pub challenge: String,
+    pub proof: AttestationProof,
+}
+
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AttestationProof {
+    /// Android Keystore key attestation: the certificate chain, leaf first,
+    /// each certificate DER in base64.
+    AndroidKeystore { chain: Vec<String> },
+    /// Apple App Attest: the attestation object (CBOR, base64) for the key
+    /// whose identifier is `device_public_key`, made with clientDataHash =
+    /// SHA-256 of the decoded challenge.
+    AppAttest { attestation_object: String },
+    /// Apple App Attest, for a key this server already saw attested (a key
+    /// is attested once): an assertion (CBOR, base64) whose client data is
+    /// the decoded challenge.
+    AppAttestAssertion { assertion: String },
+}
+
+/// A single-use challenge to attest the device key with.
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttestationChallenge {
+    /// 32 random bytes, base64.
+    pub challenge: String,
+    pub expires_in_s: u64,
 }
 
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -191,6 +236,11 @@ pub struct CertificationRecord {
     pub advice: Option<String>,
     /// The signed receipt, for passed certifications.
     pub receipt: Option<Receipt>,
+    /// Where the key that signed the evidence lived: `software` (unattested,
+    /// demo and test mode only), `tee`, `strongbox` (Android Keystore) or
+    /// `app-attest` (iOS). None before any evidence was accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_level: Option<String>,
 }
 
 /// Proof of a passed certification that the app checks offline with the

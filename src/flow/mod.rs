@@ -16,6 +16,7 @@ use crate::rules::calendar::StatusKind;
 use crate::rules::date::CalendarDate;
 use crate::session::{ApiClient, NetError, Problem, ProblemKind};
 use crate::storage::SecureStore;
+use crate::upload::platform_key::{login_fields, PlatformKey, PlatformKeyError, SessionSigner};
 use crate::upload::queue::{Outbox, PendingUpload};
 use crate::upload::signing::DeviceKey;
 use image::RgbImage;
@@ -94,6 +95,10 @@ struct Shared {
     /// The platform key store: the device key, the outbox key, settings.
     store: Arc<dyn SecureStore>,
     device_key: DeviceKey,
+    /// The shell's hardware key, if it has one (phones); see `PlatformKey`.
+    platform_key: Option<Arc<dyn PlatformKey>>,
+    /// The key the server registered at the last login.
+    signer: Mutex<SessionSigner>,
     outbox: Outbox,
     /// The agency's receipt keys: pinned in the build, or fetched once.
     receipt_keys: Mutex<Option<Vec<api::ReceiptKey>>>,
@@ -409,7 +414,29 @@ impl Shared {
         let mut sent = 0;
         for item in self.outbox.due(due_by) {
             use base64::Engine as _;
-            let sig = base64::engine::general_purpose::STANDARD.encode(&item.signature);
+            // A hardware key signs at send time: the session's key may have
+            // changed since the capture (Android makes a new key per login),
+            // and App Attest counters must rise in the order of sending.
+            let signer = lock(&self.signer).clone();
+            let signature = match signer {
+                SessionSigner::Software => item.signature.clone(),
+                SessionSigner::Platform(key) => {
+                    let body = item.body.clone();
+                    match tokio::task::spawn_blocking(move || key.sign(body)).await {
+                        Ok(Ok(sig)) => sig,
+                        // Left in the queue with its backoff; the next drain retries.
+                        _ => {
+                            let _ = self.outbox.record_failure(
+                                &item.idempotency_key,
+                                now_ms(),
+                                "hardware key could not sign",
+                            );
+                            continue;
+                        }
+                    }
+                }
+            };
+            let sig = base64::engine::general_purpose::STANDARD.encode(&signature);
             match self
                 .api
                 .upload(
@@ -639,6 +666,18 @@ impl LifeCertApp {
     /// iOS Keychain; `FileSecureStore` on desktops and in tests).
     #[uniffi::constructor]
     pub fn new(config: AppConfig, store: Arc<dyn SecureStore>) -> Result<Arc<Self>, SetupError> {
+        Self::with_platform_key(config, store, None)
+    }
+
+    /// As [`LifeCertApp::new`], with the phone's hardware key (Android
+    /// Keystore, App Attest) to log in and sign uploads with. Without one the
+    /// core's software key is used, which a production server refuses.
+    #[uniffi::constructor]
+    pub fn with_platform_key(
+        config: AppConfig,
+        store: Arc<dyn SecureStore>,
+        platform_key: Option<Arc<dyn PlatformKey>>,
+    ) -> Result<Arc<Self>, SetupError> {
         let storage = |e: String| SetupError::Storage { detail: e };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -669,6 +708,12 @@ impl LifeCertApp {
                 .collect::<Vec<_>>()
         });
         let saved = settings::load(store.as_ref());
+        let signer = match (&platform_key, store.get(SIGNER_ENTRY.into())) {
+            (Some(key), Ok(Some(mark))) if mark == b"platform" => {
+                SessionSigner::Platform(key.clone())
+            }
+            _ => SessionSigner::Software,
+        };
         let shared = Arc::new(Shared {
             capture: Mutex::new(None),
             state: Mutex::new(State {
@@ -689,6 +734,8 @@ impl LifeCertApp {
             api,
             store,
             device_key,
+            platform_key,
+            signer: Mutex::new(signer),
             outbox,
             receipt_keys_pinned: pinned.is_some(),
             receipt_keys: Mutex::new(pinned),
@@ -1132,21 +1179,86 @@ impl LifeCertApp {
     }
 }
 
+/// Store entry naming the key the saved session signs with.
+const SIGNER_ENTRY: &str = "session.signer";
+
+/// The hardware key proven for a fresh server challenge, or `None` when the
+/// shell has no key or it cannot make one now (the software key is used and
+/// the server's policy decides).
+async fn attest_platform_key(
+    sh: &Arc<Shared>,
+) -> Option<(Arc<dyn PlatformKey>, String, api::KeyAttestation)> {
+    use base64::Engine as _;
+    let key = sh.platform_key.clone()?;
+    let challenge = sh.api.attestation_challenge(sh.lang()).await.ok()?;
+    let challenge = base64::engine::general_purpose::STANDARD
+        .decode(challenge.challenge)
+        .ok()?;
+    let k = key.clone();
+    let c = challenge.clone();
+    let attested: Result<_, PlatformKeyError> = tokio::task::spawn_blocking(move || k.attest(c))
+        .await
+        .ok()?;
+    let (public, attestation) = login_fields(&challenge, &attested.ok()?);
+    Some((key, public, attestation))
+}
+
 async fn log_in(sh: &Arc<Shared>, id_number: String, password: String) {
     sh.update(|s| s.busy = true);
-    let req = api::LoginRequest {
+    let platform = attest_platform_key(sh).await;
+    let (device_public_key, attestation, signer) = match platform {
+        Some((key, public, att)) => (public, Some(att), SessionSigner::Platform(key)),
+        None => (
+            sh.device_key.public_key_b64(),
+            None,
+            SessionSigner::Software,
+        ),
+    };
+    let mut req = api::LoginRequest {
         id_number,
         password,
-        device_public_key: sh.device_key.public_key_b64(),
+        device_public_key,
+        attestation,
     };
-    match sh.api.login(&req, sh.lang()).await {
-        Ok(_) => match sh.load_home().await {
-            Ok(()) => {
-                // Anything saved while logged out goes up now.
-                sh.drain(u64::MAX).await;
+    let mut result = sh.api.login(&req, sh.lang()).await;
+    let mut signer = signer;
+    // A server that cannot check this phone's proof (a demo certd without the
+    // vendors' roots) may still take the software key; a production server
+    // refuses that too, with its own message.
+    let refused_proof = |e: &crate::session::NetError| {
+        matches!(
+            e.code(),
+            Some(api::Code::AttestationInvalid | api::Code::AppNotGenuine)
+        )
+    };
+    if req.attestation.is_some() && result.as_ref().err().is_some_and(refused_proof) {
+        req.device_public_key = sh.device_key.public_key_b64();
+        req.attestation = None;
+        signer = SessionSigner::Software;
+        let software = sh.api.login(&req, sh.lang()).await;
+        // Production: say why the phone's proof failed, not that one is needed.
+        if !matches!(&software, Err(e) if e.code() == Some(api::Code::AttestationRequired)) {
+            result = software;
+        }
+    }
+    match result {
+        Ok(_) => {
+            // Kept, so that after a restart the saved session signs with the
+            // key the server registered.
+            let mark: &[u8] = match signer {
+                SessionSigner::Platform(_) => b"platform",
+                SessionSigner::Software => b"software",
+            };
+            let _ = sh.store.put(SIGNER_ENTRY.into(), mark.to_vec());
+            *lock(&sh.signer) = signer;
+            match sh.load_home().await {
+                Ok(()) => {
+                    // Anything saved while logged out goes up now.
+                    sh.drain(u64::MAX).await;
+                }
+                Err(e) => sh.fail(&e),
             }
-            Err(e) => sh.fail(&e),
-        },
+        }
         Err(e) => sh.fail(&e),
     }
 }

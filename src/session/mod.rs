@@ -302,6 +302,15 @@ impl ApiClient {
             .await
     }
 
+    /// A single-use challenge for the hardware key to attest (before login).
+    pub async fn attestation_challenge(
+        &self,
+        lang: Language,
+    ) -> Result<api::AttestationChallenge, NetError> {
+        self.send(self.http.post(self.url("/v1/attestation/challenges")), lang)
+            .await
+    }
+
     pub async fn login(&self, req: &api::LoginRequest, lang: Language) -> Result<Tokens, NetError> {
         let t: Tokens = self
             .send(self.http.post(self.url("/v1/sessions")).json(req), lang)

@@ -75,7 +75,11 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
         val language = systemLanguage()
         viewModelScope.launch(calls) {
             val app = try {
-                LifeCertApp(config(application, language), KeystoreSecureStore(application))
+                LifeCertApp.withPlatformKey(
+                    config(application, language),
+                    KeystoreSecureStore(application),
+                    KeystoreDeviceKey(application),
+                )
             } catch (e: SetupException) {
                 _shell.value = Shell.Failed(language, e.message.orEmpty())
                 return@launch
