@@ -20,7 +20,7 @@
 pub mod attack;
 pub mod clip;
 pub mod ids;
-pub mod light;
+pub mod screen;
 pub mod motion;
 pub mod mouth;
 pub mod noise;

@@ -1410,8 +1410,14 @@ async fn certd_process(
         .local_addr()
         .unwrap()
         .port();
+    // Test mode: the app's software key (attestation has its own tests).
+    std::fs::create_dir_all(data).unwrap();
+    let config = data.join(format!("certd-{port}.toml"));
+    std::fs::write(&config, "[attestation]\nmode = \"software-allowed\"\n").unwrap();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certd"));
-    cmd.arg(command)
+    cmd.arg("--config")
+        .arg(&config)
+        .arg(command)
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--data")

@@ -51,7 +51,7 @@ pub fn lit(
         None => std::borrow::Cow::Borrowed(frame),
         Some(c) => {
             let mut f = frame.clone();
-            cg::light::reflect(&mut f, [c.red, c.green, c.blue], cg::light::ROOM_STRENGTH);
+            cg::screen::reflect(&mut f, [c.red, c.green, c.blue], cg::screen::ROOM_STRENGTH);
             std::borrow::Cow::Owned(f)
         }
     }
