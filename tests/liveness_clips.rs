@@ -178,3 +178,163 @@ fn a_photo_moved_as_a_plane_is_rejected() {
         }
     }
 }
+
+// --- Tolerance: the person in front of the phone is not stuck (issue 12).
+// The full suite of genuine and attack clips, with its figures, is
+// `cargo run -p lifecert-cli -- acceptance` (docs/liveness.md).
+
+fn render_more(photo: &str, script: &cg::ClipScript) -> cg::Clip {
+    let img = image::open(fixtures().join("more").join(photo))
+        .unwrap()
+        .to_rgb8();
+    let lm =
+        cg::load_reference_landmarks(&fixtures().join("more/landmarks.json"), photo, 0).unwrap();
+    cg::render(&img, &lm, script)
+}
+
+/// Every update's spoken prompt keys, with the time.
+fn run_spoken(
+    frames: &[image::RgbImage],
+    fps: f32,
+    actions: &[Action],
+) -> (Verdict, Vec<(u64, String)>) {
+    let challenge = Challenge {
+        actions: actions.to_vec(),
+        nonce: "test-nonce".into(),
+    };
+    let mut engine = LivenessEngine::new(challenge, Language::En).unwrap();
+    let mut spoken = vec![];
+    for (i, frame) in frames.iter().enumerate() {
+        let t = (i as f64 * 1000.0 / fps as f64) as u64;
+        let u = engine.push(frame, t).unwrap();
+        if u.speak {
+            spoken.push((t, u.prompt.key));
+        }
+    }
+    (engine.verdict(), spoken)
+}
+
+const ALL_FIVE: [cg::Action; 5] = [
+    cg::Action::Blink,
+    cg::Action::TurnLeft,
+    cg::Action::MouthOpen,
+    cg::Action::TurnRight,
+    cg::Action::Nod,
+];
+
+#[test]
+fn a_face_resting_15_degrees_off_frontal_passes_every_action() {
+    // Each way, including turning further the same way (to 40 degrees) and
+    // turning the other way across the front.
+    for yaw in [15.0, -15.0] {
+        let clip = render(
+            "grace_hopper.jpg",
+            &cg::ClipScript::challenge(&ALL_FIVE).with_neutral(yaw, 0.0),
+        );
+        let actions: Vec<Action> = ALL_FIVE.iter().map(|a| ours(*a)).collect();
+        let (verdict, _) = run(&clip, &actions);
+        assert!(verdict.passed, "neutral at {yaw} degrees: {verdict:?}");
+    }
+}
+
+#[test]
+fn a_teeth_showing_neutral_face_passes_open_mouth() {
+    for photo in ["obama.jpg"] {
+        let clip = render_more(photo, &cg::ClipScript::single(cg::Action::MouthOpen));
+        let (verdict, _) = run(&clip, &[Action::OpenMouth]);
+        assert!(verdict.passed, "{photo}: {verdict:?}");
+    }
+}
+
+#[test]
+fn outside_the_frontal_cone_the_person_is_told_which_way_to_turn() {
+    // Resting at 32 degrees to their own left, then facing the phone.
+    let away = render(
+        "grace_hopper.jpg",
+        &cg::ClipScript::new()
+            .then_for(cg::Action::Neutral, 2.0)
+            .with_neutral(32.0, 0.0),
+    );
+    let front = render(
+        "grace_hopper.jpg",
+        &cg::ClipScript::single(cg::Action::Blink),
+    );
+    let frames: Vec<image::RgbImage> = away.frames.iter().chain(&front.frames).cloned().collect();
+    let (verdict, spoken) = run_spoken(&frames, 15.0, &[Action::Blink]);
+    let keys: Vec<&str> = spoken.iter().map(|(_, k)| k.as_str()).collect();
+    assert!(keys.contains(&"quality.turn_a_little_right"), "{keys:?}");
+    assert!(!keys.contains(&"quality.turned_away"), "{keys:?}");
+    assert!(verdict.passed, "{verdict:?}");
+}
+
+#[test]
+fn the_done_prompt_is_spoken_once() {
+    let clip = render(
+        "grace_hopper.jpg",
+        &cg::ClipScript::single(cg::Action::Blink).then_for(cg::Action::Neutral, 13.0),
+    );
+    let (verdict, spoken) = run_spoken(&clip.frames, 15.0, &[Action::Blink]);
+    assert!(verdict.passed, "{verdict:?}");
+    let done = spoken
+        .iter()
+        .filter(|(_, k)| k == "liveness.passed")
+        .count();
+    assert_eq!(done, 1, "{spoken:?}");
+}
+
+#[test]
+fn the_distance_prompt_converges_instead_of_oscillating() {
+    // The face comes closer and hovers just around the "too far" limit
+    // before settling well inside it.
+    let clip = render(
+        "grace_hopper.jpg",
+        &cg::ClipScript::new().then_for(cg::Action::Neutral, 0.07),
+    );
+    let photo = &clip.frames[0];
+    let lm = &clip.truth.frames[0].landmarks;
+    let (x0, x1) = lm
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[0]), b.max(p[0])));
+    let (y0, y1) = lm
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[1]), b.max(p[1])));
+    let (cx, cy, face_w) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, x1 - x0);
+    let (w, h) = (640u32, 480u32);
+    let fps = 15.0;
+    let share_at = |t: f32| -> f32 {
+        if t < 2.0 {
+            0.10 + 0.025 * t
+        } else if t < 7.0 {
+            // Hovering: 0.142 .. 0.162 with a 2 s period.
+            0.152 + 0.01 * (std::f32::consts::TAU * (t - 2.0) / 2.0).sin()
+        } else {
+            0.2
+        }
+    };
+    let frames: Vec<image::RgbImage> = (0..(10.0 * fps) as usize)
+        .map(|i| {
+            let k = share_at(i as f32 / fps) * h as f32 / face_w;
+            let mut out = image::RgbImage::from_pixel(w, h, image::Rgb([120, 118, 115]));
+            for y in 0..h {
+                for x in 0..w {
+                    let sx = cx + (x as f32 + 0.5 - w as f32 / 2.0) / k;
+                    let sy = cy + (y as f32 + 0.5 - h as f32 / 2.0) / k;
+                    if sx >= 0.0
+                        && sy >= 0.0
+                        && (sx as u32) < photo.width()
+                        && (sy as u32) < photo.height()
+                    {
+                        out.put_pixel(x, y, *photo.get_pixel(sx as u32, sy as u32));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let (_, spoken) = run_spoken(&frames, fps, &[Action::Blink]);
+    let far = spoken
+        .iter()
+        .filter(|(_, k)| k == "quality.too_far")
+        .count();
+    assert_eq!(far, 1, "{spoken:?}");
+}

@@ -10,6 +10,7 @@ use lifecert::rules::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod acceptance;
 mod face_commands;
 mod journey;
 
@@ -82,6 +83,17 @@ enum Command {
         #[arg(long)]
         evidence: Option<PathBuf>,
     },
+    /// The liveness figures: share of genuine clips (made from real photos,
+    /// per action and condition) that pass, median time to pass, and share
+    /// of attack clips rejected. Exits 0 only if every attack is rejected.
+    Acceptance {
+        /// The face fixtures folder (default: the repository's tests/fixtures/faces).
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+        /// Only the conditions whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -107,6 +119,7 @@ fn main() -> ExitCode {
             challenge,
             evidence,
         } => face_commands::liveness(&frames, fps, &challenge, evidence, lang),
+        Command::Acceptance { fixtures, only } => acceptance::main(fixtures, only),
         Command::CheckId { number } => match parse_resident_id(number, today_in_china()) {
             Ok(id) => {
                 println!(

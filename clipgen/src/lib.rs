@@ -20,17 +20,18 @@
 pub mod attack;
 pub mod clip;
 pub mod ids;
-pub mod screen;
+pub mod light;
 pub mod motion;
 pub mod mouth;
 pub mod noise;
+pub mod screen;
 pub mod script;
 pub mod warp;
 
 pub use clip::{Clip, FrameFormat, FrameTruth, SegmentTruth, Truth};
 pub use motion::{FaceRig, Pose};
 pub use noise::NoiseParams;
-pub use script::{Action, Amplitudes, ClipScript, Segment};
+pub use script::{Action, Amplitudes, ClipScript, Lighting, Segment};
 
 use image::RgbImage;
 use std::path::Path;
@@ -100,7 +101,9 @@ pub fn render(photo: &RgbImage, landmarks: &[[f32; 3]], script: &ClipScript) -> 
                 }
                 action => {
                     let k = script::intensity(action, t, seg.duration_s, starts[seg_i], script.fps);
-                    let pose = script::pose_for(action, k, &script.amplitudes);
+                    let mut pose = script::pose_for(action, k, &script.amplitudes);
+                    pose.yaw_deg += script.neutral.yaw_deg;
+                    pose.pitch_deg += script.neutral.pitch_deg;
                     let posed = rig.landmarks(&pose);
                     let (dst, depth) = rig.targets(&posed);
                     let j = fnoise.jitter;
@@ -119,6 +122,7 @@ pub fn render(photo: &RgbImage, landmarks: &[[f32; 3]], script: &ClipScript) -> 
                     truth.landmarks = shifted;
                 }
             }
+            light::apply(&mut out, script.lighting, &truth.landmarks);
             noise::apply_sensor(
                 &mut out,
                 fnoise.gain,

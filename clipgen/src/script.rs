@@ -122,6 +122,21 @@ impl Default for Amplitudes {
     }
 }
 
+/// The scene's light, applied to every frame before the sensor noise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lighting {
+    /// The photo's own light.
+    #[default]
+    Normal,
+    /// Everything scaled by this factor (a dim room: the sensor noise then
+    /// weighs more, as in a real low-light frame).
+    Dim(f32),
+    /// A bright window behind the person: the background is pushed towards
+    /// white and the face, exposed for the window, darkened.
+    Backlit,
+}
+
 /// A whole clip: segments in order, frame rate, seed and camera effects.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClipScript {
@@ -130,6 +145,13 @@ pub struct ClipScript {
     pub seed: u64,
     pub noise: NoiseParams,
     pub amplitudes: Amplitudes,
+    /// The person's resting head pose (yaw and pitch only): every live
+    /// frame is posed relative to it, as a person who holds the phone a
+    /// little to one side or below the face does everything from there.
+    #[serde(default)]
+    pub neutral: Pose,
+    #[serde(default)]
+    pub lighting: Lighting,
 }
 
 impl Default for ClipScript {
@@ -140,6 +162,8 @@ impl Default for ClipScript {
             seed: 1,
             noise: NoiseParams::default(),
             amplitudes: Amplitudes::default(),
+            neutral: Pose::default(),
+            lighting: Lighting::Normal,
         }
     }
 }
@@ -185,6 +209,27 @@ impl ClipScript {
 
     pub fn with_noise(mut self, noise: NoiseParams) -> Self {
         self.noise = noise;
+        self
+    }
+
+    /// Rests the head at `yaw_deg` (positive: towards the person's own
+    /// left) and `pitch_deg` (positive: chin down) instead of the photo's pose.
+    pub fn with_neutral(mut self, yaw_deg: f32, pitch_deg: f32) -> Self {
+        self.neutral = Pose {
+            yaw_deg,
+            pitch_deg,
+            ..Pose::default()
+        };
+        self
+    }
+
+    pub fn with_lighting(mut self, lighting: Lighting) -> Self {
+        self.lighting = lighting;
+        self
+    }
+
+    pub fn with_amplitudes(mut self, amplitudes: Amplitudes) -> Self {
+        self.amplitudes = amplitudes;
         self
     }
 

@@ -22,9 +22,9 @@ pub enum QualityIssue {
 }
 
 /// Face width below this share of the frame's shorter side: too far.
-const MIN_FACE_SHARE: f32 = 0.15;
+pub const MIN_FACE_SHARE: f32 = 0.15;
 /// Face width above this share, or the face cut by the frame edge: too close.
-const MAX_FACE_SHARE: f32 = 0.85;
+pub const MAX_FACE_SHARE: f32 = 0.85;
 /// Face centre further than this share of the frame from the centre.
 const MAX_OFF_CENTRE: f32 = 0.3;
 const DARK_LUMA: f32 = 55.0;

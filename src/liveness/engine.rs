@@ -2,6 +2,7 @@
 
 use super::actions::{Action, ActionDetector, ActionEvent, Step};
 use super::planar::{planar_residual, FLAT_RESIDUAL};
+use super::prompts::Toward;
 use super::signals::{self, Signals};
 use super::{flash, prompts, Challenge, FaceBox, LivenessPhase, LivenessUpdate, RejectReason};
 use crate::evidence::sequence::{
@@ -17,14 +18,33 @@ use std::time::{Duration, Instant};
 
 /// Good frames needed to learn the neutral face.
 const CALIBRATION_FRAMES: usize = 8;
-/// Repeat the spoken prompt after this long without progress.
-const REPEAT_PROMPT_MS: u64 = 6000;
+/// Repeat the spoken prompt after this long without progress (and never
+/// while the person is doing what was asked, nor once the capture is over).
+const REPEAT_PROMPT_MS: u64 = 8000;
 /// A picture problem must last this long before it is shown (no flicker).
 const HINT_AFTER_MS: u64 = 600;
 /// Two head movements that moved like a flat picture: stop.
 const MAX_FLAT_MOVES: u32 = 2;
-/// Without a baseline, a face this far off frontal is "turned away".
-const FRONTAL_YAW: f32 = 0.22;
+/// The frontal cone the neutral face is learnt in (docs/liveness.md, "The
+/// frontal cone"): the yaw signal at about 20 degrees (0.57-0.62 at +20,
+/// 0.40-0.52 at -20 on clipgen clips of known yaw). Every action is then
+/// measured from the person's own neutral.
+const CONE_YAW: f32 = 0.6;
+/// Absolute head pitch (degrees, [`signals::head_pitch`]) the cone allows,
+/// chin up (negative) and chin down (positive).
+const CONE_PITCH_DEG: f32 = 20.0;
+/// Once outside the cone, back in only well inside it, so the hint does not
+/// flicker at its edge.
+const CONE_BACK: f32 = 0.85;
+/// Once told to move closer (or further), the hint holds until the face is
+/// this much inside the range, so the distance converges instead of
+/// bouncing on the limit.
+const DISTANCE_MARGIN: f32 = 1.15;
+/// Light the person may be unable to change (a dim room, the only chair with
+/// its back to a window): after saying so this long, carry on as long as the
+/// face is still measured and not this dark.
+const LIGHT_PATIENCE_MS: u64 = 3000;
+const LIGHT_FLOOR_LUMA: f32 = 20.0;
 
 /// A completed action as observed, whether or not the challenge asked for it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +126,15 @@ pub struct LivenessEngine {
     issue_since: Option<(QualityIssue, u64)>,
     last_prompt_key: String,
     last_spoken_ms: u64,
+    /// Last time the person was seen doing what the prompt asks (moving
+    /// towards the cone or the right distance, calibrating, doing the step).
+    progress_ms: u64,
+    /// How far the current picture problem is from fixed, at best so far.
+    issue_gap: Option<(QualityIssue, f32)>,
+    /// Which way to move into the frontal cone, while outside it.
+    cone_hint: Option<Toward>,
+    /// Poor light was reported for long enough and is now put up with.
+    light_tolerated: bool,
     face_ever_seen: bool,
     analysis_times: Vec<FrameCost>,
 }
@@ -163,6 +192,10 @@ impl LivenessEngine {
             issue_since: None,
             last_prompt_key: String::new(),
             last_spoken_ms: 0,
+            progress_ms: 0,
+            issue_gap: None,
+            cone_hint: None,
+            light_tolerated: false,
             face_ever_seen: false,
             analysis_times: vec![],
         }
@@ -320,12 +353,21 @@ impl LivenessEngine {
         let b = obs.bbox;
         self.prev_centre = Some([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]);
         let mut issue = match self.mode {
-            Mode::Phone => quality::assess(img, obs, &m),
+            Mode::Phone => {
+                let q = self.hold_distance(quality::assess(img, obs, &m), m.face_share);
+                self.tolerate_light(q, m.face_luma, t_ms)
+            }
             Mode::Server => (obs.faces_seen > 1).then_some(QualityIssue::MultipleFaces),
         };
-        if self.baseline.is_none() && issue.is_none() && s.yaw.abs() > FRONTAL_YAW {
-            issue = Some(QualityIssue::TurnedAway);
+        let pitch_deg = signals::head_pitch(obs);
+        let was_outside = self.cone_hint.take().is_some();
+        if self.baseline.is_none() && issue.is_none() {
+            self.cone_hint = outside_cone(&s, pitch_deg, was_outside);
+            if self.cone_hint.is_some() {
+                issue = Some(QualityIssue::TurnedAway);
+            }
         }
+        self.note_issue_progress(issue, &s, pitch_deg, m.face_share, t_ms);
         let face_box = Some(FaceBox {
             x: b[0] / img.width() as f32,
             y: b[1] / img.height() as f32,
@@ -338,6 +380,7 @@ impl LivenessEngine {
                 if issue.is_none() {
                     self.phase = LivenessPhase::Calibrating;
                     let since = t_ms - *self.calibration_started_ms.get_or_insert(t_ms);
+                    self.progress_ms = t_ms;
                     self.calibration.push((s, obs.mesh.points.clone()));
                     self.consider_frontal(img, obs, &s, m.sharpness, t_ms);
                     // With the light check on, the neutral face lasts until
@@ -394,6 +437,93 @@ impl LivenessEngine {
             // did, the frame is simply not in the sequence.
             let _ = rec.record(img, obs, t_ms);
         }
+    }
+
+    /// Keeps a distance hint until the face is [`DISTANCE_MARGIN`] inside the
+    /// range (hysteresis).
+    fn hold_distance(&self, issue: Option<QualityIssue>, face_share: f32) -> Option<QualityIssue> {
+        if issue.is_some() {
+            return issue;
+        }
+        match self.issue_since {
+            Some((QualityIssue::TooFar, _))
+                if face_share < quality::MIN_FACE_SHARE * DISTANCE_MARGIN =>
+            {
+                Some(QualityIssue::TooFar)
+            }
+            Some((QualityIssue::TooClose, _))
+                if face_share > quality::MAX_FACE_SHARE / DISTANCE_MARGIN =>
+            {
+                Some(QualityIssue::TooClose)
+            }
+            _ => issue,
+        }
+    }
+
+    /// Poor light is reported for [`LIGHT_PATIENCE_MS`]; after that, while
+    /// the face is still found and not black, the capture goes on.
+    fn tolerate_light(
+        &mut self,
+        issue: Option<QualityIssue>,
+        face_luma: f32,
+        t_ms: u64,
+    ) -> Option<QualityIssue> {
+        let light = matches!(
+            issue,
+            Some(QualityIssue::TooDark | QualityIssue::Backlit | QualityIssue::TooBright)
+        );
+        if !light || face_luma < LIGHT_FLOOR_LUMA {
+            return issue;
+        }
+        if !self.light_tolerated {
+            match self.issue_since {
+                Some((q, since))
+                    if Some(q) == issue && t_ms.saturating_sub(since) >= LIGHT_PATIENCE_MS =>
+                {
+                    self.light_tolerated = true;
+                }
+                _ => return issue,
+            }
+        }
+        None
+    }
+
+    /// Counts a picture problem getting better (the face coming into the
+    /// cone, nearer to the right distance) as progress, so its hint is not
+    /// repeated while the person is fixing it.
+    fn note_issue_progress(
+        &mut self,
+        issue: Option<QualityIssue>,
+        s: &Signals,
+        pitch_deg: f32,
+        face_share: f32,
+        t_ms: u64,
+    ) {
+        let gap = match issue {
+            Some(QualityIssue::TooFar) => {
+                Some(quality::MIN_FACE_SHARE * DISTANCE_MARGIN - face_share)
+            }
+            Some(QualityIssue::TooClose) => {
+                Some(face_share - quality::MAX_FACE_SHARE / DISTANCE_MARGIN)
+            }
+            Some(QualityIssue::TurnedAway) => {
+                Some((s.yaw.abs() / CONE_YAW).max(pitch_deg.abs() / CONE_PITCH_DEG))
+            }
+            _ => None,
+        };
+        self.issue_gap = match (issue, gap, self.issue_gap) {
+            (Some(q), Some(g), Some((prev, best))) if prev == q => {
+                // A real step towards the goal, not noise.
+                if g < best - 0.02 {
+                    self.progress_ms = t_ms;
+                    Some((q, g))
+                } else {
+                    Some((q, best))
+                }
+            }
+            (Some(q), Some(g), _) => Some((q, g)),
+            _ => None,
+        };
     }
 
     fn finish_calibration(&mut self, frame: u32) {
@@ -456,6 +586,11 @@ impl LivenessEngine {
             match self.detectors[i].step(frame, t_ms, s, &base) {
                 Step::Idle => {}
                 Step::Active { new_peak } => {
+                    // Doing the step, or coming back from a head movement:
+                    // the prompt need not be said again.
+                    if Some(action) == wanted || action.moves_head() {
+                        self.progress_ms = t_ms;
+                    }
                     if new_peak && action.moves_head() {
                         self.peak_points[i] = Some(obs.mesh.points.clone());
                     }
@@ -560,7 +695,10 @@ impl LivenessEngine {
                         Some(QualityIssue::Blurry | QualityIssue::MovingTooMuch)
                     )) =>
             {
-                prompts::quality_hint(l, shown_issue.expect("checked"))
+                match (shown_issue, self.cone_hint) {
+                    (Some(QualityIssue::TurnedAway), Some(t)) => prompts::toward_front(l, t),
+                    (q, _) => prompts::quality_hint(l, q.expect("checked")),
+                }
             }
             LivenessPhase::FindingFace | LivenessPhase::Calibrating => prompts::hold_still(l),
             LivenessPhase::Acting => {
@@ -576,8 +714,12 @@ impl LivenessEngine {
                 }
             }
         };
+        // Said once when it changes; said again only after a long while
+        // without progress, and never once the capture is over.
+        let over = matches!(self.phase, LivenessPhase::Passed | LivenessPhase::Rejected);
+        let quiet_since = self.last_spoken_ms.max(self.progress_ms);
         let speak = if prompt.key != self.last_prompt_key
-            || t_ms.saturating_sub(self.last_spoken_ms) >= REPEAT_PROMPT_MS
+            || (!over && t_ms.saturating_sub(quiet_since) >= REPEAT_PROMPT_MS)
         {
             self.last_prompt_key = prompt.key.clone();
             self.last_spoken_ms = t_ms;
@@ -669,6 +811,32 @@ impl LivenessEngine {
             keep: &keep,
         })
     }
+}
+
+/// Which way to move into the frontal cone, if outside it. A face that was
+/// outside comes back in only well inside ([`CONE_BACK`]), so the hint does
+/// not flicker at the edge.
+pub(crate) fn outside_cone(s: &Signals, pitch_deg: f32, was_outside: bool) -> Option<Toward> {
+    let k = if was_outside { CONE_BACK } else { 1.0 };
+    let yaw = s.yaw / (k * CONE_YAW);
+    let pitch = pitch_deg / (k * CONE_PITCH_DEG);
+    if yaw.abs().max(pitch.abs()) <= 1.0 {
+        return None;
+    }
+    // The larger excess first: one instruction at a time.
+    Some(if yaw.abs() >= pitch.abs() {
+        // Nose towards the image's right: the person is turned to their own
+        // left, so the way back is to their right.
+        if yaw > 0.0 {
+            Toward::TheirRight
+        } else {
+            Toward::TheirLeft
+        }
+    } else if pitch > 0.0 {
+        Toward::Up
+    } else {
+        Toward::Down
+    })
 }
 
 impl Candidate {

@@ -56,6 +56,63 @@ pub fn back_to_front(l: Language) -> Message {
     )
 }
 
+/// Which way the person should move the head to face the phone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Toward {
+    /// Turn towards their own left shoulder.
+    TheirLeft,
+    TheirRight,
+    /// Raise the chin.
+    Up,
+    /// Lower the chin.
+    Down,
+}
+
+/// Outside the frontal cone before the neutral face is learnt: which way to
+/// move, never just "turned away" (a person whose neck does not turn freely
+/// must know which way is meant).
+pub fn toward_front(l: Language, t: Toward) -> Message {
+    let (key, text) = match t {
+        Toward::TheirLeft => (
+            "quality.turn_a_little_left",
+            tr!(
+                l,
+                "请把头稍微向左转一点",
+                "請把頭稍微向左轉一點",
+                "Please turn your head a little to your left"
+            ),
+        ),
+        Toward::TheirRight => (
+            "quality.turn_a_little_right",
+            tr!(
+                l,
+                "请把头稍微向右转一点",
+                "請把頭稍微向右轉一點",
+                "Please turn your head a little to your right"
+            ),
+        ),
+        Toward::Up => (
+            "quality.raise_head",
+            tr!(
+                l,
+                "请把头稍微抬起来一点",
+                "請把頭稍微抬起來一點",
+                "Please raise your head a little"
+            ),
+        ),
+        Toward::Down => (
+            "quality.lower_head",
+            tr!(
+                l,
+                "请把头稍微低下来一点",
+                "請把頭稍微低下來一點",
+                "Please lower your head a little"
+            ),
+        ),
+    };
+    Message::same(key, text)
+}
+
 pub fn hold_still(l: Language) -> Message {
     Message::same(
         "liveness.hold_still",

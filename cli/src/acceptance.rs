@@ -1,0 +1,299 @@
+//! `lifecert acceptance`: the liveness engine's two figures on clips made by
+//! clipgen from real photos (docs/liveness.md, "Measured acceptance"):
+//! the share of genuine clips that pass, per action and per condition (head
+//! resting off frontal, dim light, a window behind), with the median time to
+//! pass; and the share of attack clips (the still photo, the photo moved and
+//! tilted as a plane) that are rejected, which must be all of them.
+
+use lifecert::i18n::Language;
+use lifecert::liveness::{Action, Challenge, LivenessEngine, LivenessPhase};
+use lifecert_clipgen as cg;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The faces: photo and landmarks file (under the fixtures folder), face
+/// index, what it brings.
+pub const FACES: [(&str, &str, usize, &str); 4] = [
+    (
+        "grace_hopper.jpg",
+        "reference_landmarks.json",
+        0,
+        "older woman",
+    ),
+    (
+        "astronaut.jpg",
+        "reference_landmarks.json",
+        0,
+        "smile, teeth showing",
+    ),
+    (
+        "more/obama.jpg",
+        "more/landmarks.json",
+        0,
+        "wide smile, teeth showing",
+    ),
+    (
+        "more/biden.jpg",
+        "more/landmarks.json",
+        0,
+        "older man, narrow eyes, head tilted",
+    ),
+];
+
+/// A condition of the neutral pose and the light.
+pub struct Condition {
+    pub name: &'static str,
+    pub yaw_deg: f32,
+    pub pitch_deg: f32,
+    pub lighting: cg::Lighting,
+}
+
+pub const CONDITIONS: [Condition; 9] = [
+    cond("frontal", 0.0, 0.0, cg::Lighting::Normal),
+    cond("yaw +15 (to own left)", 15.0, 0.0, cg::Lighting::Normal),
+    cond("yaw -15 (to own right)", -15.0, 0.0, cg::Lighting::Normal),
+    cond("yaw +20", 20.0, 0.0, cg::Lighting::Normal),
+    cond("yaw -20", -20.0, 0.0, cg::Lighting::Normal),
+    cond("pitch +12 (chin down)", 0.0, 12.0, cg::Lighting::Normal),
+    cond("pitch -12 (chin up)", 0.0, -12.0, cg::Lighting::Normal),
+    cond("dim room (x0.3)", 0.0, 0.0, cg::Lighting::Dim(0.3)),
+    cond("window behind", 0.0, 0.0, cg::Lighting::Backlit),
+];
+
+const fn cond(
+    name: &'static str,
+    yaw_deg: f32,
+    pitch_deg: f32,
+    lighting: cg::Lighting,
+) -> Condition {
+    Condition {
+        name,
+        yaw_deg,
+        pitch_deg,
+        lighting,
+    }
+}
+
+/// How many times the simulated person does the action, as a person does
+/// it again when the prompt is repeated.
+const ATTEMPTS: usize = 3;
+
+pub fn ours(a: cg::Action) -> Action {
+    match a {
+        cg::Action::Blink => Action::Blink,
+        cg::Action::MouthOpen => Action::OpenMouth,
+        cg::Action::TurnLeft => Action::TurnLeft,
+        cg::Action::TurnRight => Action::TurnRight,
+        cg::Action::Nod => Action::Nod,
+        other => panic!("{other:?} is not a live action"),
+    }
+}
+
+/// A genuine clip: rest, then the action `ATTEMPTS` times with rests between.
+pub fn genuine_script(action: cg::Action, c: &Condition, seed: u64) -> cg::ClipScript {
+    let mut s = cg::ClipScript::new().then_for(cg::Action::Neutral, cg::script::LEAD_IN_S);
+    for _ in 0..ATTEMPTS {
+        s = s.then(action).then_for(cg::Action::Neutral, 1.0);
+    }
+    s.with_neutral(c.yaw_deg, c.pitch_deg)
+        .with_lighting(c.lighting)
+        .with_seed(seed)
+}
+
+/// Runs `actions` over `clip`; the time the challenge passed, if it did.
+fn run(clip: &cg::Clip, actions: &[Action]) -> Result<Option<u64>, String> {
+    let challenge = Challenge {
+        actions: actions.to_vec(),
+        nonce: "acceptance".into(),
+    };
+    let mut engine = LivenessEngine::new(challenge, Language::En)?;
+    let frame_ms = 1000.0 / clip.truth.fps as f64;
+    for (i, frame) in clip.frames.iter().enumerate() {
+        let t = (i as f64 * frame_ms) as u64;
+        let u = engine.push(frame, t)?;
+        match u.phase {
+            LivenessPhase::Passed => return Ok(Some(t)),
+            LivenessPhase::Rejected => return Ok(None),
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+fn load(
+    dir: &Path,
+    file: &str,
+    json: &str,
+    face: usize,
+) -> Result<(image::RgbImage, Vec<[f32; 3]>), String> {
+    let img = image::open(dir.join(file))
+        .map_err(|e| format!("{file}: {e}"))?
+        .to_rgb8();
+    let path = dir.join(json);
+    // The landmarks files name photos without their folder.
+    let file = file.rsplit('/').next().unwrap_or(file);
+    // The reference file carries the iris model's eye contours to refine
+    // with; ours (made by this engine's own attention mesh) is refined already.
+    let lm = cg::load_reference_landmarks_refined(&path, file, face)
+        .or_else(|_| cg::load_reference_landmarks(&path, file, face))
+        .map_err(|e| format!("{file}: {e}"))?;
+    Ok((img, lm))
+}
+
+fn short(file: &str) -> &str {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name.trim_end_matches(".jpg")
+}
+
+fn median(mut v: Vec<u64>) -> Option<u64> {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
+pub fn main(fixtures: Option<PathBuf>, only: Option<String>) -> ExitCode {
+    match acceptance(fixtures, only) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, String> {
+    let dir = fixtures.unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/faces")
+    });
+    let faces = FACES
+        .iter()
+        .map(|(file, json, i, note)| Ok((*file, *note, load(&dir, file, json, *i)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+
+    println!(
+        "Genuine clips: {} faces, each action done up to {ATTEMPTS} times, 15 fps",
+        faces.len()
+    );
+    for (file, note, _) in &faces {
+        println!("  {file}: {note}");
+    }
+    println!();
+    println!(
+        "{:<24} {:<11} {:>6} {:>13}  failed",
+        "condition", "action", "pass", "median time"
+    );
+    let (mut passed_all, mut total_all) = (0usize, 0usize);
+    let mut per_action = vec![(0usize, 0usize, vec![]); cg::Action::CHALLENGES.len()];
+    for c in CONDITIONS.iter().filter(|c| wanted(c.name)) {
+        for (ai, action) in cg::Action::CHALLENGES.into_iter().enumerate() {
+            let (mut passed, mut times, mut failed) = (0, vec![], vec![]);
+            for (seed, (file, _, (img, lm))) in faces.iter().enumerate() {
+                let clip = cg::render(img, lm, &genuine_script(action, c, seed as u64 + 1));
+                match run(&clip, &[ours(action)])? {
+                    Some(t) => {
+                        passed += 1;
+                        times.push(t);
+                    }
+                    None => failed.push(short(file)),
+                }
+            }
+            let n = faces.len();
+            println!(
+                "{:<24} {:<11} {:>2}/{:<3} {:>11}  {}",
+                c.name,
+                ours(action).name(),
+                passed,
+                n,
+                median(times.clone()).map_or("-".into(), |m| format!("{:.1} s", m as f64 / 1000.0)),
+                failed.join(" ")
+            );
+            passed_all += passed;
+            total_all += n;
+            per_action[ai].0 += passed;
+            per_action[ai].1 += n;
+            per_action[ai].2.extend(times);
+        }
+    }
+    println!();
+    for (ai, action) in cg::Action::CHALLENGES.into_iter().enumerate() {
+        let (p, n, t) = &per_action[ai];
+        if *n > 0 {
+            println!(
+                "all conditions  {:<6} {p}/{n} pass, median {:.1} s",
+                ours(action).name(),
+                median(t.clone()).unwrap_or(0) as f64 / 1000.0
+            );
+        }
+    }
+    println!(
+        "GENUINE ACCEPTANCE: {passed_all}/{total_all} clips pass ({:.1} %)",
+        100.0 * passed_all as f64 / total_all.max(1) as f64
+    );
+
+    // Attacks: each must fail, whatever the challenge.
+    println!();
+    let attacks: [(&str, cg::ClipScript, Vec<Action>); 5] = [
+        (
+            "still photo",
+            cg::ClipScript::new().then_for(cg::Action::StillPhoto, 6.0),
+            vec![Action::Blink],
+        ),
+        (
+            "still photo",
+            cg::ClipScript::new().then_for(cg::Action::StillPhoto, 6.0),
+            vec![Action::OpenMouth],
+        ),
+        (
+            "photo moved and tilted (seed 1)",
+            cg::ClipScript::new()
+                .then_for(cg::Action::PlanarMotion, 6.0)
+                .with_seed(1),
+            vec![Action::TurnLeft, Action::TurnRight, Action::Nod],
+        ),
+        (
+            "photo moved and tilted (seed 2)",
+            cg::ClipScript::new()
+                .then_for(cg::Action::PlanarMotion, 6.0)
+                .with_seed(2),
+            vec![Action::TurnRight, Action::Nod],
+        ),
+        (
+            "photo moved and tilted (seed 3)",
+            cg::ClipScript::new()
+                .then_for(cg::Action::PlanarMotion, 6.0)
+                .with_seed(3),
+            vec![Action::Nod, Action::TurnLeft],
+        ),
+    ];
+    let (mut rejected, mut attempts) = (0usize, 0usize);
+    for (name, script, actions) in &attacks {
+        let mut slipped = vec![];
+        for (file, _, (img, lm)) in &faces {
+            let clip = cg::render(img, lm, script);
+            attempts += 1;
+            if run(&clip, actions)?.is_some() {
+                slipped.push(short(file));
+            } else {
+                rejected += 1;
+            }
+        }
+        let names: Vec<&str> = actions.iter().map(|a| a.name()).collect();
+        println!(
+            "{name:<34} challenge {:<15} rejected {}/{}  {}",
+            names.join(","),
+            faces.len() - slipped.len(),
+            faces.len(),
+            if slipped.is_empty() {
+                String::new()
+            } else {
+                format!("PASSED: {}", slipped.join(" "))
+            }
+        );
+    }
+    println!(
+        "ATTACK REJECTION: {rejected}/{attempts} attack clips rejected ({:.1} %)",
+        100.0 * rejected as f64 / attempts.max(1) as f64
+    );
+    Ok(rejected == attempts)
+}
