@@ -185,13 +185,17 @@ fn render_more(photo: &str, script: &cg::ClipScript) -> cg::Clip {
     let img = image::open(fixtures().join("more").join(photo))
         .unwrap()
         .to_rgb8();
-    let lm = cg::load_reference_landmarks(&fixtures().join("more/landmarks.json"), photo, 0)
-        .unwrap();
+    let lm =
+        cg::load_reference_landmarks(&fixtures().join("more/landmarks.json"), photo, 0).unwrap();
     cg::render(&img, &lm, script)
 }
 
 /// Every update's spoken prompt keys, with the time.
-fn run_spoken(frames: &[image::RgbImage], fps: f32, actions: &[Action]) -> (Verdict, Vec<(u64, String)>) {
+fn run_spoken(
+    frames: &[image::RgbImage],
+    fps: f32,
+    actions: &[Action],
+) -> (Verdict, Vec<(u64, String)>) {
     let challenge = Challenge {
         actions: actions.to_vec(),
         nonce: "test-nonce".into(),
@@ -250,14 +254,14 @@ fn outside_the_frontal_cone_the_person_is_told_which_way_to_turn() {
             .then_for(cg::Action::Neutral, 2.0)
             .with_neutral(32.0, 0.0),
     );
-    let front = render("grace_hopper.jpg", &cg::ClipScript::single(cg::Action::Blink));
+    let front = render(
+        "grace_hopper.jpg",
+        &cg::ClipScript::single(cg::Action::Blink),
+    );
     let frames: Vec<image::RgbImage> = away.frames.iter().chain(&front.frames).cloned().collect();
     let (verdict, spoken) = run_spoken(&frames, 15.0, &[Action::Blink]);
     let keys: Vec<&str> = spoken.iter().map(|(_, k)| k.as_str()).collect();
-    assert!(
-        keys.contains(&"quality.turn_a_little_right"),
-        "{keys:?}"
-    );
+    assert!(keys.contains(&"quality.turn_a_little_right"), "{keys:?}");
     assert!(!keys.contains(&"quality.turned_away"), "{keys:?}");
     assert!(verdict.passed, "{verdict:?}");
 }
@@ -270,7 +274,10 @@ fn the_done_prompt_is_spoken_once() {
     );
     let (verdict, spoken) = run_spoken(&clip.frames, 15.0, &[Action::Blink]);
     assert!(verdict.passed, "{verdict:?}");
-    let done = spoken.iter().filter(|(_, k)| k == "liveness.passed").count();
+    let done = spoken
+        .iter()
+        .filter(|(_, k)| k == "liveness.passed")
+        .count();
     assert_eq!(done, 1, "{spoken:?}");
 }
 
@@ -278,11 +285,18 @@ fn the_done_prompt_is_spoken_once() {
 fn the_distance_prompt_converges_instead_of_oscillating() {
     // The face comes closer and hovers just around the "too far" limit
     // before settling well inside it.
-    let clip = render("grace_hopper.jpg", &cg::ClipScript::new().then_for(cg::Action::Neutral, 0.07));
+    let clip = render(
+        "grace_hopper.jpg",
+        &cg::ClipScript::new().then_for(cg::Action::Neutral, 0.07),
+    );
     let photo = &clip.frames[0];
     let lm = &clip.truth.frames[0].landmarks;
-    let (x0, x1) = lm.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[0]), b.max(p[0])));
-    let (y0, y1) = lm.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[1]), b.max(p[1])));
+    let (x0, x1) = lm
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[0]), b.max(p[0])));
+    let (y0, y1) = lm
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[1]), b.max(p[1])));
     let (cx, cy, face_w) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, x1 - x0);
     let (w, h) = (640u32, 480u32);
     let fps = 15.0;
@@ -304,7 +318,11 @@ fn the_distance_prompt_converges_instead_of_oscillating() {
                 for x in 0..w {
                     let sx = cx + (x as f32 + 0.5 - w as f32 / 2.0) / k;
                     let sy = cy + (y as f32 + 0.5 - h as f32 / 2.0) / k;
-                    if sx >= 0.0 && sy >= 0.0 && (sx as u32) < photo.width() && (sy as u32) < photo.height() {
+                    if sx >= 0.0
+                        && sy >= 0.0
+                        && (sx as u32) < photo.width()
+                        && (sy as u32) < photo.height()
+                    {
                         out.put_pixel(x, y, *photo.get_pixel(sx as u32, sy as u32));
                     }
                 }
@@ -313,7 +331,10 @@ fn the_distance_prompt_converges_instead_of_oscillating() {
         })
         .collect();
     let (_, spoken) = run_spoken(&frames, fps, &[Action::Blink]);
-    let far = spoken.iter().filter(|(_, k)| k == "quality.too_far").count();
+    let far = spoken
+        .iter()
+        .filter(|(_, k)| k == "quality.too_far")
+        .count();
     assert_eq!(far, 1, "{spoken:?}");
 }
 
@@ -326,7 +347,9 @@ fn write_more_landmarks() {
     let mut analyzer = lifecert::face::FaceAnalyzer::new().unwrap();
     let mut images = vec![];
     for file in ["biden.jpg", "obama.jpg"] {
-        let img = image::open(fixtures().join("more").join(file)).unwrap().to_rgb8();
+        let img = image::open(fixtures().join("more").join(file))
+            .unwrap()
+            .to_rgb8();
         analyzer.reset();
         let lifecert::face::Analysis::Face(obs) = analyzer.analyze(&img).unwrap() else {
             panic!("{file}: no face");

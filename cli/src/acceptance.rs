@@ -14,10 +14,30 @@ use std::process::ExitCode;
 /// The faces: photo and landmarks file (under the fixtures folder), face
 /// index, what it brings.
 pub const FACES: [(&str, &str, usize, &str); 4] = [
-    ("grace_hopper.jpg", "reference_landmarks.json", 0, "older woman"),
-    ("astronaut.jpg", "reference_landmarks.json", 0, "smile, teeth showing"),
-    ("more/obama.jpg", "more/landmarks.json", 0, "wide smile, teeth showing"),
-    ("more/biden.jpg", "more/landmarks.json", 0, "older man, narrow eyes, head tilted"),
+    (
+        "grace_hopper.jpg",
+        "reference_landmarks.json",
+        0,
+        "older woman",
+    ),
+    (
+        "astronaut.jpg",
+        "reference_landmarks.json",
+        0,
+        "smile, teeth showing",
+    ),
+    (
+        "more/obama.jpg",
+        "more/landmarks.json",
+        0,
+        "wide smile, teeth showing",
+    ),
+    (
+        "more/biden.jpg",
+        "more/landmarks.json",
+        0,
+        "older man, narrow eyes, head tilted",
+    ),
 ];
 
 /// A condition of the neutral pose and the light.
@@ -40,7 +60,12 @@ pub const CONDITIONS: [Condition; 9] = [
     cond("window behind", 0.0, 0.0, cg::Lighting::Backlit),
 ];
 
-const fn cond(name: &'static str, yaw_deg: f32, pitch_deg: f32, lighting: cg::Lighting) -> Condition {
+const fn cond(
+    name: &'static str,
+    yaw_deg: f32,
+    pitch_deg: f32,
+    lighting: cg::Lighting,
+) -> Condition {
     Condition {
         name,
         yaw_deg,
@@ -95,7 +120,12 @@ fn run(clip: &cg::Clip, actions: &[Action]) -> Result<Option<u64>, String> {
     Ok(None)
 }
 
-fn load(dir: &Path, file: &str, json: &str, face: usize) -> Result<(image::RgbImage, Vec<[f32; 3]>), String> {
+fn load(
+    dir: &Path,
+    file: &str,
+    json: &str,
+    face: usize,
+) -> Result<(image::RgbImage, Vec<[f32; 3]>), String> {
     let img = image::open(dir.join(file))
         .map_err(|e| format!("{file}: {e}"))?
         .to_rgb8();
@@ -141,12 +171,18 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
         .collect::<Result<Vec<_>, String>>()?;
     let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
 
-    println!("Genuine clips: {} faces, each action done up to {ATTEMPTS} times, 15 fps", faces.len());
+    println!(
+        "Genuine clips: {} faces, each action done up to {ATTEMPTS} times, 15 fps",
+        faces.len()
+    );
     for (file, note, _) in &faces {
         println!("  {file}: {note}");
     }
     println!();
-    println!("{:<24} {:<11} {:>6} {:>13}  failed", "condition", "action", "pass", "median time");
+    println!(
+        "{:<24} {:<11} {:>6} {:>13}  failed",
+        "condition", "action", "pass", "median time"
+    );
     let (mut passed_all, mut total_all) = (0usize, 0usize);
     let mut per_action = vec![(0usize, 0usize, vec![]); cg::Action::CHALLENGES.len()];
     for c in CONDITIONS.iter().filter(|c| wanted(c.name)) {
@@ -210,17 +246,23 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
         ),
         (
             "photo moved and tilted (seed 1)",
-            cg::ClipScript::new().then_for(cg::Action::PlanarMotion, 6.0).with_seed(1),
+            cg::ClipScript::new()
+                .then_for(cg::Action::PlanarMotion, 6.0)
+                .with_seed(1),
             vec![Action::TurnLeft, Action::TurnRight, Action::Nod],
         ),
         (
             "photo moved and tilted (seed 2)",
-            cg::ClipScript::new().then_for(cg::Action::PlanarMotion, 6.0).with_seed(2),
+            cg::ClipScript::new()
+                .then_for(cg::Action::PlanarMotion, 6.0)
+                .with_seed(2),
             vec![Action::TurnRight, Action::Nod],
         ),
         (
             "photo moved and tilted (seed 3)",
-            cg::ClipScript::new().then_for(cg::Action::PlanarMotion, 6.0).with_seed(3),
+            cg::ClipScript::new()
+                .then_for(cg::Action::PlanarMotion, 6.0)
+                .with_seed(3),
             vec![Action::Nod, Action::TurnLeft],
         ),
     ];
@@ -242,7 +284,11 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
             names.join(","),
             faces.len() - slipped.len(),
             faces.len(),
-            if slipped.is_empty() { String::new() } else { format!("PASSED: {}", slipped.join(" ")) }
+            if slipped.is_empty() {
+                String::new()
+            } else {
+                format!("PASSED: {}", slipped.join(" "))
+            }
         );
     }
     println!(

@@ -39,10 +39,7 @@ pub fn apply(img: &mut Image3, lighting: Lighting, landmarks: &[[f32; 3]]) {
                 y1 = y1.max(p[1]);
             }
             let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-            let (rx, ry) = (
-                (x1 - x0) / 2.0 * HEAD_SCALE,
-                (y1 - y0) / 2.0 * HEAD_SCALE,
-            );
+            let (rx, ry) = ((x1 - x0) / 2.0 * HEAD_SCALE, (y1 - y0) / 2.0 * HEAD_SCALE);
             for y in 0..img.height {
                 for x in 0..img.width {
                     let dx = (x as f32 + 0.5 - cx) / rx;

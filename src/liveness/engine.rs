@@ -288,8 +288,6 @@ impl LivenessEngine {
         self.update(issue, face_box, t_ms)
     }
 
-
-
     /// Keeps a distance hint until the face is [`DISTANCE_MARGIN`] inside the
     /// range (hysteresis).
     fn hold_distance(&self, issue: Option<QualityIssue>, face_share: f32) -> Option<QualityIssue> {
@@ -313,7 +311,12 @@ impl LivenessEngine {
 
     /// Poor light is reported for [`LIGHT_PATIENCE_MS`]; after that, while
     /// the face is still found and not black, the capture goes on.
-    fn tolerate_light(&mut self, issue: Option<QualityIssue>, face_luma: f32, t_ms: u64) -> Option<QualityIssue> {
+    fn tolerate_light(
+        &mut self,
+        issue: Option<QualityIssue>,
+        face_luma: f32,
+        t_ms: u64,
+    ) -> Option<QualityIssue> {
         let light = matches!(
             issue,
             Some(QualityIssue::TooDark | QualityIssue::Backlit | QualityIssue::TooBright)
@@ -323,7 +326,9 @@ impl LivenessEngine {
         }
         if !self.light_tolerated {
             match self.issue_since {
-                Some((q, since)) if Some(q) == issue && t_ms.saturating_sub(since) >= LIGHT_PATIENCE_MS => {
+                Some((q, since))
+                    if Some(q) == issue && t_ms.saturating_sub(since) >= LIGHT_PATIENCE_MS =>
+                {
                     self.light_tolerated = true;
                 }
                 _ => return issue,
@@ -344,8 +349,12 @@ impl LivenessEngine {
         t_ms: u64,
     ) {
         let gap = match issue {
-            Some(QualityIssue::TooFar) => Some(quality::MIN_FACE_SHARE * DISTANCE_MARGIN - face_share),
-            Some(QualityIssue::TooClose) => Some(face_share - quality::MAX_FACE_SHARE / DISTANCE_MARGIN),
+            Some(QualityIssue::TooFar) => {
+                Some(quality::MIN_FACE_SHARE * DISTANCE_MARGIN - face_share)
+            }
+            Some(QualityIssue::TooClose) => {
+                Some(face_share - quality::MAX_FACE_SHARE / DISTANCE_MARGIN)
+            }
             Some(QualityIssue::TurnedAway) => {
                 Some((s.yaw.abs() / CONE_YAW).max(pitch_deg.abs() / CONE_PITCH_DEG))
             }
