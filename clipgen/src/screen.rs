@@ -19,9 +19,10 @@ pub fn reflect(img: &mut RgbImage, colour: [u8; 3], strength: f32) {
     for (x, y, p) in img.enumerate_pixels_mut() {
         let (dx, dy) = (x as f32 - w / 2.0, y as f32 - h / 2.0);
         let falloff = 1.0 - (2.0 / 3.0) * ((dx * dx + dy * dy) / r2).min(1.0);
-        for k in 0..3 {
-            let v = p.0[k] as f32 * (1.0 + strength * falloff * light[k]);
-            p.0[k] = v.round().min(255.0) as u8;
+        for (v, l) in p.0.iter_mut().zip(light) {
+            *v = (*v as f32 * (1.0 + strength * falloff * l))
+                .round()
+                .min(255.0) as u8;
         }
     }
 }

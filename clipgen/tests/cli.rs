@@ -40,8 +40,8 @@ fn renders_a_script_into_a_folder() {
         actions,
         ["neutral", "blink", "neutral", "turn_left", "neutral"]
     );
-    assert!(out.join("frame_038.png").exists());
-    assert!(!out.join("frame_039.png").exists());
+    assert!(out.join("frame_054.png").exists());
+    assert!(!out.join("frame_055.png").exists());
     std::fs::remove_dir_all(&out).unwrap();
 }
 

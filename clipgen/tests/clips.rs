@@ -547,7 +547,10 @@ fn challenge_sequence_has_each_action_in_order() {
             Action::Neutral
         ]
     );
-    assert_eq!(s.segments[0].duration_s, 1.0);
+    assert_eq!(
+        s.segments[0].duration_s,
+        lifecert_clipgen::script::LEAD_IN_S
+    );
     assert_eq!(s.segments[2].duration_s, 0.6);
 }
 

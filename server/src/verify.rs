@@ -329,7 +329,15 @@ fn judge_capture(
         _ if engine.verdict().reason == Some(RejectReason::SpoofSuspected) => {
             return Ok(failed(Code::SpoofSuspected))
         }
-        _ => return Ok(failed(Code::ActionsNotSeen)),
+        _ => {
+            tracing::info!(
+                "liveness not passed on certd: {:?} after {} crops ({missed} without a face); observed {:?}",
+                engine.phase(),
+                frames.len(),
+                engine.observed()
+            );
+            return Ok(failed(Code::ActionsNotSeen));
+        }
     }
 
     // One person throughout: the frontal picture against the first and last

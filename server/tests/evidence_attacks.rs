@@ -399,3 +399,29 @@ fn captures_with_impossible_times_or_geometry_fail_each_check() {
         assert_eq!(failed_with(&d), Some(Code::CaptureBroken), "{what}: {d:?}");
     }
 }
+
+#[test]
+fn certd_agrees_with_the_phone_on_genuine_captures_of_every_action_in_several_orders() {
+    // Each capture passed on the phone (replay::evidence panics otherwise);
+    // certd must pass its liveness too: the pensioner all the way, the
+    // stranger up to the template, which is not hers.
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let cases: [(&'static str, &[Action]); 4] = [
+        (
+            PENSIONER,
+            &[Action::OpenMouth, Action::TurnRight, Action::Blink],
+        ),
+        (PENSIONER, &[Action::Nod, Action::OpenMouth]),
+        (STRANGER, &[Action::TurnRight, Action::Blink, Action::Nod]),
+        (STRANGER, &[Action::TurnLeft, Action::Nod]),
+    ];
+    for (photo, actions) in cases {
+        let e = genuine(photo, actions);
+        let d = verdict(&e, actions);
+        let agrees = match photo {
+            PENSIONER => matches!(d, Decision::Passed { .. }),
+            _ => failed_with(&d) == Some(Code::FaceMismatch),
+        };
+        assert!(agrees, "{photo} {actions:?}: {d:?}");
+    }
+}

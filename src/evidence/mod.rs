@@ -14,11 +14,12 @@ use image::RgbImage;
 use sequence::{encode_jpeg, SequenceFrame, MAX_FRAMES};
 use serde::{Deserialize, Serialize};
 
-/// 600 KB: ~120 crops of ~4.5 KB (a 10-15 s capture), base64 in JSON, and the
-/// frontal picture. 15 s on a 320 kbit/s rural 3G uplink, and the upload
-/// resumes from the outbox if the link drops. Longer captures thin their
-/// steady-rate crops to fit (see [`Evidence::build`]).
-pub const BUDGET_BYTES: usize = 600 * 1024;
+/// 1 MB: ~110 crops of 6-8 KB (a 10 s capture: 2 s of neutral face at 16
+/// fps, ~8 fps after, blinks at 16 fps), base64 in JSON, and the frontal
+/// picture. 25 s on a 320 kbit/s rural 3G uplink, 5 s on 1.6 Mbit/s; the
+/// upload is retried from the outbox if the link drops. Longer captures thin
+/// their steady-rate crops to fit (see [`Evidence::build`]).
+pub const BUDGET_BYTES: usize = 1024 * 1024;
 /// 3: the face sequence replaces the per-action keyframes and the trace.
 pub const FORMAT_VERSION: u32 = 3;
 

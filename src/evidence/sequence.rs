@@ -18,11 +18,15 @@ pub const SEQUENCE_SIDE: u32 = 160;
 pub const FRONTAL_SIDE: u32 = 240;
 /// The crop is this many face widths across (face plus hair and chin).
 pub const CROP_SCALE: f32 = 1.5;
-/// JPEG quality of sequence crops: ~4-5 KB each at 160 px.
-pub const SEQUENCE_QUALITY: u8 = 72;
+/// JPEG quality of sequence crops: 6-8 KB each at 160 px on a noisy sensor.
+pub const SEQUENCE_QUALITY: u8 = 65;
 /// While no blink is asked for, one crop per this many ms (about 8 fps):
 /// turns, nods and mouths last half a second or more.
 pub const STEADY_INTERVAL_MS: u64 = 120;
+/// Even when every frame counts (the neutral face and its colours, blinks),
+/// at most one crop per this many ms (about 16 fps): a 30 fps camera would
+/// double the upload and certd's work for nothing a blink needs.
+pub const DENSE_INTERVAL_MS: u64 = 60;
 /// The longest time between two crops the server accepts. Frames without a
 /// face are not recorded, so this is also the longest the face may be lost.
 pub const MAX_GAP_MS: u64 = 1000;
@@ -109,10 +113,13 @@ impl SequenceRecorder {
     /// Whether a frame at `t_ms` should be recorded: every frame while
     /// `dense` (learning the neutral face, blinks), else at the steady rate.
     pub fn due(&self, t_ms: u64, dense: bool) -> bool {
-        dense
-            || self
-                .last_ms
-                .is_none_or(|l| t_ms.saturating_sub(l) >= STEADY_INTERVAL_MS)
+        let interval = if dense {
+            DENSE_INTERVAL_MS
+        } else {
+            STEADY_INTERVAL_MS
+        };
+        self.last_ms
+            .is_none_or(|l| t_ms.saturating_sub(l) >= interval)
     }
 
     /// Milliseconds since the last recorded crop, if any.

@@ -23,6 +23,8 @@ const CALIBRATION_FRAMES: usize = 8;
 const REPEAT_PROMPT_MS: u64 = 8000;
 /// A picture problem must last this long before it is shown (no flicker).
 const HINT_AFTER_MS: u64 = 600;
+/// How long the phone keeps filming after the last action (see `act`).
+const TAIL_MS: u64 = 400;
 /// Two head movements that moved like a flat picture: stop.
 const MAX_FLAT_MOVES: u32 = 2;
 /// The frontal cone the neutral face is learnt in (docs/liveness.md, "The
@@ -122,6 +124,8 @@ pub struct LivenessEngine {
     flash: Option<[usize; flash::SEGMENTS]>,
     /// Camera time the neutral face (and the colours) began.
     calibration_started_ms: Option<u64>,
+    /// Camera time the last action was done (the tail runs from there).
+    done_ms: Option<u64>,
     prev_centre: Option<[f32; 2]>,
     issue_since: Option<(QualityIssue, u64)>,
     last_prompt_key: String,
@@ -188,6 +192,7 @@ impl LivenessEngine {
             frame_size: [0, 0],
             flash: Some(plan),
             calibration_started_ms: None,
+            done_ms: None,
             prev_centre: None,
             issue_since: None,
             last_prompt_key: String::new(),
@@ -324,6 +329,7 @@ impl LivenessEngine {
         self.phase = LivenessPhase::FindingFace;
         self.calibration.clear();
         self.calibration_started_ms = None;
+        self.done_ms = None;
         self.baseline = None;
         self.detectors.iter_mut().for_each(ActionDetector::reset);
         self.peak_points.iter_mut().for_each(|p| *p = None);
@@ -431,7 +437,8 @@ impl LivenessEngine {
             LivenessPhase::FindingFace | LivenessPhase::Calibrating
         ) || self.challenge.actions.get(self.next_step) == Some(&Action::Blink)
             || self.phase != phase_before
-            || self.key_frame;
+            || self.key_frame
+            || self.done_ms.is_some();
         if rec.due(t_ms, dense) {
             // Encoding a JPEG of an in-memory crop does not fail; if it ever
             // did, the frame is simply not in the sequence.
@@ -633,7 +640,17 @@ impl LivenessEngine {
             self.phase = LivenessPhase::Rejected;
             self.reject = Some(RejectReason::SpoofSuspected);
         } else if self.next_step >= self.challenge.actions.len() {
-            self.phase = LivenessPhase::Passed;
+            // The phone films a short tail after the last action, so certd,
+            // which measures the same frames a little differently, sees the
+            // action end too; certd passes as soon as it has seen it.
+            match (self.mode, self.done_ms) {
+                (Mode::Server, _) => self.phase = LivenessPhase::Passed,
+                (Mode::Phone, None) => self.done_ms = Some(t_ms),
+                (Mode::Phone, Some(done)) if t_ms.saturating_sub(done) >= TAIL_MS => {
+                    self.phase = LivenessPhase::Passed
+                }
+                (Mode::Phone, Some(_)) => {}
+            }
         }
     }
 
