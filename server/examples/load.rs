@@ -10,10 +10,10 @@
 //! built at opt-level 3 there; certd's own glue code is not).
 //!
 //! The app side is replayed: every certification is started first, then
-//! each distinct challenge is captured once for real (clipgen clip of
-//! grace_hopper.jpg doing that challenge's actions in its order, through the
-//! phone's liveness engine), and each upload carries the capture of its
-//! challenge with its own nonce, signed by its own device key. The server's
+//! each is captured for real (clipgen clip of grace_hopper.jpg doing that
+//! challenge's actions in its order, lit by its nonce's screen colours,
+//! through the phone's liveness engine), and each upload carries its own
+//! capture, signed by its own device key. The server's
 //! work per upload (signature, decoding every crop of the face sequence, the
 //! liveness engine over all of them, dlib identity checks and match, database
 //! transaction) is all real and is what is timed.
@@ -94,14 +94,14 @@ fn main() {
             let s: Started = http.post(format!("{url}/v1/certifications")).bearer_auth(&t.access_token).json(&StartRequest { subject_person_id: t.person_id.clone() }).send().await.unwrap().json().await.unwrap();
             started_all.push((t, key, s));
         }
-        let mut captures: std::collections::HashMap<Vec<lifecert::liveness::Action>, lifecert::evidence::Evidence> = Default::default();
-        for (_, _, s) in &started_all {
-            if !captures.contains_key(&s.actions) {
-                println!("capturing challenge {:?}...", s.actions);
-                captures.insert(s.actions.clone(), common::capture(&s.actions, "load", common::now_ms()));
-            }
-        }
-        let captures = Arc::new(captures);
+        // One capture per certification: the screen colours come from its nonce.
+        println!("capturing {people} challenges...");
+        let captures: Arc<std::collections::HashMap<String, lifecert::evidence::Evidence>> = Arc::new(
+            started_all
+                .iter()
+                .map(|(_, _, s)| (s.nonce.clone(), common::capture(&s.actions, &s.nonce, common::now_ms())))
+                .collect(),
+        );
 
         println!("{people} certifications, {concurrency} at a time, {cores} cores...");
         let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
@@ -112,9 +112,7 @@ fn main() {
             let (http, url, captures, gate) = (http.clone(), url.clone(), captures.clone(), gate.clone());
             tasks.push(tokio::spawn(async move {
                 let _slot = gate.acquire().await.unwrap();
-                let mut ev = captures[&s.actions].clone();
-                ev.nonce = s.nonce.clone();
-                let body = ev.to_json();
+                let body = captures[&s.nonce].to_json();
                 let sig = B64.encode(key.sign(&body).as_ref());
                 let t0 = Instant::now();
                 let r = http.put(format!("{url}/v1/certifications/{}/evidence", s.certification_id)).bearer_auth(&t.access_token).header(IDEMPOTENCY_HEADER, format!("load-{}", s.certification_id)).header(SIGNATURE_HEADER, sig).header("content-type", "application/json").body(body).send().await.unwrap();

@@ -169,11 +169,12 @@ fn a_genuine_capture_with_the_screen_colours_off_passes_the_liveness_checks() {
     // The photosensitive person's path: no colours, nothing to match; the
     // record says so (and certd's policy sends it to a person).
     let frames = replay::clip(PENSIONER, &CHALLENGE);
-    let mut e = replay::evidence_of_frames_without_light(
+    let mut e = replay::evidence_of_frames(
         &frames,
         &CHALLENGE,
         "nonce",
         ISSUED_MS as u64 + 20_000,
+        false,
     );
     e.started_at_ms = e.started_at_ms.max(ISSUED_MS as u64);
     let j = judged(&e, &CHALLENGE);

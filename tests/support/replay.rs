@@ -140,33 +140,13 @@ pub fn evidence(
     nonce: &str,
     wall_ms: u64,
 ) -> lifecert::evidence::Evidence {
-    evidence_of_frames(&clip(photo, actions), actions, nonce, wall_ms)
+    evidence_of_frames(&clip(photo, actions), actions, nonce, wall_ms, true)
 }
 
-/// Like [`evidence`], for frames made elsewhere.
+/// Like [`evidence`], for frames made elsewhere; `light`: the screen
+/// colours on (the default) or off (the photosensitive person's choice).
 #[allow(dead_code)]
 pub fn evidence_of_frames(
-    frames: &[image::RgbImage],
-    actions: &[Action],
-    nonce: &str,
-    wall_ms: u64,
-) -> lifecert::evidence::Evidence {
-    run_capture(frames, actions, nonce, wall_ms, true)
-}
-
-/// Like [`evidence_of_frames`], with the screen colours turned off.
-#[allow(dead_code)]
-pub fn evidence_of_frames_without_light(
-    frames: &[image::RgbImage],
-    actions: &[Action],
-    nonce: &str,
-    wall_ms: u64,
-) -> lifecert::evidence::Evidence {
-    run_capture(frames, actions, nonce, wall_ms, false)
-}
-
-#[allow(dead_code)]
-fn run_capture(
     frames: &[image::RgbImage],
     actions: &[Action],
     nonce: &str,
