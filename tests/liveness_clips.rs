@@ -240,11 +240,10 @@ fn a_face_resting_15_degrees_off_frontal_passes_every_action() {
 #[test]
 #[ignore = "issue 12 part 2 not done yet: fails today (the mesh's lip gap on a teeth-showing smile)"]
 fn a_teeth_showing_neutral_face_passes_open_mouth() {
-    for photo in ["obama.jpg"] {
-        let clip = render_more(photo, &cg::ClipScript::single(cg::Action::MouthOpen));
-        let (verdict, _) = run(&clip, &[Action::OpenMouth]);
-        assert!(verdict.passed, "{photo}: {verdict:?}");
-    }
+    let photo = "obama.jpg";
+    let clip = render_more(photo, &cg::ClipScript::single(cg::Action::MouthOpen));
+    let (verdict, _) = run(&clip, &[Action::OpenMouth]);
+    assert!(verdict.passed, "{photo}: {verdict:?}");
 }
 
 #[test]

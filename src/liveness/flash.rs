@@ -132,7 +132,7 @@ pub fn judge(nonce: &str, samples: &[(u64, [f32; 3])]) -> Reflection {
         }
         count[k] += 1.0;
     }
-    if count.iter().any(|&n| n == 0.0) {
+    if count.contains(&0.0) {
         return Reflection::Inconclusive;
     }
     for k in 0..SEGMENTS {
