@@ -57,7 +57,8 @@ class LivenessSessionTest {
         val session = LivenessSession(Challenge(listOf(Action.BLINK, Action.OPEN_MOUTH), "n2"), Language.EN)
         val jpeg = File(faces, "grace_hopper.jpg").readBytes()
         var last: LivenessUpdate? = null
-        for (i in 0 until 20) last = session.pushEncoded(direct(jpeg), (i * 66).toULong())
+        // 40 frames at 15 fps: past the 2 s of screen colours the neutral face lasts.
+        for (i in 0 until 40) last = session.pushEncoded(direct(jpeg), (i * 66).toULong())
         assertEquals(LivenessPhase.ACTING, last!!.phase)
         assertEquals(Action.BLINK, last.action)
         assertEquals("liveness.blink", last.prompt.key)
