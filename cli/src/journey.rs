@@ -291,8 +291,14 @@ struct InProcessServer {
 impl InProcessServer {
     fn start(dir: &std::path::Path) -> Result<InProcessServer, String> {
         let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        // Demo mode, as `certd demo`: the desktop's software key is accepted
+        // and its records say `software`.
         let config = certd::config::Config {
             data: dir.to_path_buf(),
+            attestation: certd::config::AttestationConfig {
+                mode: certd::config::AttestationMode::SoftwareAllowed,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let (state, listener) = rt.block_on(async {
