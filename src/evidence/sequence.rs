@@ -131,10 +131,6 @@ impl SequenceRecorder {
         self.frames.len() >= MAX_FRAMES
     }
 
-    pub fn len(&self) -> usize {
-        self.frames.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.frames.is_empty()
     }

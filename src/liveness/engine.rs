@@ -212,10 +212,6 @@ impl LivenessEngine {
         self.flash = on.then(|| flash::schedule(&self.challenge.nonce));
     }
 
-    pub fn flash(&self) -> bool {
-        self.flash.is_some()
-    }
-
     pub fn set_language(&mut self, language: Language) {
         self.language = language;
         self.last_prompt_key.clear();
