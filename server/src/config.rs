@@ -1,6 +1,7 @@
 //! certd's configuration: a TOML file (optional), then `CERTD_*` environment
 //! variables (`CERTD_LISTEN`, `CERTD_DATA`, `CERTD_DATABASE_URL`,
-//! `CERTD_S3_BUCKET` + `CERTD_S3_ENDPOINT`, `CERTD_MODELS`,
+//! `CERTD_S3_BUCKET` + `CERTD_S3_ENDPOINT`, `CERTD_RECEIPT_KEYS`,
+//! `CERTD_EVIDENCE_KEYS`, `CERTD_EVIDENCE_RETENTION_DAYS`, `CERTD_MODELS`,
 //! `CERTD_ACCESS_TOKEN_TTL_S`), then command-line flags, each overriding the one before.
 
 use lifecert::rules::calendar::{Campaign, CertificationPolicy, Schedule};
@@ -22,6 +23,14 @@ pub struct Config {
     /// Folder of receipt signing keys (default `DATA/receipt-keys`): outside
     /// the database; every certd of one agency reads the same keys.
     pub receipt_keys: Option<PathBuf>,
+    /// Folder of the keys that seal evidence at rest (AES-256-GCM, default
+    /// `DATA/evidence-keys`): outside the database and the bucket, shared by
+    /// every certd of one agency.
+    pub evidence_keys: Option<PathBuf>,
+    /// Days a decided certification's evidence is kept (the audit period);
+    /// then it is deleted and the record says when. Evidence under review is
+    /// kept until decided.
+    pub evidence_retention_days: u64,
     /// dlib models (see models/dlib/README.md).
     pub models: Option<PathBuf>,
     pub access_token_ttl_s: u64,
@@ -122,6 +131,10 @@ impl Default for Config {
             database_url: None,
             s3: None,
             receipt_keys: None,
+            evidence_keys: None,
+            // Two yearly cycles: the 24-month extra-proof rule and a dispute
+            // about the following year can still reach the pictures.
+            evidence_retention_days: 730,
             models: None,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_s: 30 * 24 * 3600,
@@ -216,6 +229,14 @@ impl Config {
         }
         if let Some(v) = env("CERTD_RECEIPT_KEYS") {
             cfg.receipt_keys = Some(v.into());
+        }
+        if let Some(v) = env("CERTD_EVIDENCE_KEYS") {
+            cfg.evidence_keys = Some(v.into());
+        }
+        if let Some(v) = env("CERTD_EVIDENCE_RETENTION_DAYS") {
+            cfg.evidence_retention_days = v
+                .parse()
+                .map_err(|_| "CERTD_EVIDENCE_RETENTION_DAYS: a number of days")?;
         }
         if let Some(v) = env("CERTD_MODELS") {
             cfg.models = Some(v.into());

@@ -16,6 +16,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_light_check",
         include_str!("../migrations/0004_light_check.sql"),
     ),
+    (
+        "0005_evidence_retention",
+        include_str!("../migrations/0005_evidence_retention.sql"),
+    ),
 ];
 
 pub type Db = AnyPool;

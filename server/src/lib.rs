@@ -24,9 +24,12 @@ pub mod error;
 pub mod faces;
 pub mod guard;
 pub mod http;
+pub mod keyring;
 pub mod people;
 pub mod receipts;
 pub mod relatives;
+pub mod retention;
+pub mod seal;
 pub mod store;
 pub mod verify;
 
@@ -58,9 +61,10 @@ impl AppState {
         let db = db::open(&config.database_url())
             .await
             .map_err(|e| format!("database: {e}"))?;
+        let sealer = Arc::new(seal::Sealer::open(&seal::keys_dir(&config))?);
         let store = match &config.s3 {
-            Some(s3) => store::ObjectStore::s3(s3),
-            None => store::ObjectStore::open(&config.data.join("objects")),
+            Some(s3) => store::ObjectStore::s3(s3, sealer),
+            None => store::ObjectStore::open(&config.data.join("objects"), sealer),
         }
         .map_err(|e| format!("store: {e}"))?;
         let models = config

@@ -66,6 +66,14 @@ enum Command {
     /// Add a new receipt signing key (restart certd to sign with it; earlier
     /// keys stay published so earlier receipts keep verifying).
     RotateReceiptKey,
+    /// Add a new evidence sealing key (restart certd to seal with it; earlier
+    /// keys stay, so earlier evidence keeps opening).
+    RotateEvidenceKey,
+    /// Delete the evidence of certifications decided before the audit period
+    /// (`evidence_retention_days`); certd also does this hourly while serving.
+    PurgeEvidence,
+    /// Print one certification's evidence, opened (for an auditor).
+    Evidence { certification_id: String },
     /// Campaign report: counts of certified, due, overdue, stopped, in review (JSON).
     Report,
     /// Print the OpenAPI document.
@@ -123,6 +131,11 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         eprintln!("certd: receipt key {kid} added; restart certd to sign with it");
         return Ok(());
     }
+    if let Command::RotateEvidenceKey = command {
+        let kid = certd::seal::rotate(&certd::seal::keys_dir(&config))?;
+        eprintln!("certd: evidence key {kid} added; restart certd to seal with it");
+        return Ok(());
+    }
     if matches!(command, Command::Demo { .. }) {
         // The demo runs on desktops and emulators with the app's software
         // key; its records say `software`. `serve` keeps the configured mode
@@ -147,6 +160,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
                 "certd: listening on http://{}",
                 listener.local_addr().map_err(|e| e.to_string())?
             );
+            tokio::spawn(certd::retention::purge_every_hour(state.clone()));
             certd::serve(state, listener)
                 .await
                 .map_err(|e| e.to_string())
@@ -189,11 +203,25 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             eprintln!("certd: account verified");
             Ok(())
         }
+        Command::PurgeEvidence => {
+            let n = certd::retention::purge(&state, certd::db::now_ms()).await?;
+            eprintln!("certd: evidence of {n} certifications deleted");
+            Ok(())
+        }
+        Command::Evidence { certification_id } => {
+            let bytes = certd::retention::evidence(&state, &certification_id).await?;
+            use std::io::Write as _;
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(|e| e.to_string())
+        }
         Command::Report => {
             print_json(&agency::report(&state).await?);
             Ok(())
         }
         Command::Openapi => unreachable!("handled before the runtime starts"),
-        Command::RotateReceiptKey => unreachable!("handled before the state opens"),
+        Command::RotateReceiptKey | Command::RotateEvidenceKey => {
+            unreachable!("handled before the state opens")
+        }
     }
 }

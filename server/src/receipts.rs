@@ -9,6 +9,7 @@
 //! two operations (sign with the current key, list the public keys).
 
 use crate::error::ApiError;
+use crate::keyring::KeyFolder;
 use crate::people::{self, Person};
 use crate::AppState;
 use axum::extract::State;
@@ -20,7 +21,6 @@ use lifecert::rules::calendar::{CertificationEvent, CertificationMethod};
 use lifecert::rules::date::CalendarDate;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use sqlx::Row;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -38,43 +38,12 @@ pub struct Signed {
     pub kid: String,
 }
 
-fn kid_number(name: &str) -> Option<u32> {
-    name.strip_suffix(".pk8")?.strip_prefix('k')?.parse().ok()
-}
-
-/// The key files in `dir`, by number.
-fn key_files(dir: &Path) -> std::io::Result<Vec<(u32, PathBuf)>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if let Some(n) = entry.file_name().to_str().and_then(kid_number) {
-            out.push((n, entry.path()));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// Writes `pkcs8` as key number `n`, unless it exists: written to a private
-/// temporary file, then hard-linked into place, which fails if another certd
-/// got there first (then both use that one).
-fn write_key(dir: &Path, n: u32, pkcs8: &[u8]) -> std::io::Result<bool> {
-    let tmp = dir.join(format!(".tmp-{}", crate::db::new_id()));
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&tmp)?;
-        f.write_all(pkcs8)?;
-        f.sync_all()?;
-    }
-    let linked = std::fs::hard_link(&tmp, dir.join(format!("k{n}.pk8")));
-    std::fs::remove_file(&tmp)?;
-    match linked {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e),
+fn folder(dir: &Path) -> KeyFolder<'_> {
+    KeyFolder {
+        dir,
+        prefix: "k",
+        ext: "pk8",
+        what: "receipt keys",
     }
 }
 
@@ -94,13 +63,8 @@ pub fn keys_dir(config: &crate::config::Config) -> PathBuf {
 /// Loads the newest key, making the first one if there is none. A key an
 /// earlier certd kept in the database becomes `k1` and leaves the database.
 pub async fn load_or_create_key(db: &crate::db::Db, dir: &Path) -> Result<SigningKey, String> {
-    let err = |e: std::io::Error| format!("receipt keys in {}: {e}", dir.display());
-    std::fs::create_dir_all(dir).map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
-    }
+    let folder = folder(dir);
+    folder.create()?;
     let legacy = sqlx::query("SELECT value FROM server_keys WHERE name = 'receipt'")
         .fetch_optional(db)
         .await
@@ -112,8 +76,8 @@ pub async fn load_or_create_key(db: &crate::db::Db, dir: &Path) -> Result<Signin
                     .map_err(|e| e.to_string())?,
             )
             .map_err(|e| e.to_string())?;
-        if !write_key(dir, 1, &pkcs8).map_err(err)?
-            && std::fs::read(dir.join("k1.pk8")).map_err(err)? != pkcs8
+        if !folder.write(1, &pkcs8)?
+            && std::fs::read(dir.join("k1.pk8")).map_err(|e| folder.err(e))? != pkcs8
         {
             // Receipts without a key id were signed by the database's key.
             return Err(format!(
@@ -126,42 +90,30 @@ pub async fn load_or_create_key(db: &crate::db::Db, dir: &Path) -> Result<Signin
             .await
             .map_err(|e| e.to_string())?;
     }
-    if key_files(dir).map_err(err)?.is_empty() {
-        write_key(dir, 1, &new_pkcs8()?).map_err(err)?;
-    }
-    let (n, path) = key_files(dir).map_err(err)?.pop().ok_or("no receipt key")?;
-    let pkcs8 = std::fs::read(&path).map_err(err)?;
+    let (kid, pkcs8) = folder
+        .load_or_create(new_pkcs8)?
+        .pop()
+        .ok_or("no receipt key")?;
     let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
-        .map_err(|e| format!("{}: not an Ed25519 key: {e}", path.display()))?;
-    Ok(SigningKey {
-        kid: format!("k{n}"),
-        pair,
-    })
+        .map_err(|e| format!("{}/{kid}.pk8: not an Ed25519 key: {e}", dir.display()))?;
+    Ok(SigningKey { kid, pair })
 }
 
 /// Adds the next key (`certd rotate-receipt-key`); certd processes sign with
 /// it once restarted, and publish it at once. Returns its id.
 pub fn rotate(dir: &Path) -> Result<String, String> {
-    let err = |e: std::io::Error| format!("receipt keys in {}: {e}", dir.display());
-    loop {
-        let next = key_files(dir).map_err(err)?.last().map_or(1, |k| k.0 + 1);
-        if write_key(dir, next, &new_pkcs8()?).map_err(err)? {
-            return Ok(format!("k{next}"));
-        }
-    }
+    folder(dir).rotate(new_pkcs8)
 }
 
 /// Every public key in `dir`, oldest first.
 pub fn public_keys(dir: &Path) -> Result<Vec<ReceiptKey>, String> {
-    let err = |e: std::io::Error| format!("receipt keys in {}: {e}", dir.display());
     let mut out = Vec::new();
-    for (n, path) in key_files(dir).map_err(err)? {
-        let pkcs8 = std::fs::read(&path).map_err(err)?;
+    for (kid, pkcs8) in folder(dir).load()? {
         let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
-            .map_err(|e| format!("{}: not an Ed25519 key: {e}", path.display()))?;
+            .map_err(|e| format!("{}/{kid}.pk8: not an Ed25519 key: {e}", dir.display()))?;
         out.push(ReceiptKey {
             public_key: B64.encode(pair.public_key().as_ref()),
-            kid: Some(format!("k{n}")),
+            kid: Some(kid),
         });
     }
     Ok(out)
