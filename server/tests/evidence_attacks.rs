@@ -288,8 +288,10 @@ fn the_pensioners_frontal_picture_over_another_persons_capture_fails() {
 
 #[test]
 fn a_frontal_picture_that_is_not_a_frame_of_the_sequence_fails_even_of_the_same_person() {
-    // The template photo itself, cropped as the app crops: the right person,
-    // but not a picture of this capture.
+    // The template photo itself, cropped by the attacker (a tenth of the
+    // square off the app's own framing): the right person, but not a picture
+    // of this capture. (The clip animates that photo, so the app's exact
+    // square of it would be its neutral frame.)
     let img = image::open(replay::fixtures().join(PENSIONER))
         .unwrap()
         .to_rgb8();
@@ -298,7 +300,8 @@ fn a_frontal_picture_that_is_not_a_frame_of_the_sequence_fails_even_of_the_same_
         panic!("face in the fixture");
     };
     let mut e = genuine(PENSIONER, &CHALLENGE);
-    let rect = face_square(&obs);
+    let mut rect = face_square(&obs);
+    rect[0] += rect[2] / 10.0;
     e.frontal.jpeg = encode_jpeg(&sample_square(&img, rect, FRONTAL_SIDE), 85).unwrap();
     let d = verdict(&e, &CHALLENGE);
     assert_eq!(failed_with(&d), Some(Code::CaptureBroken), "{d:?}");

@@ -23,9 +23,14 @@ pub const SEQUENCE_QUALITY: u8 = 65;
 /// While no blink is asked for, one crop per this many ms (about 8 fps):
 /// turns, nods and mouths last half a second or more.
 pub const STEADY_INTERVAL_MS: u64 = 120;
-/// Even when every frame counts (the neutral face and its colours, blinks),
-/// at most one crop per this many ms (about 16 fps): a 30 fps camera would
-/// double the upload and certd's work for nothing a blink needs.
+/// While the neutral face and the screen's colours are learnt, one crop per
+/// this many ms (10 fps): three crops in each colour's 300 ms after its
+/// change settles, which is what the light check averages; more would cost
+/// certd a mesh each and tell it nothing new.
+pub const NEUTRAL_INTERVAL_MS: u64 = 100;
+/// When every frame counts (blinks, the frames where an action starts or
+/// ends), at most one crop per this many ms (about 16 fps): a blink's closed
+/// eyes last 100-150 ms; a 30 fps camera would double the upload for nothing.
 pub const DENSE_INTERVAL_MS: u64 = 60;
 /// The longest time between two crops the server accepts. Frames without a
 /// face are not recorded, so this is also the longest the face may be lost.
@@ -110,14 +115,9 @@ pub struct SequenceRecorder {
 }
 
 impl SequenceRecorder {
-    /// Whether a frame at `t_ms` should be recorded: every frame while
-    /// `dense` (learning the neutral face, blinks), else at the steady rate.
-    pub fn due(&self, t_ms: u64, dense: bool) -> bool {
-        let interval = if dense {
-            DENSE_INTERVAL_MS
-        } else {
-            STEADY_INTERVAL_MS
-        };
+    /// Whether a frame at `t_ms` should be recorded, at most one per
+    /// `interval` ms (one of the rates above).
+    pub fn due(&self, t_ms: u64, interval: u64) -> bool {
         self.last_ms
             .is_none_or(|l| t_ms.saturating_sub(l) >= interval)
     }

@@ -6,7 +6,7 @@ use super::prompts::Toward;
 use super::signals::{self, Signals};
 use super::{flash, prompts, Challenge, FaceBox, LivenessPhase, LivenessUpdate, RejectReason};
 use crate::evidence::sequence::{
-    face_square, sample_square, SequenceRecorder, FRONTAL_SIDE, MAX_GAP_MS,
+    self, face_square, sample_square, SequenceRecorder, FRONTAL_SIDE, MAX_GAP_MS,
 };
 use crate::evidence::{Capture, Evidence, EvidenceError, Keyframe};
 use crate::face::quality::{self, QualityIssue};
@@ -113,10 +113,13 @@ pub struct LivenessEngine {
     observed: Vec<Observed>,
     flat_moves: u32,
     frontal: Option<(f32, Candidate)>,
+    /// A better frontal picture from this frame: kept only if the frame is
+    /// recorded (certd checks the frontal is a copy of a sequence frame).
+    frontal_pending: Option<(f32, Candidate)>,
     /// The face sequence that is uploaded (phone only).
     recorder: Option<SequenceRecorder>,
     /// Something happened on this frame that the server must see too (an
-    /// action's start, peak or end, a better frontal picture).
+    /// action's start, peak or end).
     key_frame: bool,
     last_t_ms: u64,
     frame_size: [u32; 2],
@@ -186,6 +189,7 @@ impl LivenessEngine {
             observed: vec![],
             flat_moves: 0,
             frontal: None,
+            frontal_pending: None,
             recorder: (mode == Mode::Phone).then(SequenceRecorder::default),
             key_frame: false,
             last_t_ms: 0,
@@ -410,10 +414,10 @@ impl LivenessEngine {
         self.update(issue, face_box, t_ms)
     }
 
-    /// Adds this frame to the uploaded sequence when it is due: every frame
-    /// while the neutral face is learnt and while a blink is asked for, the
-    /// steady rate otherwise, and always the frames where something happened,
-    /// so the server sees what the phone saw.
+    /// Adds this frame to the uploaded sequence when it is due: at the dense
+    /// rate while a blink is asked for and where something happened (so the
+    /// server sees what the phone saw), at the neutral rate while the neutral
+    /// face and the screen colours are learnt, the steady rate otherwise.
     fn record(
         &mut self,
         img: &RgbImage,
@@ -421,6 +425,7 @@ impl LivenessEngine {
         t_ms: u64,
         phase_before: LivenessPhase,
     ) {
+        let frontal = self.frontal_pending.take();
         let Some(rec) = self.recorder.as_mut() else {
             return;
         };
@@ -428,17 +433,26 @@ impl LivenessEngine {
         if rec.is_empty() && self.phase != LivenessPhase::Calibrating {
             return;
         }
-        let dense = matches!(
+        let blinking = phase_before == LivenessPhase::Acting
+            && self.challenge.actions.get(self.next_step) == Some(&Action::Blink);
+        let dense =
+            blinking || self.phase != phase_before || self.key_frame || self.done_ms.is_some();
+        let interval = if dense {
+            sequence::DENSE_INTERVAL_MS
+        } else if matches!(
             phase_before,
             LivenessPhase::FindingFace | LivenessPhase::Calibrating
-        ) || self.challenge.actions.get(self.next_step) == Some(&Action::Blink)
-            || self.phase != phase_before
-            || self.key_frame
-            || self.done_ms.is_some();
-        if rec.due(t_ms, dense) {
-            // Encoding a JPEG of an in-memory crop does not fail; if it ever
-            // did, the frame is simply not in the sequence.
-            let _ = rec.record(img, obs, t_ms);
+        ) {
+            sequence::NEUTRAL_INTERVAL_MS
+        } else {
+            sequence::STEADY_INTERVAL_MS
+        };
+        // Encoding a JPEG of an in-memory crop does not fail; if it ever did,
+        // the frame is simply not in the sequence (nor the frontal picture).
+        if rec.due(t_ms, interval) && rec.record(img, obs, t_ms).is_ok() {
+            if let Some(better) = frontal {
+                self.frontal = Some(better);
+            }
         }
     }
 
@@ -666,8 +680,7 @@ impl LivenessEngine {
         let score = sharpness * eye_open / (1.0 + 5.0 * s.yaw.abs());
         // The server has no use for a frontal picture: it takes the phone's.
         if self.mode == Mode::Phone && self.frontal.as_ref().is_none_or(|(best, _)| score > *best) {
-            self.frontal = Some((score, Candidate::of(img, obs, t_ms)));
-            self.key_frame = true;
+            self.frontal_pending = Some((score, Candidate::of(img, obs, t_ms)));
         }
     }
 
