@@ -14,7 +14,7 @@ use image::RgbImage;
 use sequence::{encode_jpeg, SequenceFrame, MAX_FRAMES};
 use serde::{Deserialize, Serialize};
 
-/// 1 MB: ~110 crops of 6-8 KB (a 10 s capture: 2 s of neutral face at 16
+/// 1 MB: ~110 crops of 6-8 KB (a 12 s capture: 2-3 s of neutral face at 10
 /// fps, ~8 fps after, blinks at 16 fps), base64 in JSON, and the frontal
 /// picture. 25 s on a 320 kbit/s rural 3G uplink, 5 s on 1.6 Mbit/s; the
 /// upload is retried from the outbox if the link drops. Longer captures thin
