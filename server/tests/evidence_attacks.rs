@@ -333,6 +333,26 @@ fn a_cut_to_another_face_halfway_is_a_different_person() {
     assert_eq!(failed_with(&d), Some(Code::DifferentPeople), "{d:?}");
 }
 
+#[test]
+fn a_capture_with_crops_where_no_face_can_be_found_fails() {
+    // One crop in eight replaced by a grey square (hiding what happened
+    // there): more than the few JPEG or blur misses certd tolerates.
+    let mut e = genuine(PENSIONER, &CHALLENGE);
+    let grey = encode_jpeg(
+        &image::RgbImage::from_pixel(SEQUENCE_SIDE, SEQUENCE_SIDE, image::Rgb([128, 128, 128])),
+        SEQUENCE_QUALITY,
+    )
+    .unwrap();
+    let frontal_t = e.frontal.t_ms;
+    for f in e.sequence.iter_mut().skip(3).step_by(8) {
+        if f.t_ms != frontal_t {
+            f.jpeg = grey.clone();
+        }
+    }
+    let d = verdict(&e, &CHALLENGE);
+    assert_eq!(failed_with(&d), Some(Code::FaceNotFound), "{d:?}");
+}
+
 /// One genuine capture, broken in one way at a time: each must fail as a
 /// broken capture, and each mutation targets one check of `check_timing`
 /// (times are moved together with the frontal picture's, so the frontal
@@ -343,7 +363,24 @@ fn captures_with_impossible_times_or_geometry_fail_each_check() {
     let n = e.sequence.len();
     type Mutation = Box<dyn Fn(&mut Evidence)>;
     let cases: Vec<(&str, Mutation)> = vec![
-        ("too few frames", Box::new(|e| e.sequence.truncate(8))),
+        (
+            "too few frames",
+            Box::new(|e| {
+                e.sequence.truncate(8);
+                // The frontal picture made from one of the frames left, so
+                // that only the count refuses it.
+                let f = &e.sequence[4];
+                let crop = image::load_from_memory(&f.jpeg).unwrap().to_rgb8();
+                let big = image::imageops::resize(
+                    &crop,
+                    FRONTAL_SIDE,
+                    FRONTAL_SIDE,
+                    image::imageops::FilterType::Triangle,
+                );
+                e.frontal.jpeg = encode_jpeg(&big, 90).unwrap();
+                e.frontal.t_ms = f.t_ms;
+            }),
+        ),
         (
             "times go backwards",
             Box::new(move |e| {
