@@ -238,12 +238,63 @@ fn a_face_resting_15_degrees_off_frontal_passes_every_action() {
 }
 
 #[test]
-#[ignore = "issue 12 part 2 not done yet: fails today (the mesh's lip gap on a teeth-showing smile)"]
 fn a_teeth_showing_neutral_face_passes_open_mouth() {
+    // His resting smile shows the teeth: the mesh reads a lip gap of 0.21 of
+    // the mouth's width before he opens it, and a full jaw drop adds only
+    // 0.13 to it. Measured against his own neutral mouth it is an opening.
     let photo = "obama.jpg";
     let clip = render_more(photo, &cg::ClipScript::single(cg::Action::MouthOpen));
     let (verdict, _) = run(&clip, &[Action::OpenMouth]);
     assert!(verdict.passed, "{photo}: {verdict:?}");
+}
+
+#[test]
+fn a_teeth_showing_face_that_does_not_open_its_mouth_is_not_seen_opening_it() {
+    // The same face blinking, turning, nodding, and parting the lips only a
+    // little (15 % of a jaw drop), each asked to open the mouth: no opening.
+    let clips = [
+        cg::ClipScript::challenge(&[
+            cg::Action::Blink,
+            cg::Action::TurnLeft,
+            cg::Action::TurnRight,
+            cg::Action::Nod,
+        ]),
+        cg::ClipScript::single(cg::Action::MouthOpen).with_amplitudes(cg::Amplitudes {
+            mouth: 0.15,
+            ..Default::default()
+        }),
+    ];
+    for script in &clips {
+        let clip = render_more("obama.jpg", script);
+        let (verdict, _) = run(&clip, &[Action::OpenMouth]);
+        assert!(!verdict.passed, "{verdict:?}");
+        assert!(
+            verdict
+                .observed
+                .iter()
+                .all(|o| o.event.action != Action::OpenMouth),
+            "{:?}",
+            verdict.observed
+        );
+    }
+}
+
+#[test]
+fn a_photo_moved_as_a_plane_does_not_open_its_mouth() {
+    // A print of a closed mouth and one of a smile showing the teeth, tilted
+    // and turned in front of the camera: its mouth grows and shrinks with the
+    // keystone, but not by a third of its own height.
+    for (photo, more) in [("grace_hopper.jpg", false), ("obama.jpg", true)] {
+        let script =
+            cg::ClipScript::single(cg::Action::PlanarMotion).then_for(cg::Action::PlanarMotion, 4.0);
+        let clip = if more {
+            render_more(photo, &script)
+        } else {
+            render(photo, &script)
+        };
+        let (verdict, _) = run(&clip, &[Action::OpenMouth]);
+        assert!(!verdict.passed, "{photo}: {verdict:?}");
+    }
 }
 
 #[test]
@@ -369,4 +420,67 @@ fn write_more_landmarks() {
         serde_json::to_string(&json).unwrap(),
     )
     .unwrap();
+}
+
+/// PROBE (temporary): mouth candidates, summary per clip.
+#[test]
+#[ignore]
+fn probe_mouth_signals() {
+    let mut analyzer = lifecert::face::FaceAnalyzer::new().unwrap();
+    let d = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+    let which = std::env::var("PROBE").unwrap_or("obama.jpg:mouth".into());
+    let yaw: f32 = std::env::var("YAW").ok().map(|v| v.parse().unwrap()).unwrap_or(0.0);
+    let pitch: f32 = std::env::var("PITCH").ok().map(|v| v.parse().unwrap()).unwrap_or(0.0);
+    let amp: f32 = std::env::var("AMP").ok().map(|v| v.parse().unwrap()).unwrap_or(1.0);
+    let verbose = std::env::var("VERBOSE").is_ok();
+    for item in which.split(',') {
+        let (photo, act) = item.split_once(':').unwrap();
+        let action = cg::Action::parse(act).unwrap();
+        let script = cg::ClipScript::single(action).with_neutral(yaw, pitch).with_amplitudes(cg::Amplitudes { mouth: amp, ..Default::default() });
+        let clip = if photo.contains('/') {
+            render_more(photo.rsplit('/').next().unwrap(), &script)
+        } else {
+            render(photo, &script)
+        };
+        let attack = action.is_attack();
+        analyzer.reset();
+        let mut rows: Vec<(f32, [f32; 5])> = vec![];
+        for (i, f) in clip.frames.iter().enumerate() {
+            let lifecert::face::Analysis::Face(obs) = analyzer.analyze(f).unwrap() else {
+                continue;
+            };
+            let s = lifecert::liveness::signals::measure(&obs);
+            let m = &obs.mesh;
+            let iod = d(m.xy(33), m.xy(263));
+            let mw = d(m.xy(61), m.xy(291));
+            let outer = d(m.xy(0), m.xy(17));
+            let eyes = [(m.xy(33)[0] + m.xy(263)[0]) / 2.0, (m.xy(33)[1] + m.xy(263)[1]) / 2.0];
+            let en = d(eyes, m.xy(1));
+            let ec = d(eyes, m.xy(152));
+            let t = &clip.truth.frames[i];
+            let eu = d(eyes, m.xy(0));
+            let v = [s.mouth_open, outer / mw, outer / eu, outer / en, d(m.xy(13), m.xy(14)) / eu];
+            if verbose {
+                println!("{i:3} {:.2} {v:.3?} ec/en {:.3}", t.intensity, ec / en);
+            }
+            rows.push((t.intensity, v));
+        }
+        let names = ["inner/mw", "outer/mw", "outer/eu", "outer/en", "inner/eu"];
+        let base: Vec<f32> = (0..5)
+            .map(|k| {
+                let mut v: Vec<f32> = rows.iter().take(if attack { 8 } else { 40 }).filter(|r| r.0 == 0.0 || attack).map(|r| r.1[k]).collect();
+                v.sort_by(f32::total_cmp);
+                v[v.len() / 2]
+            })
+            .collect();
+        print!("{photo:>18} {act:<6} yaw {yaw} pitch {pitch} amp {amp}:");
+        for k in 0..5 {
+            let rest: Vec<f32> = rows.iter().filter(|r| r.0 == 0.0 && !attack).map(|r| r.1[k] / base[k] - 1.0).collect();
+            let act: Vec<f32> = rows.iter().filter(|r| r.0 > 0.0 || attack).map(|r| r.1[k] / base[k] - 1.0).collect();
+            let mx = |v: &[f32]| v.iter().cloned().fold(f32::MIN, f32::max);
+            let mn = |v: &[f32]| v.iter().cloned().fold(f32::MAX, f32::min);
+            print!(" | {} b{:.3} rest[{:+.2},{:+.2}] act[{:+.2},{:+.2}] add{:+.3}", names[k], base[k], mn(&rest), mx(&rest), mn(&act), mx(&act), mx(&act) * base[k]);
+        }
+        println!();
+    }
 }
