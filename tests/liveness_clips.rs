@@ -250,15 +250,11 @@ fn a_teeth_showing_neutral_face_passes_open_mouth() {
 
 #[test]
 fn a_teeth_showing_face_that_does_not_open_its_mouth_is_not_seen_opening_it() {
-    // The same face blinking, turning, nodding, and parting the lips only a
-    // little (15 % of a jaw drop), each asked to open the mouth: no opening.
+    // The same face turning (his turn to the right moves the mouth most of
+    // the other actions), nodding, and parting the lips only a little (15 %
+    // of a jaw drop), asked to open the mouth: no opening.
     let clips = [
-        cg::ClipScript::challenge(&[
-            cg::Action::Blink,
-            cg::Action::TurnLeft,
-            cg::Action::TurnRight,
-            cg::Action::Nod,
-        ]),
+        cg::ClipScript::challenge(&[cg::Action::TurnRight, cg::Action::Nod]),
         cg::ClipScript::single(cg::Action::MouthOpen).with_amplitudes(cg::Amplitudes {
             mouth: 0.15,
             ..Default::default()
@@ -281,20 +277,23 @@ fn a_teeth_showing_face_that_does_not_open_its_mouth_is_not_seen_opening_it() {
 
 #[test]
 fn a_photo_moved_as_a_plane_does_not_open_its_mouth() {
-    // A print of a closed mouth and one of a smile showing the teeth, tilted
-    // and turned in front of the camera: its mouth grows and shrinks with the
-    // keystone, but not by a third of its own height.
-    for (photo, more) in [("grace_hopper.jpg", false), ("obama.jpg", true)] {
-        let script =
-            cg::ClipScript::single(cg::Action::PlanarMotion).then_for(cg::Action::PlanarMotion, 4.0);
-        let clip = if more {
-            render_more(photo, &script)
-        } else {
-            render(photo, &script)
-        };
-        let (verdict, _) = run(&clip, &[Action::OpenMouth]);
-        assert!(!verdict.passed, "{photo}: {verdict:?}");
-    }
+    // A print of a smile showing the teeth (the mouth that is tallest at
+    // rest), tilted and turned in front of the camera: its mouth grows and
+    // shrinks with the keystone, but not by a third of its own height.
+    let clip = render_more(
+        "obama.jpg",
+        &cg::ClipScript::single(cg::Action::PlanarMotion).then_for(cg::Action::PlanarMotion, 4.0),
+    );
+    let (verdict, _) = run(&clip, &[Action::OpenMouth]);
+    assert!(!verdict.passed, "{verdict:?}");
+    assert!(
+        verdict
+            .observed
+            .iter()
+            .all(|o| o.event.action != Action::OpenMouth),
+        "{:?}",
+        verdict.observed
+    );
 }
 
 #[test]
