@@ -181,7 +181,7 @@ fn a_photo_moved_as_a_plane_is_rejected() {
 
 // --- Tolerance: the person in front of the phone is not stuck (issue 12).
 // The full suite of genuine and attack clips, with its figures, is
-// `cargo run -p lifecert-cli -- acceptance` (docs/liveness.md).
+// `lifecert acceptance` (docs/liveness.md, "Measured acceptance").
 
 fn render_more(photo: &str, script: &cg::ClipScript) -> cg::Clip {
     let img = image::open(fixtures().join("more").join(photo))
@@ -419,67 +419,4 @@ fn write_more_landmarks() {
         serde_json::to_string(&json).unwrap(),
     )
     .unwrap();
-}
-
-/// PROBE (temporary): mouth candidates, summary per clip.
-#[test]
-#[ignore]
-fn probe_mouth_signals() {
-    let mut analyzer = lifecert::face::FaceAnalyzer::new().unwrap();
-    let d = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
-    let which = std::env::var("PROBE").unwrap_or("obama.jpg:mouth".into());
-    let yaw: f32 = std::env::var("YAW").ok().map(|v| v.parse().unwrap()).unwrap_or(0.0);
-    let pitch: f32 = std::env::var("PITCH").ok().map(|v| v.parse().unwrap()).unwrap_or(0.0);
-    let amp: f32 = std::env::var("AMP").ok().map(|v| v.parse().unwrap()).unwrap_or(1.0);
-    let verbose = std::env::var("VERBOSE").is_ok();
-    for item in which.split(',') {
-        let (photo, act) = item.split_once(':').unwrap();
-        let action = cg::Action::parse(act).unwrap();
-        let script = cg::ClipScript::single(action).with_neutral(yaw, pitch).with_amplitudes(cg::Amplitudes { mouth: amp, ..Default::default() });
-        let clip = if photo.contains('/') {
-            render_more(photo.rsplit('/').next().unwrap(), &script)
-        } else {
-            render(photo, &script)
-        };
-        let attack = action.is_attack();
-        analyzer.reset();
-        let mut rows: Vec<(f32, [f32; 5])> = vec![];
-        for (i, f) in clip.frames.iter().enumerate() {
-            let lifecert::face::Analysis::Face(obs) = analyzer.analyze(f).unwrap() else {
-                continue;
-            };
-            let s = lifecert::liveness::signals::measure(&obs);
-            let m = &obs.mesh;
-            let iod = d(m.xy(33), m.xy(263));
-            let mw = d(m.xy(61), m.xy(291));
-            let outer = d(m.xy(0), m.xy(17));
-            let eyes = [(m.xy(33)[0] + m.xy(263)[0]) / 2.0, (m.xy(33)[1] + m.xy(263)[1]) / 2.0];
-            let en = d(eyes, m.xy(1));
-            let ec = d(eyes, m.xy(152));
-            let t = &clip.truth.frames[i];
-            let eu = d(eyes, m.xy(0));
-            let v = [s.mouth_open, outer / mw, outer / eu, outer / en, d(m.xy(13), m.xy(14)) / eu];
-            if verbose {
-                println!("{i:3} {:.2} {v:.3?} ec/en {:.3}", t.intensity, ec / en);
-            }
-            rows.push((t.intensity, v));
-        }
-        let names = ["inner/mw", "outer/mw", "outer/eu", "outer/en", "inner/eu"];
-        let base: Vec<f32> = (0..5)
-            .map(|k| {
-                let mut v: Vec<f32> = rows.iter().take(if attack { 8 } else { 40 }).filter(|r| r.0 == 0.0 || attack).map(|r| r.1[k]).collect();
-                v.sort_by(f32::total_cmp);
-                v[v.len() / 2]
-            })
-            .collect();
-        print!("{photo:>18} {act:<6} yaw {yaw} pitch {pitch} amp {amp}:");
-        for k in 0..5 {
-            let rest: Vec<f32> = rows.iter().filter(|r| r.0 == 0.0 && !attack).map(|r| r.1[k] / base[k] - 1.0).collect();
-            let act: Vec<f32> = rows.iter().filter(|r| r.0 > 0.0 || attack).map(|r| r.1[k] / base[k] - 1.0).collect();
-            let mx = |v: &[f32]| v.iter().cloned().fold(f32::MIN, f32::max);
-            let mn = |v: &[f32]| v.iter().cloned().fold(f32::MAX, f32::min);
-            print!(" | {} b{:.3} rest[{:+.2},{:+.2}] act[{:+.2},{:+.2}] add{:+.3}", names[k], base[k], mn(&rest), mx(&rest), mn(&act), mx(&act), mx(&act) * base[k]);
-        }
-        println!();
-    }
 }
