@@ -12,8 +12,10 @@ const ROI_SCALE: f32 = 1.5;
 pub mod idx {
     pub const NOSE_TIP: usize = 1;
     pub const FOREHEAD: usize = 10;
+    pub const UPPER_LIP_OUTER: usize = 0;
     pub const UPPER_LIP_INNER: usize = 13;
     pub const LOWER_LIP_INNER: usize = 14;
+    pub const LOWER_LIP_OUTER: usize = 17;
     pub const MOUTH_LEFT: usize = 61;
     pub const MOUTH_RIGHT: usize = 291;
     pub const CHIN: usize = 152;

@@ -65,10 +65,15 @@ pub fn marks(action: Action) -> Marks {
             start: 0.15,
             end: 0.07,
         },
-        // Lip gap over mouth width, above neutral.
+        // Growth of the mouth's height (over its width) as a share of the
+        // person's own neutral: a third taller to start. The clipgen faces
+        // reach +0.4 to +1.3 at a full jaw drop (+0.38 the least: a smile
+        // showing the teeth, resting 15 degrees to one side), rest within
+        // +-0.11, and other actions and a photo moved as a plane reach +0.21
+        // away from a turn (turns are kept out by the pose gate).
         Action::OpenMouth => Marks {
-            start: 0.2,
-            end: 0.1,
+            start: 0.3,
+            end: 0.15,
         },
         // Nose shift between the cheeks.
         Action::TurnLeft | Action::TurnRight => Marks {
@@ -89,13 +94,21 @@ pub fn marks(action: Action) -> Marks {
 pub fn deviation(action: Action, s: &Signals, base: &Signals) -> Option<f32> {
     Some(match action {
         Action::Blink => 1.0 - s.eye_open? / base.eye_open?.max(1e-3),
-        Action::OpenMouth => s.mouth_open - base.mouth_open,
+        // Relative to the person's own neutral mouth: lips that part over
+        // teeth already showing at rest (a smile, dentures) open less in
+        // absolute terms than closed lips do, but as much for their size.
+        Action::OpenMouth => s.mouth_height / base.mouth_height.max(MIN_MOUTH_HEIGHT) - 1.0,
         Action::TurnLeft => s.yaw - base.yaw,
         Action::TurnRight => base.yaw - s.yaw,
         // Down only: an opening jaw lengthens the face and lowers this ratio.
         Action::Nod => s.pitch - base.pitch,
     })
 }
+
+/// A floor for the neutral mouth's height (over its width) the open mouth is
+/// measured against: lips are never thinner than this at rest, so a mesh
+/// glitch in the neutral face cannot make any twitch look like an opening.
+const MIN_MOUTH_HEIGHT: f32 = 0.12;
 
 /// Blinks and mouths are judged only with the head near neutral: a turned or
 /// lowered head makes eyes look shut and mouths look open.
@@ -205,6 +218,8 @@ mod tests {
         Signals {
             eye_open: Some(eye),
             mouth_open: mouth,
+            // Closed lips 0.25 thick, plus the gap.
+            mouth_height: 0.25 + mouth,
             yaw,
             pitch,
         }

@@ -560,6 +560,7 @@ impl LivenessEngine {
         let base = Signals {
             eye_open: eyes.get(eyes.len() / 2).copied(),
             mouth_open: median(|s| s.mouth_open),
+            mouth_height: median(|s| s.mouth_height),
             yaw: median(|s| s.yaw),
             pitch: median(|s| s.pitch),
         };

@@ -16,6 +16,15 @@ pub struct Signals {
     pub eye_open: Option<f32>,
     /// Inner-lip gap over mouth width (about 0 closed, 0.3+ wide open).
     pub mouth_open: f32,
+    /// Outer-lip height (top of the upper lip to the bottom of the lower
+    /// lip, centre line) over mouth width: the lips' thickness plus any gap.
+    /// About 0.25 for closed lips, 0.4 for a smile showing the teeth, 0.6
+    /// wide open. The open-mouth action is measured on it relative to the
+    /// person's own neutral (`actions::deviation`), because on a face whose
+    /// teeth show at rest the mesh already reads a lip gap, and a dropping
+    /// jaw adds to it less than it does to closed lips.
+    #[serde(default)]
+    pub mouth_height: f32,
     /// Where the nose sits between the cheeks: 0 facing the camera, positive when
     /// the nose moves toward the image's right, i.e. the person turns to THEIR
     /// left (frames are the camera's un-mirrored view).
@@ -53,6 +62,7 @@ pub fn measure(obs: &FaceObservation) -> Signals {
 
     let mouth_w = len(sub(m.xy(idx::MOUTH_RIGHT), m.xy(idx::MOUTH_LEFT))).max(1.0);
     let mouth_open = len(sub(m.xy(idx::LOWER_LIP_INNER), m.xy(idx::UPPER_LIP_INNER))) / mouth_w;
+    let mouth_height = len(sub(m.xy(idx::LOWER_LIP_OUTER), m.xy(idx::UPPER_LIP_OUTER))) / mouth_w;
 
     Signals {
         eye_open: obs
@@ -60,6 +70,7 @@ pub fn measure(obs: &FaceObservation) -> Signals {
             .as_ref()
             .map(|[l, r]| (l.openness() + r.openness()) / 2.0),
         mouth_open,
+        mouth_height,
         yaw,
         pitch,
     }
