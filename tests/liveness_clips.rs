@@ -420,3 +420,61 @@ fn write_more_landmarks() {
     )
     .unwrap();
 }
+
+/// `lifecert acceptance`'s genuine clip (cli/src/acceptance.rs): a 2.6 s
+/// rest, then the action three times with 1 s rests, the head resting at
+/// `pose` (yaw, pitch) from the camera less the photo's own pose `own`.
+fn acceptance_clip(
+    photo: &str,
+    action: cg::Action,
+    pose: (f32, f32),
+    own: (f32, f32),
+    lighting: cg::Lighting,
+    seed: u64,
+) -> cg::Clip {
+    let mut s = cg::ClipScript::new().then_for(cg::Action::Neutral, cg::script::LEAD_IN_S);
+    for _ in 0..3 {
+        s = s.then(action).then_for(cg::Action::Neutral, 1.0);
+    }
+    let s = s
+        .with_neutral(pose.0 - own.0, pose.1 - own.1)
+        .with_lighting(lighting)
+        .with_seed(seed);
+    render(photo, &s)
+}
+
+#[test]
+fn a_face_lit_at_the_dark_limit_is_not_held_back_by_light_flickering_across_it() {
+    // The astronaut in a dim room (light x0.3): her face's brightness sits at
+    // the "too dark" limit and crosses it with the sensor's noise. The 3 s of
+    // light patience must run from the first dark frame, not start again at
+    // every frame that happens to be bright enough; otherwise her neutral
+    // face is learnt only after all three of her nods are over.
+    let clip = acceptance_clip(
+        "astronaut.jpg",
+        cg::Action::Nod,
+        (0.0, 0.0),
+        (0.4, -0.6),
+        cg::Lighting::Dim(0.3),
+        2,
+    );
+    let (verdict, _) = run(&clip, &[Action::Nod]);
+    assert!(verdict.passed, "{verdict:?}");
+}
+
+#[test]
+fn a_face_resting_chin_down_is_seen_blinking() {
+    // Grace Hopper resting 12 degrees chin down (16 degrees on the mesh):
+    // seen from above, her full blinks close the eye model's openness by
+    // only 13-14 % (noise at rest +-4 %), under the frontal mark of 15 %.
+    let clip = acceptance_clip(
+        "grace_hopper.jpg",
+        cg::Action::Blink,
+        (0.0, 12.0),
+        (0.4, -0.7),
+        cg::Lighting::Normal,
+        1,
+    );
+    let (verdict, _) = run(&clip, &[Action::Blink]);
+    assert!(verdict.passed, "{verdict:?}");
+}

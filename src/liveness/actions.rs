@@ -88,6 +88,24 @@ pub fn marks(action: Action) -> Marks {
     }
 }
 
+/// The blink's marks for a person whose neutral head rests `neutral_pitch_deg`
+/// chin down ([`super::signals::head_pitch`]). Seen from above, the eye model
+/// reads a shut eye as less closed still: at 16 degrees chin down
+/// (clipgen's `grace_hopper.jpg` at +12 from the camera) a full blink drops
+/// the openness by 13-14 % against +-4 % at rest, under the frontal start
+/// mark. The start mark goes from 0.15 at 5 degrees down to 0.10 at 20
+/// degrees (the frontal cone's edge), the end mark with it; a face resting
+/// level or chin up keeps the frontal marks.
+pub fn blink_marks(neutral_pitch_deg: f32) -> Marks {
+    let frontal = marks(Action::Blink);
+    let down = ((neutral_pitch_deg - 5.0) / 15.0).clamp(0.0, 1.0);
+    let k = 1.0 - down / 3.0;
+    Marks {
+        start: frontal.start * k,
+        end: frontal.end * k,
+    }
+}
+
 /// How far the face is from neutral in the direction of `action` (positive =
 /// doing it); `None` when the frame or the baseline lacks the signal (eye
 /// openness on frames where the eyes were not measured).
@@ -150,6 +168,7 @@ pub enum Step {
 #[derive(Clone, Debug)]
 pub struct ActionDetector {
     pub action: Action,
+    marks: Marks,
     active: Option<ActionEvent>,
 }
 
@@ -157,12 +176,18 @@ impl ActionDetector {
     pub fn new(action: Action) -> Self {
         ActionDetector {
             action,
+            marks: marks(action),
             active: None,
         }
     }
 
     pub fn is_active(&self) -> bool {
         self.active.is_some()
+    }
+
+    /// Marks set for this person's neutral face (see [`blink_marks`]).
+    pub fn set_marks(&mut self, m: Marks) {
+        self.marks = m;
     }
 
     pub fn reset(&mut self) {
@@ -172,7 +197,7 @@ impl ActionDetector {
     /// One frame. A frame without this action's signal (no eye openness) ends
     /// nothing and starts nothing: the detector forgets a half-done action.
     pub fn step(&mut self, frame: u32, t_ms: u64, s: &Signals, base: &Signals) -> Step {
-        let m = marks(self.action);
+        let m = self.marks;
         let Some(d) = deviation(self.action, s, base) else {
             self.active = None;
             return Step::Idle;

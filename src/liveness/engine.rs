@@ -142,6 +142,9 @@ pub struct LivenessEngine {
     cone_hint: Option<Toward>,
     /// Poor light was reported for long enough and is now put up with.
     light_tolerated: bool,
+    /// Camera times of the first and the latest frame of poor light, while
+    /// the light has not been good for [`LIGHT_PATIENCE_MS`] since.
+    poor_light: Option<(u64, u64)>,
     face_ever_seen: bool,
     analysis_times: Vec<FrameCost>,
 }
@@ -205,6 +208,7 @@ impl LivenessEngine {
             issue_gap: None,
             cone_hint: None,
             light_tolerated: false,
+            poor_light: None,
             face_ever_seen: false,
             analysis_times: vec![],
         }
@@ -489,14 +493,25 @@ impl LivenessEngine {
             issue,
             Some(QualityIssue::TooDark | QualityIssue::Backlit | QualityIssue::TooBright)
         );
+        // The patience runs from the first poor frame: a face whose light
+        // sits at the limit crosses it back and forth with the sensor's
+        // noise, and a frame or two over it do not fix the room. Only light
+        // that stays good as long as the patience ends the count.
+        if light {
+            let first = self.poor_light.map_or(t_ms, |(first, _)| first);
+            self.poor_light = Some((first, t_ms));
+        } else if self
+            .poor_light
+            .is_some_and(|(_, last)| t_ms.saturating_sub(last) >= LIGHT_PATIENCE_MS)
+        {
+            self.poor_light = None;
+        }
         if !light || face_luma < LIGHT_FLOOR_LUMA {
             return issue;
         }
         if !self.light_tolerated {
-            match self.issue_since {
-                Some((q, since))
-                    if Some(q) == issue && t_ms.saturating_sub(since) >= LIGHT_PATIENCE_MS =>
-                {
+            match self.poor_light {
+                Some((first, _)) if t_ms.saturating_sub(first) >= LIGHT_PATIENCE_MS => {
                     self.light_tolerated = true;
                 }
                 _ => return issue,
@@ -574,6 +589,15 @@ impl LivenessEngine {
             })
             .expect("calibration frames")
             .clone();
+        // A face resting chin down shows a shut eye as less closed.
+        let blink = super::actions::blink_marks(signals::head_pitch_of(&points));
+        for d in self
+            .detectors
+            .iter_mut()
+            .filter(|d| d.action == Action::Blink)
+        {
+            d.set_marks(blink);
+        }
         self.baseline = Some((base, points));
         self.calibration.clear();
         self.phase = LivenessPhase::Acting;

@@ -83,8 +83,12 @@ pub fn measure(obs: &FaceObservation) -> Signals {
 /// frontal photos (7.3 and 9.1 on the fixtures) and moves about 1.1 degrees
 /// per degree of pitch (clipgen clips of known pitch).
 pub fn head_pitch(obs: &FaceObservation) -> f32 {
+    head_pitch_of(&obs.mesh.points)
+}
+
+/// [`head_pitch`] of a frame's mesh points.
+pub fn head_pitch_of(p: &[[f32; 3]]) -> f32 {
     const FRONTAL_LEAN_DEG: f32 = 9.0;
-    let p = &obs.mesh.points;
     let (f, c) = (p[idx::FOREHEAD], p[idx::CHIN]);
     (c[2] - f[2]).atan2(c[1] - f[1]).to_degrees() - FRONTAL_LEAN_DEG
 }
