@@ -148,20 +148,11 @@ pub fn status_with(
             "您不是待遇領取人員，無需認證。",
             "You do not draw a pension, so you need no certification."
         );
-        return Ok(CertificationStatus {
-            kind: StatusKind::NotInScope,
-            next_due: None,
-            suspended_from: None,
-            back_pay_months: 0,
-            extra_proof_needed: false,
-            certified_by: None,
-            online_open_today: !lifecert::rules::calendar::is_maintenance_day(&policy, today),
-            messages: vec![lifecert::i18n::Message {
-                key: "status.no_benefit".into(),
-                speech: text.clone(),
-                display: text,
-            }],
-        });
+        return Ok(nothing_due(
+            "status.no_benefit",
+            text,
+            !lifecert::rules::calendar::is_maintenance_day(&policy, today),
+        ));
     };
     let holder = BenefitHolder {
         benefit_start,
@@ -195,19 +186,24 @@ pub fn withheld_view(p: &Person, lang: Language) -> PersonView {
         name: p.name.clone(),
         id_masked: mask_id(&p.id_number),
         template_enrolled: false,
-        status: CertificationStatus {
-            kind: StatusKind::NotInScope,
-            next_due: None,
-            suspended_from: None,
-            back_pay_months: 0,
-            extra_proof_needed: false,
-            certified_by: None,
-            online_open_today: false,
-            messages: vec![lifecert::i18n::Message {
-                key: "status.withheld".into(),
-                speech: text.clone(),
-                display: text,
-            }],
-        },
+        status: nothing_due("status.withheld", text, false),
+    }
+}
+
+/// A status with no dates and nothing due, carrying one message.
+fn nothing_due(key: &str, text: String, online_open_today: bool) -> CertificationStatus {
+    CertificationStatus {
+        kind: StatusKind::NotInScope,
+        next_due: None,
+        suspended_from: None,
+        back_pay_months: 0,
+        extra_proof_needed: false,
+        certified_by: None,
+        online_open_today,
+        messages: vec![lifecert::i18n::Message {
+            key: key.into(),
+            speech: text.clone(),
+            display: text,
+        }],
     }
 }

@@ -356,16 +356,17 @@ async fn a_chain_to_an_unknown_root_or_for_another_key_is_refused() {
     );
 }
 
+/// The app's software key (desktop, emulator, tests).
+fn software_key() -> Ed25519KeyPair {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_refuses_software_keys_and_builds_that_are_not_the_release() {
     let v = vendors();
     let srv = certd(AttestationMode::Required, &v).await;
-    let ed = Ed25519KeyPair::from_pkcs8(
-        Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
-            .unwrap()
-            .as_ref(),
-    )
-    .unwrap();
+    let ed = software_key();
     let (s, b) = srv.login(ed.public_key().as_ref(), None).await;
     assert_eq!(
         (s, code(&b)),
@@ -420,12 +421,7 @@ async fn production_refuses_software_keys_and_builds_that_are_not_the_release() 
 async fn demo_mode_accepts_a_software_key_and_the_record_says_software() {
     let v = vendors();
     let srv = certd(AttestationMode::SoftwareAllowed, &v).await;
-    let ed = Ed25519KeyPair::from_pkcs8(
-        Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
-            .unwrap()
-            .as_ref(),
-    )
-    .unwrap();
+    let ed = software_key();
     let (s, b) = srv.login(ed.public_key().as_ref(), None).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let t = token(&b);

@@ -113,9 +113,10 @@ pub struct LivenessEngine {
     observed: Vec<Observed>,
     flat_moves: u32,
     frontal: Option<(f32, Candidate)>,
-    /// A better frontal picture from this frame: kept only if the frame is
-    /// recorded (certd checks the frontal is a copy of a sequence frame).
-    frontal_pending: Option<(f32, Candidate)>,
+    /// This frame would make a better frontal picture (its score): taken only
+    /// if the frame is recorded (certd checks the frontal is a copy of a
+    /// sequence frame).
+    frontal_pending: Option<f32>,
     /// The face sequence that is uploaded (phone only).
     recorder: Option<SequenceRecorder>,
     /// Something happened on this frame that the server must see too (an
@@ -392,7 +393,7 @@ impl LivenessEngine {
                     let since = t_ms - *self.calibration_started_ms.get_or_insert(t_ms);
                     self.progress_ms = t_ms;
                     self.calibration.push((s, obs.mesh.points.clone()));
-                    self.consider_frontal(img, obs, &s, m.sharpness, t_ms);
+                    self.consider_frontal(&s, m.sharpness);
                     // With the light check on, the neutral face lasts until
                     // every colour was shown.
                     let colours_done = self.flash.is_none() || since >= flash::FLASH_MS;
@@ -407,7 +408,7 @@ impl LivenessEngine {
                 let blocking = issue
                     .filter(|q| !matches!(q, QualityIssue::Blurry | QualityIssue::MovingTooMuch));
                 if blocking.is_none() {
-                    self.act(img, obs, &s, m.sharpness, frame, t_ms);
+                    self.act(obs, &s, m.sharpness, frame, t_ms);
                 } else {
                     self.detectors.iter_mut().for_each(ActionDetector::reset);
                 }
@@ -454,8 +455,9 @@ impl LivenessEngine {
         // Encoding a JPEG of an in-memory crop does not fail; if it ever did,
         // the frame is simply not in the sequence (nor the frontal picture).
         if rec.due(t_ms, interval) && rec.record(img, obs, t_ms).is_ok() {
-            if let Some(better) = frontal {
-                self.frontal = Some(better);
+            // Cropped only now: most frames are not recorded.
+            if let Some(score) = frontal {
+                self.frontal = Some((score, Candidate::of(img, obs, t_ms)));
             }
         }
     }
@@ -604,15 +606,7 @@ impl LivenessEngine {
         self.step_started_frame = frame + 1;
     }
 
-    fn act(
-        &mut self,
-        img: &RgbImage,
-        obs: &FaceObservation,
-        s: &Signals,
-        sharpness: f32,
-        frame: u32,
-        t_ms: u64,
-    ) {
+    fn act(&mut self, obs: &FaceObservation, s: &Signals, sharpness: f32, frame: u32, t_ms: u64) {
         // Copy only the signals: the neutral landmarks stay borrowed (per-frame path).
         let base = self.baseline.as_ref().expect("acting after calibration").0;
         let wanted = self.challenge.actions.get(self.next_step).copied();
@@ -621,7 +615,7 @@ impl LivenessEngine {
                 .is_none_or(|d| d < 0.5 * super::actions::marks(*a).end)
         });
         if neutral {
-            self.consider_frontal(img, obs, s, sharpness, t_ms);
+            self.consider_frontal(s, sharpness);
         }
         for i in 0..self.detectors.len() {
             let action = self.detectors[i].action;
@@ -689,14 +683,7 @@ impl LivenessEngine {
         }
     }
 
-    fn consider_frontal(
-        &mut self,
-        img: &RgbImage,
-        obs: &FaceObservation,
-        s: &Signals,
-        sharpness: f32,
-        t_ms: u64,
-    ) {
+    fn consider_frontal(&mut self, s: &Signals, sharpness: f32) {
         // Sharp, eyes open, facing the camera. Frames whose eyes were not
         // measured (steps other than blink) are not candidates.
         let Some(eye_open) = s.eye_open else {
@@ -705,7 +692,7 @@ impl LivenessEngine {
         let score = sharpness * eye_open / (1.0 + 5.0 * s.yaw.abs());
         // The server has no use for a frontal picture: it takes the phone's.
         if self.mode == Mode::Phone && self.frontal.as_ref().is_none_or(|(best, _)| score > *best) {
-            self.frontal_pending = Some((score, Candidate::of(img, obs, t_ms)));
+            self.frontal_pending = Some(score);
         }
     }
 
