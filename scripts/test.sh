@@ -22,7 +22,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (deny warnings)"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --features lifecert-ffi/testing -- -D warnings
 
 step "cargo test (SQLite)"
 cargo test --workspace

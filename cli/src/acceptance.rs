@@ -5,9 +5,10 @@
 //! pass; and the share of attack clips (the still photo, the photo moved and
 //! tilted as a plane) that are rejected, which must be all of them.
 
-use lifecert::i18n::Language;
-use lifecert::liveness::{Action, Challenge, LivenessEngine, LivenessPhase};
 use lifecert_clipgen as cg;
+use lifecert_domain::i18n::Language;
+use lifecert_liveness::face::FaceError;
+use lifecert_liveness::liveness::{Action, Challenge, LivenessEngine, LivenessPhase};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -125,7 +126,7 @@ pub fn genuine_script(
 }
 
 /// Runs `actions` over `clip`; the time the challenge passed, if it did.
-fn run(clip: &cg::Clip, actions: &[Action]) -> Result<Option<u64>, String> {
+fn run(clip: &cg::Clip, actions: &[Action]) -> Result<Option<u64>, FaceError> {
     let challenge = Challenge {
         actions: actions.to_vec(),
         nonce: "acceptance".into(),
@@ -217,7 +218,7 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
             for (seed, (file, _, (img, lm))) in faces.iter().enumerate() {
                 let own = photo_pose(lm);
                 let clip = cg::render(img, lm, &genuine_script(action, c, own, seed as u64 + 1));
-                match run(&clip, &[ours(action)])? {
+                match run(&clip, &[ours(action)]).map_err(|e| e.to_string())? {
                     Some(t) => {
                         passed += 1;
                         times.push(t);
@@ -306,7 +307,7 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
         for (file, _, (img, lm)) in &faces {
             let clip = cg::render(img, lm, script);
             attempts += 1;
-            if run(&clip, actions)?.is_some() {
+            if run(&clip, actions).map_err(|e| e.to_string())?.is_some() {
                 slipped.push(short(file));
             } else {
                 rejected += 1;

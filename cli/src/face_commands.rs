@@ -1,11 +1,11 @@
 //! `lifecert analyze` and `lifecert liveness`.
 
-use lifecert::capture::replay::Replay;
-use lifecert::face::quality;
-use lifecert::face::{Analysis, FaceAnalyzer};
-use lifecert::i18n::Language;
-use lifecert::liveness::signals;
-use lifecert::liveness::{Action, Challenge, LivenessEngine};
+use lifecert_domain::i18n::Language;
+use lifecert_liveness::capture::replay::Replay;
+use lifecert_liveness::face::quality;
+use lifecert_liveness::face::{Analysis, FaceAnalyzer};
+use lifecert_liveness::liveness::signals;
+use lifecert_liveness::liveness::{Action, Challenge, LivenessEngine};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -140,12 +140,12 @@ pub fn liveness(
         };
         let (analysed, cpu0) = (
             engine.analysis_times().len(),
-            lifecert::timing::thread_cpu_ns(),
+            lifecert_liveness::timing::thread_cpu_ns(),
         );
         let pushed = engine.push(&img, t_ms);
         if engine.analysis_times().len() > analysed {
             cpu_ms.push(
-                cpu0.zip(lifecert::timing::thread_cpu_ns())
+                cpu0.zip(lifecert_liveness::timing::thread_cpu_ns())
                     .map(|(a, b)| (b - a) as f64 / 1e6),
             );
         }
@@ -178,7 +178,10 @@ pub fn liveness(
             .collect(),
     )
     .unwrap_or(0.0);
-    if let (Some(path), Some(ev)) = (&evidence, engine.evidence(0).ok()) {
+    if let (Some(path), Some(ev)) = (
+        &evidence,
+        lifecert_liveness::evidence::Evidence::of(&engine, 0).ok(),
+    ) {
         if let Err(e) = std::fs::write(path, ev.to_json()) {
             return fail(format!("{}: {e}", path.display()));
         }

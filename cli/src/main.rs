@@ -1,18 +1,17 @@
 //! `lifecert`: the command-line face of the core.
 //!
-//! `lifecert demo` runs the whole app journey against certd (see `journey`);
-//! `lifecert statuses` walks sample pensioners from the seed notices through
+//! It links neither certd nor the app: the whole journey against certd is
+//! `lifecert-demo` (`src/demo.rs`). `lifecert statuses` walks sample pensioners from the seed notices through
 //! the certification rules and prints what the home screen would show and say.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use lifecert::i18n::Language;
-use lifecert::rules::*;
+use lifecert_domain::i18n::Language;
+use lifecert_domain::rules::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod acceptance;
 mod face_commands;
-mod journey;
 
 #[derive(Parser)]
 #[command(
@@ -47,13 +46,6 @@ impl From<Lang> for Language {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The whole journey: log in, certify yourself, a son certifies his mother,
-    /// records. Starts certd in-process unless --server is given.
-    Demo {
-        /// A running certd (`certd demo`) instead of the in-process one.
-        #[arg(long)]
-        server: Option<String>,
-    },
     /// Show the certification status of sample pensioners, as the home screen would.
     Statuses {
         /// The day to evaluate, YYYY-MM-DD (default: today in China).
@@ -100,7 +92,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let lang = Language::from(cli.lang);
     match cli.command {
-        Command::Demo { server } => journey::run(server, lang),
         Command::Statuses { today } => {
             let today = match today.as_deref().map(parse_day) {
                 None => today_in_china(),

@@ -84,7 +84,6 @@ final class AppModel: ObservableObject {
     func logIn(idNumber: String, password: String) { run { _ = await $0.logIn(idNumber: idNumber, password: password) } }
     func logOut() { run { _ = await $0.logOut() } }
     func refreshHome() { run { _ = await $0.refreshHome() } }
-    func goHome() { run { _ = await $0.goHome() } }
     func chooseWho() { run { _ = $0.chooseWho() } }
     func select(personId: String) { run { _ = $0.select(personId: personId) } }
     func showAddRelative() { run { _ = $0.showAddRelative() } }

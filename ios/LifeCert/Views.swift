@@ -126,7 +126,7 @@ private struct ScreenBody: View {
             Page(instruction: nil) {
                 IconLine(message.display, "wifi.slash", font: .title2)
                 BigButton(l.sendNow, "icloud.and.arrow.up", enabled: !view.busy) { model.retryUploads() }
-                BigButton(l.home, "house", prominent: false) { model.goHome() }
+                BigButton(l.home, "house", prominent: false) { model.refreshHome() }
             }
         case let .result(_, kind, message, advice, receiptVerified, nextDue):
             Page(instruction: nil) {
@@ -142,13 +142,13 @@ private struct ScreenBody: View {
                 if kind == .failed {
                     BigButton(l.retry, "arrow.clockwise", enabled: !view.busy) { model.retry() }
                 }
-                BigButton(l.home, "house", prominent: kind != .failed) { model.goHome() }
+                BigButton(l.home, "house", prominent: kind != .failed) { model.refreshHome() }
             }
         case let .blocked(subject, problem):
             Page(instruction: nil) {
                 IconLine(problem.message.display, "nosign", font: .title2)
                 PersonCardView(card: subject)
-                BigButton(l.home, "house") { model.goHome() }
+                BigButton(l.home, "house") { model.refreshHome() }
             }
         case let .records(rows):
             Page(instruction: view.instruction) {

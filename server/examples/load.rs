@@ -20,7 +20,7 @@
 
 use base64::Engine as _;
 use certd::{agency, config::Config, AppState};
-use lifecert::api::*;
+use lifecert_domain::api::*;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,7 +96,7 @@ fn main() {
         }
         // One capture per certification: the screen colours come from its nonce.
         println!("capturing {people} challenges...");
-        let captures: Arc<std::collections::HashMap<String, lifecert::evidence::Evidence>> = Arc::new(
+        let captures: Arc<std::collections::HashMap<String, lifecert_liveness::evidence::Evidence>> = Arc::new(
             started_all
                 .iter()
                 .map(|(_, _, s)| (s.nonce.clone(), common::capture(&s.actions, &s.nonce, common::now_ms())))
@@ -106,7 +106,7 @@ fn main() {
         println!("{people} certifications, {concurrency} at a time, {cores} cores...");
         let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
         let started = Instant::now();
-        let cpu0 = lifecert::timing::process_cpu_ns();
+        let cpu0 = lifecert_liveness::timing::process_cpu_ns();
         let mut tasks = Vec::new();
         for (t, key, s) in started_all {
             let (http, url, captures, gate) = (http.clone(), url.clone(), captures.clone(), gate.clone());
@@ -129,7 +129,7 @@ fn main() {
             passed += usize::from(o == Outcome::Passed);
         }
         let wall = started.elapsed();
-        let cpu_s = cpu0.zip(lifecert::timing::process_cpu_ns()).map(|(a, b)| (b - a) as f64 / 1e9);
+        let cpu_s = cpu0.zip(lifecert_liveness::timing::process_cpu_ns()).map(|(a, b)| (b - a) as f64 / 1e9);
         latencies.sort();
         let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
         let rows: i64 = sqlx::Row::try_get(&sqlx::query("SELECT COUNT(*) AS n FROM certifications WHERE outcome = 'passed'").fetch_one(&state.db).await.unwrap(), "n").unwrap();

@@ -9,13 +9,13 @@ mod common;
 
 use certd::faces::{default_models_dir, FaceKit};
 use certd::verify::{judge, Issued};
-use lifecert::liveness::Action;
+use lifecert_liveness::liveness::Action;
 
 const RUNS: usize = 30;
 
 /// Median process CPU time of `f` in ms (all threads, so BLAS helpers count).
 fn median_ms(mut f: impl FnMut()) -> f64 {
-    let cpu = || lifecert::timing::process_cpu_ns().expect("Linux CPU clock") as f64 / 1e6;
+    let cpu = || lifecert_liveness::timing::process_cpu_ns().expect("Linux CPU clock") as f64 / 1e6;
     let mut t: Vec<f64> = (0..RUNS)
         .map(|_| {
             let t0 = cpu();

@@ -9,13 +9,13 @@ use crate::{people, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use lifecert::api::{
+use lifecert_domain::api::{
     AccountCreated, Code, ErrorBody, LoginRequest, RefreshRequest, RegisterRequest, Tokens,
 };
-use lifecert::rules::date::today_in_china;
-use lifecert::rules::id_number::parse_resident_id;
-use lifecert::rules::mobile::confirm_mobile;
-use lifecert::rules::name::normalize_person_name;
+use lifecert_domain::rules::date::today_in_china;
+use lifecert_domain::rules::id_number::parse_resident_id;
+use lifecert_domain::rules::mobile::confirm_mobile;
+use lifecert_domain::rules::name::normalize_person_name;
 use sqlx::Row;
 
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,

@@ -6,11 +6,11 @@
 use crate::db::{new_id, now_ms, opt_str};
 use crate::people::{self, day_string, parse_day, parse_month};
 use crate::AppState;
-use lifecert::i18n::Language;
-use lifecert::rules::calendar::StatusKind;
-use lifecert::rules::date::today_in_china;
-use lifecert::rules::id_number::parse_resident_id;
-use lifecert::rules::name::normalize_person_name;
+use lifecert_domain::i18n::Language;
+use lifecert_domain::rules::calendar::StatusKind;
+use lifecert_domain::rules::date::today_in_china;
+use lifecert_domain::rules::id_number::parse_resident_id;
+use lifecert_domain::rules::name::normalize_person_name;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -269,7 +269,7 @@ pub async fn review_queue(state: &AppState) -> Result<Vec<ReviewItem>, String> {
         .map(|r| ReviewItem {
             certification_id: r.try_get("id").unwrap_or_default(),
             subject_name: r.try_get("name").unwrap_or_default(),
-            subject_id_masked: lifecert::api::mask_id(
+            subject_id_masked: lifecert_domain::api::mask_id(
                 &r.try_get::<String, _>("id_number").unwrap_or_default(),
             ),
             reason: opt_str(r, "reason"),

@@ -22,10 +22,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use base64::Engine as _;
-use lifecert::api::{AttestationChallenge, AttestationProof, Code, ErrorBody, LoginRequest};
 use lifecert_attest::android::{AndroidApp, AndroidPolicy};
 use lifecert_attest::apple::ApplePolicy;
 use lifecert_attest::{android, apple, x509, AttestError, Level};
+use lifecert_domain::api::{AttestationChallenge, AttestationProof, Code, ErrorBody, LoginRequest};
 use sqlx::Row;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;

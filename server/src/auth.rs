@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use lifecert::api::Tokens;
+use lifecert_domain::api::Tokens;
 use sqlx::Row;
 
 /// Failed logins before the account locks, and for how long.

@@ -13,14 +13,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use lifecert::api::{
+use lifecert_domain::api::{
     CertificationRecord, Code, ErrorBody, Outcome, Receipt, Records, StartRequest, Started,
     IDEMPOTENCY_HEADER, SIGNATURE_HEADER,
 };
-use lifecert::i18n::Language;
-use lifecert::liveness::Action;
-use lifecert::rules::calendar::StatusKind;
-use lifecert::rules::date::today_in_china;
+use lifecert_domain::i18n::Language;
+use lifecert_domain::rules::calendar::StatusKind;
+use lifecert_domain::rules::date::today_in_china;
+use lifecert_liveness::liveness::Action;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 

@@ -4,8 +4,8 @@
 //! `CERTD_EVIDENCE_KEYS`, `CERTD_EVIDENCE_RETENTION_DAYS`, `CERTD_MODELS`,
 //! `CERTD_ACCESS_TOKEN_TTL_S`), then command-line flags, each overriding the one before.
 
-use lifecert::rules::calendar::{Campaign, CertificationPolicy, Schedule};
-use lifecert::rules::date::CalendarDate;
+use lifecert_domain::rules::calendar::{Campaign, CertificationPolicy, Schedule};
+use lifecert_domain::rules::date::CalendarDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,8 @@
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use lifecert::api::{Code, ErrorBody};
-use lifecert::i18n::{Language, Message};
+use lifecert_domain::api::{Code, ErrorBody};
+use lifecert_domain::i18n::{Language, Message};
 
 pub struct ApiError {
     pub status: StatusCode,

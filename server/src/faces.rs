@@ -8,7 +8,7 @@ use dlib_face_recognition::{
     Rectangle,
 };
 use image::RgbImage;
-use lifecert::face::{Analysis, FaceAnalyzer, FaceObservation};
+use lifecert_liveness::face::{Analysis, FaceAnalyzer, FaceObservation};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -47,7 +47,7 @@ impl FaceKit {
                     )
                 })?;
         Ok(FaceKit {
-            analyzer: FaceAnalyzer::new()?,
+            analyzer: FaceAnalyzer::new().map_err(|e| e.to_string())?,
             predictor,
             encoder,
         })
@@ -65,10 +65,13 @@ impl FaceKit {
     ) -> Result<Option<FoundFace>, String> {
         self.analyzer.set_eyes(eyes);
         let analysis = match hint {
-            Some(points) => self.analyzer.analyze_near(img, points)?,
+            Some(points) => self
+                .analyzer
+                .analyze_near(img, points)
+                .map_err(|e| e.to_string())?,
             None => {
                 self.analyzer.reset();
-                self.analyzer.analyze(img)?
+                self.analyzer.analyze(img).map_err(|e| e.to_string())?
             }
         };
         let obs = match analysis {

@@ -6,7 +6,7 @@ use crate::{accounts, attestation, certify, receipts, relatives, AppState};
 use axum::extract::{DefaultBodyLimit, FromRequest};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use lifecert::api::MAX_EVIDENCE_BYTES;
+use lifecert_domain::api::MAX_EVIDENCE_BYTES;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -37,7 +37,7 @@ impl Modify for Bearer {
         certify::start, certify::upload, certify::get_one, certify::records,
         receipts::public_key, receipts::public_keys_route,
     ),
-    components(schemas(lifecert::api::ErrorBody)),
+    components(schemas(lifecert_domain::api::ErrorBody)),
     modifiers(&Bearer)
 )]
 pub struct ApiDoc;
@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                lifecert::api::Code::BadRequest,
+                lifecert_domain::api::Code::BadRequest,
             )
         })
         .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES))

@@ -4,13 +4,13 @@
 use crate::db::opt_str;
 use crate::error::ApiError;
 use crate::AppState;
-use lifecert::api::{mask_id, PersonView};
-use lifecert::i18n::Language;
-use lifecert::rules::calendar::{
+use lifecert_domain::api::{mask_id, PersonView};
+use lifecert_domain::i18n::Language;
+use lifecert_domain::rules::calendar::{
     certification_status, BenefitHolder, CertificationEvent, CertificationMethod,
     CertificationStatus, EligibilityLoss, LossReason, StatusKind,
 };
-use lifecert::rules::date::{today_in_china, CalendarDate, YearMonth};
+use lifecert_domain::rules::date::{today_in_china, CalendarDate, YearMonth};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -142,7 +142,7 @@ pub fn status_with(
     let policy = state.config.policy_for(&p.region);
     let Some(benefit_start) = p.benefit_start else {
         // No benefit (a son with an account to certify his father): nothing is due.
-        let text = lifecert::tr!(
+        let text = lifecert_domain::tr!(
             lang,
             "您不是待遇领取人员，无需认证。",
             "您不是待遇領取人員，無需認證。",
@@ -151,7 +151,7 @@ pub fn status_with(
         return Ok(nothing_due(
             "status.no_benefit",
             text,
-            !lifecert::rules::calendar::is_maintenance_day(&policy, today),
+            !lifecert_domain::rules::calendar::is_maintenance_day(&policy, today),
         ));
     };
     let holder = BenefitHolder {
@@ -175,7 +175,7 @@ pub async fn view(state: &AppState, p: &Person, lang: Language) -> Result<Person
 /// A person before they agreed to a binding: the name and masked ID number
 /// the asker typed, and a blank status (no dates, no suspension, nothing due).
 pub fn withheld_view(p: &Person, lang: Language) -> PersonView {
-    let text = lifecert::tr!(
+    let text = lifecert_domain::tr!(
         lang,
         "等待对方同意后才显示认证情况。",
         "等待對方同意後才顯示認證情況。",
@@ -200,7 +200,7 @@ fn nothing_due(key: &str, text: String, online_open_today: bool) -> Certificatio
         extra_proof_needed: false,
         certified_by: None,
         online_open_today,
-        messages: vec![lifecert::i18n::Message {
+        messages: vec![lifecert_domain::i18n::Message {
             key: key.into(),
             speech: text.clone(),
             display: text,

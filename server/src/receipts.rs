@@ -15,10 +15,10 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use base64::Engine as _;
-use lifecert::api::{mask_id, ReceiptClaims, ReceiptKey, ReceiptKeys};
-use lifecert::i18n::Language;
-use lifecert::rules::calendar::{CertificationEvent, CertificationMethod};
-use lifecert::rules::date::CalendarDate;
+use lifecert_domain::api::{mask_id, ReceiptClaims, ReceiptKey, ReceiptKeys};
+use lifecert_domain::i18n::Language;
+use lifecert_domain::rules::calendar::{CertificationEvent, CertificationMethod};
+use lifecert_domain::rules::date::CalendarDate;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use sqlx::Row;
 use std::path::{Path, PathBuf};
@@ -157,7 +157,7 @@ pub async fn public_key(State(state): State<AppState>) -> Json<ReceiptKey> {
     })
 }
 
-#[utoipa::path(get, path = "/v1/receipt-keys", tag = "records", responses((status = 200, body = ReceiptKeys), (status = 500, body = lifecert::api::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/receipt-keys", tag = "records", responses((status = 200, body = ReceiptKeys), (status = 500, body = lifecert_domain::api::ErrorBody)))]
 pub async fn public_keys_route(
     State(state): State<AppState>,
 ) -> Result<Json<ReceiptKeys>, ApiError> {

@@ -11,11 +11,11 @@ use crate::{accounts, people, AppState};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use lifecert::api::{BindRequest, Binding, BindingState, Code, ErrorBody, Home, PersonView};
-use lifecert::i18n::Language;
-use lifecert::rules::date::today_in_china;
-use lifecert::rules::id_number::parse_resident_id;
-use lifecert::rules::name::normalize_person_name;
+use lifecert_domain::api::{BindRequest, Binding, BindingState, Code, ErrorBody, Home, PersonView};
+use lifecert_domain::i18n::Language;
+use lifecert_domain::rules::date::today_in_china;
+use lifecert_domain::rules::id_number::parse_resident_id;
+use lifecert_domain::rules::name::normalize_person_name;
 use sqlx::Row;
 
 /// Bind attempts per account per day: name + ID guessing stays slow.

@@ -8,14 +8,14 @@
 
 use crate::attestation::{DeviceKey, KeyKind};
 use crate::faces::{distance, FaceKit};
-use lifecert::api::Code;
-use lifecert::evidence::sequence::{
+use lifecert_domain::api::Code;
+use lifecert_liveness::evidence::Evidence;
+use lifecert_liveness::face::Analysis;
+use lifecert_liveness::liveness::flash::{self, Reflection};
+use lifecert_liveness::liveness::sequence::{
     FRONTAL_SIDE, MAX_FRAMES, MAX_GAP_MS, MIN_FRAMES, SEQUENCE_SIDE,
 };
-use lifecert::evidence::Evidence;
-use lifecert::face::Analysis;
-use lifecert::liveness::flash::{self, Reflection};
-use lifecert::liveness::{Action, Challenge, LivenessEngine, LivenessPhase, RejectReason};
+use lifecert_liveness::liveness::{Action, Challenge, LivenessEngine, LivenessPhase, RejectReason};
 
 /// dlib distance under which the face is the template's person.
 pub const MATCH: f64 = 0.5;
@@ -122,13 +122,13 @@ pub fn check_signature(
 pub fn parse(body: &[u8], issued: &Issued) -> Result<Evidence, Refused> {
     let evidence = Evidence::from_json(body)
         .map_err(|e| Refused(Code::EvidenceInvalid, format!("evidence JSON: {e}")))?;
-    if evidence.format != lifecert::evidence::FORMAT_VERSION {
+    if evidence.format != lifecert_liveness::evidence::FORMAT_VERSION {
         return Err(Refused(
             Code::EvidenceInvalid,
             format!(
                 "evidence format {} (this server reads {})",
                 evidence.format,
-                lifecert::evidence::FORMAT_VERSION
+                lifecert_liveness::evidence::FORMAT_VERSION
             ),
         ));
     }
@@ -419,8 +419,8 @@ fn mean_abs_diff(big: &image::RgbImage, small: &image::RgbImage) -> f64 {
     sum as f64 / small.as_raw().len().max(1) as f64
 }
 
-fn internal(e: String) -> Refused {
-    Refused(Code::Internal, e)
+fn internal(e: impl std::fmt::Display) -> Refused {
+    Refused(Code::Internal, e.to_string())
 }
 
 #[cfg(test)]
@@ -430,7 +430,7 @@ mod tests {
     /// A real 16x16 JPEG whose frame header is rewritten to claim `w` x `h`.
     fn jpeg_claiming(w: u16, h: u16) -> Vec<u8> {
         let img = image::RgbImage::from_pixel(16, 16, image::Rgb([90, 120, 150]));
-        let mut jpeg = lifecert::evidence::sequence::encode_jpeg(&img, 80).unwrap();
+        let mut jpeg = lifecert_liveness::liveness::sequence::encode_jpeg(&img, 80).unwrap();
         let sof = jpeg
             .windows(2)
             .position(|m| m == [0xFF, 0xC0])

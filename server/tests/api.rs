@@ -5,10 +5,10 @@
 use base64::Engine as _;
 use certd::config::Config;
 use certd::{agency, AppState};
-use lifecert::api::*;
-use lifecert::evidence::{Evidence, EvidenceImage};
-use lifecert::liveness::engine::Verdict;
-use lifecert::liveness::{Action, RejectReason};
+use lifecert_domain::api::*;
+use lifecert_liveness::evidence::{Evidence, EvidenceImage};
+use lifecert_liveness::liveness::engine::Verdict;
+use lifecert_liveness::liveness::{Action, RejectReason};
 use reqwest::StatusCode;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::json;
@@ -232,7 +232,7 @@ fn evidence(started: &serde_json::Value, passed: bool, jpeg: Vec<u8>) -> Vec<u8>
         landmarks: vec![],
     };
     Evidence {
-        format: lifecert::evidence::FORMAT_VERSION,
+        format: lifecert_liveness::evidence::FORMAT_VERSION,
         engine: "test".into(),
         nonce: started["nonce"].as_str().unwrap().into(),
         challenge: actions,
@@ -548,7 +548,7 @@ async fn agency_tools_import_check_every_line_and_big_data_changes_status() {
         PENSIONER.1, MOTHER.1
     );
     assert_eq!(agency::import_big_data(&srv.state, &big).await.unwrap(), 2);
-    let lang = lifecert::i18n::Language::En;
+    let lang = lifecert_domain::i18n::Language::En;
     let p = certd::people::by_id_number(&srv.state, PENSIONER.1)
         .await
         .unwrap()
@@ -556,7 +556,7 @@ async fn agency_tools_import_check_every_line_and_big_data_changes_status() {
     let s = certd::people::status(&srv.state, &p, lang).await.unwrap();
     assert_eq!(
         s.certified_by,
-        Some(lifecert::rules::calendar::CertificationMethod::BigData)
+        Some(lifecert_domain::rules::calendar::CertificationMethod::BigData)
     );
     let m = certd::people::by_id_number(&srv.state, MOTHER.1)
         .await
@@ -567,7 +567,7 @@ async fn agency_tools_import_check_every_line_and_big_data_changes_status() {
             .await
             .unwrap()
             .kind,
-        lifecert::rules::calendar::StatusKind::Stopped
+        lifecert_domain::rules::calendar::StatusKind::Stopped
     );
     let report = agency::report(&srv.state).await.unwrap();
     assert_eq!(report.get("stopped"), Some(&1));

@@ -7,8 +7,8 @@
 use base64::Engine as _;
 use certd::config::{AndroidAppConfig, AttestationConfig, AttestationMode, Config};
 use certd::{agency, AppState};
-use lifecert::api::*;
 use lifecert_attest::testing::{AndroidChain, AppleCa, AppleSpec, KeyDescriptionSpec, TestKey};
+use lifecert_domain::api::*;
 use reqwest::StatusCode;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
@@ -497,46 +497,46 @@ struct TestPhoneKey {
     key: std::sync::Mutex<Option<TestKey>>,
 }
 
-impl lifecert::upload::PlatformKey for TestPhoneKey {
-    fn kind(&self) -> lifecert::upload::PlatformKeyKind {
-        lifecert::upload::PlatformKeyKind::AndroidKeystore
+impl lifecert_app::upload::PlatformKey for TestPhoneKey {
+    fn kind(&self) -> lifecert_app::upload::PlatformKeyKind {
+        lifecert_app::upload::PlatformKeyKind::AndroidKeystore
     }
     fn attest(
         &self,
         challenge: Vec<u8>,
-    ) -> Result<lifecert::upload::AttestedKey, lifecert::upload::PlatformKeyError> {
+    ) -> Result<lifecert_app::upload::AttestedKey, lifecert_app::upload::PlatformKeyError> {
         let (chain, key) = self.vendors.google.new_leaf(
             &KeyDescriptionSpec::tee(&challenge, PACKAGE, RELEASE),
             now_s(),
         );
         let public_key = key.spki();
         *self.key.lock().unwrap() = Some(key);
-        Ok(lifecert::upload::AttestedKey {
+        Ok(lifecert_app::upload::AttestedKey {
             public_key,
-            proof: lifecert::upload::PlatformProof::AndroidChain { chain },
+            proof: lifecert_app::upload::PlatformProof::AndroidChain { chain },
         })
     }
-    fn sign(&self, message: Vec<u8>) -> Result<Vec<u8>, lifecert::upload::PlatformKeyError> {
+    fn sign(&self, message: Vec<u8>) -> Result<Vec<u8>, lifecert_app::upload::PlatformKeyError> {
         Ok(self.key.lock().unwrap().as_ref().unwrap().sign(&message))
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_logs_in_with_the_phones_attested_key_where_its_software_key_is_refused() {
-    use lifecert::flow::view::Screen;
-    use lifecert::flow::{AppConfig, LifeCertApp};
+    use lifecert_app::flow::view::Screen;
+    use lifecert_app::flow::{AppConfig, LifeCertApp};
     let v = std::sync::Arc::new(vendors());
     let srv = certd(AttestationMode::Required, &v).await;
     let app = |dir: &std::path::Path,
-               key: Option<std::sync::Arc<dyn lifecert::upload::PlatformKey>>| {
+               key: Option<std::sync::Arc<dyn lifecert_app::upload::PlatformKey>>| {
         let store =
-            lifecert::storage::FileSecureStore::new(dir.join("keys").to_string_lossy().into())
+            lifecert_app::storage::FileSecureStore::new(dir.join("keys").to_string_lossy().into())
                 .as_secure_store();
         LifeCertApp::with_platform_key(
             AppConfig {
                 server_url: srv.url.clone(),
                 storage_dir: dir.to_string_lossy().into(),
-                language: lifecert::i18n::Language::En,
+                language: lifecert_domain::i18n::Language::En,
                 receipt_public_key: None,
             },
             store,

@@ -11,16 +11,16 @@ mod replay;
 
 use certd::faces::{default_models_dir, FaceKit};
 use certd::verify::{judge, Decision, Issued, Judged};
-use lifecert::api::Code;
-use lifecert::evidence::sequence::{
+use lifecert_clipgen as cg;
+use lifecert_domain::api::Code;
+use lifecert_liveness::evidence::{Evidence, EvidenceImage};
+use lifecert_liveness::face::{Analysis, FaceAnalyzer};
+use lifecert_liveness::liveness::flash::Reflection;
+use lifecert_liveness::liveness::sequence::{
     encode_jpeg, face_square, sample_square, SequenceFrame, FRONTAL_SIDE, SEQUENCE_QUALITY,
     SEQUENCE_SIDE,
 };
-use lifecert::evidence::{Evidence, EvidenceImage};
-use lifecert::face::{Analysis, FaceAnalyzer};
-use lifecert::liveness::flash::Reflection;
-use lifecert::liveness::Action;
-use lifecert_clipgen as cg;
+use lifecert_liveness::liveness::Action;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 const PENSIONER: &str = "grace_hopper.jpg";
@@ -191,8 +191,8 @@ fn an_earlier_genuine_capture_under_a_new_nonce_shows_the_wrong_screen_colours()
         .map(|i| format!("new-{i}"))
         .find(|n| {
             let (a, b) = (
-                lifecert::liveness::flash::schedule(n),
-                lifecert::liveness::flash::schedule("nonce"),
+                lifecert_liveness::liveness::flash::schedule(n),
+                lifecert_liveness::liveness::flash::schedule("nonce"),
             );
             a.iter().zip(&b).all(|(x, y)| x != y)
         })

@@ -6,11 +6,11 @@
 #[path = "../support/replay.rs"]
 mod replay;
 
-use lifecert::flow::view::{AppView, ResultKind, Screen};
-use lifecert::flow::{AppConfig, LifeCertApp};
-use lifecert::i18n::Language;
-use lifecert::session::ProblemKind;
-use lifecert::storage::FileSecureStore;
+use lifecert_app::flow::view::{AppView, ResultKind, Screen};
+use lifecert_app::flow::{AppConfig, LifeCertApp};
+use lifecert_app::session::ProblemKind;
+use lifecert_app::storage::FileSecureStore;
+use lifecert_domain::i18n::Language;
 use replay::block;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -234,7 +234,7 @@ fn result_kind(v: &AppView) -> ResultKind {
 #[derive(Default)]
 struct Screens(std::sync::Mutex<Vec<String>>);
 
-impl lifecert::flow::AppObserver for Screens {
+impl lifecert_app::flow::AppObserver for Screens {
     fn on_view(&self, v: AppView) {
         let name = format!("{:?}", v.screen)
             .split([' ', '{', '('])
@@ -307,7 +307,7 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     assert!(rows[0].receipt_verified);
     assert_eq!(app.queued_uploads(), 0);
     // Her face matched her template: the account is verified, no more notice.
-    let home = block(app.go_home());
+    let home = block(app.refresh_home());
     assert!(
         matches!(
             &home.screen,
@@ -328,7 +328,7 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
     register_and_log_in(&app, SON);
     // He draws no pension (no photo to match): staff verify him at the counter.
     certd.agency(&["verify-account", SON.1]);
-    block(app.go_home());
+    block(app.refresh_home());
     app.show_add_relative();
     let v = block(app.add_relative(MOTHER.0.into(), MOTHER.1.into(), "母亲".into()));
     let Screen::Home { relatives, .. } = &v.screen else {
@@ -352,7 +352,7 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
         "--relative",
         MOTHER.1,
     ]);
-    block(app.go_home());
+    block(app.refresh_home());
 
     // The son holds his own face to the phone: wrong person.
     let wrong = certify(&app, &mother, "grace_hopper.jpg");
@@ -365,7 +365,7 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
             .clone();
         assert!(advice.contains("人脸与身份信息不匹配"), "{advice}");
     }
-    block(app.go_home());
+    block(app.refresh_home());
     let right = certify(&app, &mother, "astronaut.jpg");
     assert_eq!(result_kind(&right), ResultKind::Passed, "{right:?}");
 
@@ -382,7 +382,7 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
 #[test]
 fn not_in_scope_no_template_and_maintenance_day_each_block_with_their_reason() {
     // A campaign for benefits started before 2000: the demo pensioners are out of scope.
-    let today = lifecert::rules::date::today_in_china();
+    let today = lifecert_domain::rules::date::today_in_china();
     let config = format!(
         "[policies.default]\nschedule = \"campaign\"\nopens = \"2000-01-01\"\ncloses = \"2099-12-31\"\nscope_cutoff = \"1999-12-31\"\n\n[policies.33]\nschedule = \"rolling\"\n\n[policies.44]\nschedule = \"rolling\"\nmaintenance_days = [{}]\n",
         today.day

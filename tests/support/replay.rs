@@ -4,12 +4,12 @@
 //! Android/iOS shells push camera frames. Shared by `lifecert demo` and
 //! `tests/journeys.rs` through `#[path]`, so both run the same camera.
 
-use lifecert::capture::frame::{FrameInfo, PixelFormat};
-use lifecert::flow::view::{AppView, Screen};
-use lifecert::flow::LifeCertApp;
-use lifecert::liveness::flash::ScreenColour;
-use lifecert::liveness::Action;
+use lifecert_app::flow::view::{AppView, Screen};
+use lifecert_app::flow::LifeCertApp;
 use lifecert_clipgen as cg;
+use lifecert_liveness::capture::frame::{FrameInfo, PixelFormat};
+use lifecert_liveness::liveness::flash::ScreenColour;
+use lifecert_liveness::liveness::Action;
 use std::path::{Path, PathBuf};
 
 pub fn fixtures() -> PathBuf {
@@ -139,7 +139,7 @@ pub fn evidence(
     actions: &[Action],
     nonce: &str,
     wall_ms: u64,
-) -> lifecert::evidence::Evidence {
+) -> lifecert_liveness::evidence::Evidence {
     evidence_of_frames(&clip(photo, actions), actions, nonce, wall_ms, true)
 }
 
@@ -152,14 +152,14 @@ pub fn evidence_of_frames(
     nonce: &str,
     wall_ms: u64,
     light: bool,
-) -> lifecert::evidence::Evidence {
-    use lifecert::liveness::{Challenge, LivenessEngine, LivenessPhase};
+) -> lifecert_liveness::evidence::Evidence {
+    use lifecert_liveness::liveness::{Challenge, LivenessEngine, LivenessPhase};
     let mut engine = LivenessEngine::new(
         Challenge {
             actions: actions.to_vec(),
             nonce: nonce.into(),
         },
-        lifecert::i18n::Language::En,
+        lifecert_domain::i18n::Language::En,
     )
     .expect("face models");
     engine.set_flash(light);
@@ -173,7 +173,6 @@ pub fn evidence_of_frames(
             break;
         }
     }
-    engine
-        .evidence(wall_ms)
+    lifecert_liveness::evidence::Evidence::of(&engine, wall_ms)
         .unwrap_or_else(|e| panic!("the phone passes this clip: {e}; {:?}", engine.verdict()))
 }

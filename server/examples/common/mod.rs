@@ -5,8 +5,8 @@
 #[allow(dead_code)]
 mod replay;
 
-use lifecert::evidence::Evidence;
-use lifecert::liveness::Action;
+use lifecert_liveness::evidence::Evidence;
+use lifecert_liveness::liveness::Action;
 
 /// What the app uploads after grace_hopper.jpg did `actions` (with `nonce`),
 /// the capture ending at `wall_ms` (Unix ms).

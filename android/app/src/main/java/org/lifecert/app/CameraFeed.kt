@@ -14,9 +14,9 @@ import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.camera.view.PreviewView
 import androidx.core.content.ContextCompat
 import androidx.lifecycle.LifecycleOwner
-import org.lifecert.core.CaptureException
-import org.lifecert.core.FrameInfo
-import org.lifecert.core.PixelFormat
+import org.lifecert.liveness.CaptureException
+import org.lifecert.liveness.FrameInfo
+import org.lifecert.liveness.PixelFormat
 import java.nio.ByteBuffer
 import java.util.concurrent.Executors
 

@@ -16,8 +16,9 @@ import kotlinx.coroutines.launch
 import org.lifecert.core.AppConfig
 import org.lifecert.core.AppObserver
 import org.lifecert.core.AppView
-import org.lifecert.core.FrameInfo
-import org.lifecert.core.Language
+import org.lifecert.liveness.CaptureException
+import org.lifecert.liveness.FrameInfo
+import org.lifecert.domain.Language
 import org.lifecert.core.LifeCertApp
 import org.lifecert.core.SetupException
 import java.io.File
@@ -112,7 +113,13 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
 
     /** A camera frame, on CameraFeed's analysis thread; throws CaptureException. */
     fun pushFrame(pixels: ByteBuffer, info: FrameInfo) {
-        core?.pushFrame(pixels, info)
+        try {
+            core?.pushFrame(pixels, info)
+        } catch (e: CaptureException) {
+            // For the log only: a bad frame is dropped, and when the face check
+            // cannot run the core has already moved the screen on.
+            android.util.Log.w("LifeCert", "frame not analysed: $e")
+        }
     }
 
     fun back() = send { it.back() }
@@ -123,7 +130,6 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
     fun logIn(idNumber: String, password: String) = send { it.logIn(idNumber, password) }
     fun logOut() = send { it.logOut() }
     fun refreshHome() = send { it.refreshHome() }
-    fun goHome() = send { it.goHome() }
     fun chooseWho() = send { it.chooseWho() }
     fun select(personId: String) = send { it.select(personId) }
     fun showAddRelative() = send { it.showAddRelative() }

@@ -3,7 +3,7 @@ package org.lifecert.app
 import android.content.Context
 import android.speech.tts.TextToSpeech
 import org.lifecert.core.AppView
-import org.lifecert.core.Language
+import org.lifecert.domain.Language
 import org.lifecert.core.Screen
 import java.util.Locale
 

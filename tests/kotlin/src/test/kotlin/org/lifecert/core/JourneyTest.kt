@@ -1,5 +1,8 @@
 package org.lifecert.core
 
+import org.lifecert.domain.*
+import org.lifecert.liveness.*
+
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.BeforeAll
@@ -154,7 +157,7 @@ class JourneyTest {
         signUp(son, "王建国", "110105197506010017")
         // Staff saw his ID card: his account is his (he has no photo to match).
         counter("verify-account", "110105197506010017")
-        son.goHome()
+        son.refreshHome()
         son.showAddRelative()
         val home = assertIs<Screen.Home>(son.addRelative("陈秀华", "440604195303150026", "母亲").screen)
         val mother = home.relatives.single()
@@ -166,7 +169,7 @@ class JourneyTest {
         // Only a verified account agrees (a self-certification would do too).
         counter("verify-account", "440604195303150026")
         her.acceptRequest(hers.requests.single().bindingId)
-        son.goHome()
+        son.refreshHome()
 
         val wrong = certify(son, mother.personId, "grace_hopper.jpg")
         assertEquals(ResultKind.FAILED, wrong.kind)

@@ -1,5 +1,9 @@
 package org.lifecert.core
 
+import org.lifecert.domain.*
+import org.lifecert.liveness.*
+import org.lifecert.testing.*
+
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import java.io.File

@@ -1,5 +1,8 @@
 package org.lifecert.core
 
+import org.lifecert.domain.*
+import org.lifecert.liveness.*
+
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import kotlin.test.assertEquals

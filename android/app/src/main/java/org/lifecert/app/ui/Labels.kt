@@ -1,8 +1,8 @@
 package org.lifecert.app.ui
 
-import org.lifecert.core.Action
-import org.lifecert.core.CalendarDate
-import org.lifecert.core.Language
+import org.lifecert.domain.Action
+import org.lifecert.domain.CalendarDate
+import org.lifecert.domain.Language
 import org.lifecert.core.Labelled
 import org.lifecert.core.ResultKind
 import org.lifecert.core.label

@@ -122,15 +122,15 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.lifecert.app.CameraFeed
 import org.lifecert.app.LifeCertViewModel
 import org.lifecert.app.Shell
-import org.lifecert.core.Action
+import org.lifecert.domain.Action
 import org.lifecert.core.AppView
-import org.lifecert.core.LivenessUpdate
-import org.lifecert.core.Message
+import org.lifecert.liveness.LivenessUpdate
+import org.lifecert.domain.Message
 import org.lifecert.core.PersonCard
 import org.lifecert.core.RecordRow
 import org.lifecert.core.ResultKind
 import org.lifecert.core.Screen
-import org.lifecert.core.StatusKind
+import org.lifecert.domain.StatusKind
 
 // Draws AppView and forwards taps; nothing here decides anything. Words come
 // from the core's Messages (`display`); Labels only names buttons and fields.
@@ -214,13 +214,13 @@ private fun Body(view: AppView, l: Labels, model: LifeCertViewModel) {
         is Screen.QueuedOffline -> Page(null) {
             IconLine(Icons.Filled.CloudOff, s.message.display, MaterialTheme.typography.headlineSmall)
             BigButton(l.sendNow, Icons.Filled.CloudUpload, enabled = !view.busy, onClick = model::retryUploads)
-            BigButton(l.home, Icons.Filled.Home, primary = false, onClick = model::goHome)
+            BigButton(l.home, Icons.Filled.Home, primary = false, onClick = model::refreshHome)
         }
         is Screen.Result -> ResultPage(s, view.busy, l, model)
         is Screen.Blocked -> Page(null) {
             IconLine(Icons.Filled.Block, s.problem.message.display, MaterialTheme.typography.headlineSmall)
             PersonCardView(s.subject)
-            BigButton(l.home, Icons.Filled.Home, onClick = model::goHome)
+            BigButton(l.home, Icons.Filled.Home, onClick = model::refreshHome)
         }
         is Screen.Records -> RecordsPage(s.rows, view.instruction, l)
         is Screen.Settings -> SettingsPage(view, l, model)
@@ -395,7 +395,7 @@ private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, model: LifeCe
         if (s.receiptVerified) IconLine(Icons.Filled.VerifiedUser, l.receiptVerified)
         s.nextDue?.let { IconLine(Icons.Filled.Event, l.nextDue(it)) }
         if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, enabled = !busy, onClick = model::retry)
-        BigButton(l.home, Icons.Filled.Home, primary = s.kind != ResultKind.FAILED, onClick = model::goHome)
+        BigButton(l.home, Icons.Filled.Home, primary = s.kind != ResultKind.FAILED, onClick = model::refreshHome)
     }
 }
 

@@ -1,0 +1,185 @@
+//! The face over the whole capture: small square face crops at a steady rate,
+//! with their timestamps and where each crop sat in the camera frame. This is
+//! what certd re-judges with the same liveness engine (the capture travels,
+//! not a few stills), recorded by the engine as frames come. Each crop is JPEG-encoded as it is recorded, so
+//! a long capture holds kilobytes, not raw frames.
+
+use crate::face::FaceObservation;
+use image::{Rgb, RgbImage};
+use serde::{Deserialize, Serialize};
+
+/// Side of a sequence crop. The face fills about two thirds of it (~105 px
+/// across), enough for the mesh and the eye heads (which resample to 192 and
+/// 64 px) and for dlib's 150 px chip.
+pub const SEQUENCE_SIDE: u32 = 160;
+/// Side of the frontal picture matched against the template (dlib wants
+/// ~150 px of face): the same square as its sequence frame, sharper.
+pub const FRONTAL_SIDE: u32 = 240;
+/// The crop is this many face widths across (face plus hair and chin).
+pub const CROP_SCALE: f32 = 1.5;
+/// JPEG quality of sequence crops: 6-8 KB each at 160 px on a noisy sensor.
+pub const SEQUENCE_QUALITY: u8 = 65;
+/// While no blink is asked for, one crop per this many ms (about 8 fps):
+/// turns, nods and mouths last half a second or more.
+pub const STEADY_INTERVAL_MS: u64 = 120;
+/// While the neutral face and the screen's colours are learnt, one crop per
+/// this many ms (10 fps): three crops in each colour's 300 ms after its
+/// change settles, which is what the light check averages; more would cost
+/// certd a mesh each and tell it nothing new.
+pub const NEUTRAL_INTERVAL_MS: u64 = 100;
+/// When every frame counts (blinks, the frames where an action starts or
+/// ends), at most one crop per this many ms (about 16 fps): a blink's closed
+/// eyes last 100-150 ms; a 30 fps camera would double the upload for nothing.
+pub const DENSE_INTERVAL_MS: u64 = 60;
+/// The longest time between two crops the server accepts. Frames without a
+/// face are not recorded, so this is also the longest the face may be lost.
+pub const MAX_GAP_MS: u64 = 1000;
+/// The most crops in one capture (a slow capture starts its sequence again
+/// from the neutral face rather than exceed it): ~45 s at the steady rate.
+pub const MAX_FRAMES: usize = 360;
+/// The fewest crops a passed capture can have: the neutral face plus moves.
+pub const MIN_FRAMES: usize = 12;
+
+/// One crop of the sequence as it is uploaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SequenceFrame {
+    /// Milliseconds since the first crop of the sequence.
+    pub t_ms: u64,
+    /// The square crop in camera-frame pixels: `[x, y, side]` (top left, side).
+    pub rect: [f32; 3],
+    #[serde(with = "lifecert_domain::api::b64")]
+    pub jpeg: Vec<u8>,
+}
+
+/// The square around a face that both the sequence crop and the frontal use.
+pub fn face_square(obs: &FaceObservation) -> [f32; 3] {
+    let b = obs.bbox;
+    let side = (b[2] - b[0]).max(b[3] - b[1]) * CROP_SCALE;
+    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    [cx - side / 2.0, cy - side / 2.0, side]
+}
+
+/// `rect` of `img` resampled to `n` x `n` (bilinear; black outside the frame).
+pub fn sample_square(img: &RgbImage, rect: [f32; 3], n: u32) -> RgbImage {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let scale = rect[2] / n as f32;
+    let raw = img.as_raw();
+    let px = |x: i64, y: i64| -> [f32; 3] {
+        if x < 0 || y < 0 || x >= w || y >= h {
+            return [0.0; 3];
+        }
+        let i = ((y * w + x) * 3) as usize;
+        [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
+    };
+    let mut out = RgbImage::new(n, n);
+    for oy in 0..n {
+        let sy = rect[1] + (oy as f32 + 0.5) * scale - 0.5;
+        let (y0, fy) = (sy.floor() as i64, sy - sy.floor());
+        for ox in 0..n {
+            let sx = rect[0] + (ox as f32 + 0.5) * scale - 0.5;
+            let (x0, fx) = (sx.floor() as i64, sx - sx.floor());
+            let (a, b, c, d) = (
+                px(x0, y0),
+                px(x0 + 1, y0),
+                px(x0, y0 + 1),
+                px(x0 + 1, y0 + 1),
+            );
+            let mut p = [0u8; 3];
+            for k in 0..3 {
+                let top = a[k] + (b[k] - a[k]) * fx;
+                let bottom = c[k] + (d[k] - c[k]) * fx;
+                p[k] = (top + (bottom - top) * fy).round().clamp(0.0, 255.0) as u8;
+            }
+            out.put_pixel(ox, oy, Rgb(p));
+        }
+    }
+    out
+}
+
+pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {
+    let mut jpeg = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality);
+    img.write_with_encoder(enc)?;
+    Ok(jpeg)
+}
+
+/// Records the sequence during a capture (phone side).
+#[derive(Default)]
+pub struct SequenceRecorder {
+    frames: Vec<SequenceFrame>,
+    /// Camera time of the first crop (the sequence's zero).
+    origin_ms: Option<u64>,
+    last_ms: Option<u64>,
+}
+
+impl SequenceRecorder {
+    /// Whether a frame at `t_ms` should be recorded, at most one per
+    /// `interval` ms (one of the rates above).
+    pub fn due(&self, t_ms: u64, interval: u64) -> bool {
+        self.last_ms
+            .is_none_or(|l| t_ms.saturating_sub(l) >= interval)
+    }
+
+    /// Milliseconds since the last recorded crop, if any.
+    pub fn since_last(&self, t_ms: u64) -> Option<u64> {
+        self.last_ms.map(|l| t_ms.saturating_sub(l))
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.frames.len() >= MAX_FRAMES
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Crops the face square out of `img`, encodes it and keeps it.
+    /// Returns the square, for a frontal picture of the same frame.
+    pub fn record(
+        &mut self,
+        img: &RgbImage,
+        obs: &FaceObservation,
+        t_ms: u64,
+    ) -> Result<[f32; 3], image::ImageError> {
+        let rect = face_square(obs);
+        let crop = sample_square(img, rect, SEQUENCE_SIDE);
+        let jpeg = encode_jpeg(&crop, SEQUENCE_QUALITY)?;
+        let origin = *self.origin_ms.get_or_insert(t_ms);
+        self.frames.push(SequenceFrame {
+            t_ms: t_ms.saturating_sub(origin),
+            rect: rect.map(|v| (v * 10.0).round() / 10.0),
+            jpeg,
+        });
+        self.last_ms = Some(t_ms);
+        Ok(rect)
+    }
+
+    /// Sequence time of a camera time.
+    pub fn relative(&self, t_ms: u64) -> u64 {
+        t_ms.saturating_sub(self.origin_ms.unwrap_or(t_ms))
+    }
+
+    /// Camera time of the sequence's first crop.
+    pub fn origin_ms(&self) -> Option<u64> {
+        self.origin_ms
+    }
+
+    pub fn frames(&self) -> &[SequenceFrame] {
+        &self.frames
+    }
+
+    pub fn clear(&mut self) {
+        *self = SequenceRecorder::default();
+    }
+}
+
+/// The frontal picture of one sequence frame, kept in memory until the
+/// evidence is built.
+#[derive(Clone, Debug)]
+pub struct Keyframe {
+    /// Sequence time of the frame it was taken from.
+    pub t_ms: u64,
+    pub image: RgbImage,
+    /// The 468 landmarks in this picture's pixels.
+    pub landmarks: Vec<[f32; 2]>,
+}
