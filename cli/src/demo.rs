@@ -8,9 +8,9 @@
 mod replay;
 
 use lifecert_app::flow::view::{AppView, ResultKind, Screen};
-use lifecert_app::flow::{AppConfig, AppObserver, LifeCertApp};
+use lifecert_app::flow::{AppConfig, AppObserver, Event, LifeCertApp};
 use lifecert_app::storage::FileSecureStore;
-use lifecert_domain::i18n::Language;
+use lifecert_domain::i18n::{Language, Message};
 use replay::block;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -59,14 +59,18 @@ impl AppObserver for Printer {
             *last = line;
         }
     }
+
+    /// What the core decided to say, as the phone's text-to-speech would.
+    fn on_speak(&self, words: Vec<Message>) {
+        for w in words {
+            println!("      🔊 {}", w.speech);
+        }
+    }
 }
 
 fn describe(v: &AppView) -> String {
     let busy = if v.busy { " …" } else { "" };
     let mut out = format!("  ▸ [{}]{busy} {}", v.title.display, v.instruction.display);
-    if v.instruction.speech != v.instruction.display {
-        out.push_str(&format!("\n      🔊 {}", v.instruction.speech));
-    }
     match &v.screen {
         Screen::Home {
             me,
@@ -164,21 +168,24 @@ fn new_app(url: &str, dir: &std::path::Path, lang: Language) -> Result<Arc<LifeC
 }
 
 fn sign_in(app: &LifeCertApp, who: (&str, &str)) -> Result<AppView, String> {
-    app.show_register();
-    let v = block(app.register(
-        who.0.into(),
-        who.1.into(),
-        PASSWORD.into(),
-        MOBILE.into(),
-        MOBILE.into(),
-        true,
-    ));
+    app.send(Event::ShowRegister);
+    let v = block(app.send_and_wait(Event::Register {
+        name: who.0.into(),
+        id_number: who.1.into(),
+        password: PASSWORD.into(),
+        mobile: MOBILE.into(),
+        mobile_again: MOBILE.into(),
+        terms_accepted: true,
+    }));
     if matches!(v.screen, Screen::Home { .. }) {
         return Ok(v);
     }
     // Already registered (a second run against the same server): log in.
-    app.show_log_in();
-    let v = block(app.log_in(who.1.into(), PASSWORD.into()));
+    app.send(Event::ShowLogIn);
+    let v = block(app.send_and_wait(Event::LogIn {
+        id_number: who.1.into(),
+        password: PASSWORD.into(),
+    }));
     match v.screen {
         Screen::Home { .. } => Ok(v),
         _ => Err(format!("could not log in {}: {:?}", who.0, v.problem)),
@@ -187,9 +194,11 @@ fn sign_in(app: &LifeCertApp, who: (&str, &str)) -> Result<AppView, String> {
 
 /// Who -> consent -> challenge -> replay camera -> upload -> result.
 fn certify(app: &LifeCertApp, person_id: &str, photo: &str) -> Result<AppView, String> {
-    app.choose_who();
-    app.select(person_id.into());
-    let v = block(app.give_consent());
+    app.send(Event::ChooseWho);
+    app.send(Event::Select {
+        person_id: person_id.into(),
+    });
+    let v = block(app.send_and_wait(Event::GiveConsent));
     println!("      (replay camera: {photo})");
     replay::capture(app, v, photo)
 }
@@ -227,7 +236,7 @@ fn run(server: Option<String>, lang: Language) -> ExitCode {
         let home = sign_in(&app, DEMO_PENSIONER)?;
         let v = certify(&app, &my_id(&home), "grace_hopper.jpg")?;
         expect(&v, ResultKind::Passed, "self certification")?;
-        block(app.show_records());
+        block(app.send_and_wait(Event::ShowRecords));
         for r in app.reminders() {
             println!("      ⏰ {} → {}", r.notify_on.day, r.message.display);
         }
@@ -244,19 +253,19 @@ fn run(server: Option<String>, lang: Language) -> ExitCode {
             Some(s) => {
                 println!("\n   at the counter: certd verify-account {}", DEMO_SON.1);
                 s.verify_account(DEMO_SON.1)?;
-                block(son.refresh_home());
+                block(son.send_and_wait(Event::RefreshHome));
             }
             None => println!(
                 "\n   (the agency must run `certd verify-account {}` for the son first)",
                 DEMO_SON.1
             ),
         }
-        son.show_add_relative();
-        let v = block(son.add_relative(
-            DEMO_MOTHER.0.into(),
-            DEMO_MOTHER.1.into(),
-            relation(lang).into(),
-        ));
+        son.send(Event::ShowAddRelative);
+        let v = block(son.send_and_wait(Event::AddRelative {
+            name: DEMO_MOTHER.0.into(),
+            id_number: DEMO_MOTHER.1.into(),
+            relation: relation(lang).into(),
+        }));
         let Screen::Home { relatives, .. } = &v.screen else {
             return Err(format!("add relative: {:?}", v.problem));
         };
@@ -273,7 +282,7 @@ fn run(server: Option<String>, lang: Language) -> ExitCode {
         // Her account is hers once her face matched: she certifies herself first.
         let v = certify(&her, &my_id(&v), "astronaut.jpg")?;
         expect(&v, ResultKind::Passed, "her own certification")?;
-        let v = block(her.refresh_home());
+        let v = block(her.send_and_wait(Event::RefreshHome));
         let Screen::Home { requests, .. } = &v.screen else {
             return Err("mother's home".into());
         };
@@ -282,12 +291,14 @@ fn run(server: Option<String>, lang: Language) -> ExitCode {
             .ok_or("no binding request shown to the mother")?
             .binding_id
             .clone();
-        block(her.accept_request(request));
+        block(her.send_and_wait(Event::AcceptRequest {
+            binding_id: request,
+        }));
         println!("\n   back on {}'s phone", DEMO_SON.0);
-        block(son.refresh_home());
+        block(son.send_and_wait(Event::RefreshHome));
         let v = certify(&son, &mother, "astronaut.jpg")?;
         expect(&v, ResultKind::Passed, "proxy certification")?;
-        block(son.show_records());
+        block(son.send_and_wait(Event::ShowRecords));
         println!("\nThe whole journey worked.");
         Ok(())
     })();

@@ -36,12 +36,19 @@ final class AppModel: ObservableObject {
             shell = .failed(language)
             return
         }
-        let forwarder = ViewForwarder { [weak self] view in
-            // Every view, in order: the Speaker needs each one-frame `speak` flag.
-            DispatchQueue.main.async {
-                MainActor.assumeIsolated { if let self { self.show(view) } }
+        let forwarder = Forwarder(
+            view: { [weak self] view in
+                DispatchQueue.main.async {
+                    MainActor.assumeIsolated { if let self { self.show(view) } }
+                }
+            },
+            speak: { [weak self] words in
+                // The core decides what to say and when; the phone only says it.
+                DispatchQueue.main.async {
+                    MainActor.assumeIsolated { if let self { self.speaker.say(words) } }
+                }
             }
-        }
+        )
         subscription = core?.subscribe(observer: forwarder)
 
         network.pathUpdateHandler = { [weak self] path in
@@ -52,55 +59,27 @@ final class AppModel: ObservableObject {
         }
         network.start(queue: DispatchQueue(label: "org.lifecert.network"))
 
-        run { _ = await $0.start() }
+        send(.start)
     }
 
     private func show(_ view: AppView) {
-        speaker.hear(view)
+        speaker.use(view.language)
         shell = .showing(view)
     }
 
     /// Sends the offline queue now; the core also retries on its own schedule.
     private func networkIsBack() {
         guard let core, core.queuedUploads() > 0 else { return }
-        run { _ = await $0.retryUploads() }
+        send(.retryUploads)
     }
 
-    /// Core calls leave the main actor: one may wait while the core analyses a
-    /// camera frame. The new view comes back through the observer.
-    private func run(_ call: @escaping @Sendable (LifeCertApp) async -> Void) {
+    /// A tap, as the core's `Event`: the one entry point. Sent off the main
+    /// actor (sending may wait while the core hands a camera frame's change to
+    /// the observers); the new view and any words come back through the observer.
+    func send(_ event: Event) {
         guard let core else { return }
-        Task.detached(priority: .userInitiated) { await call(core) }
+        Task.detached(priority: .userInitiated) { core.send(event: event) }
     }
-
-    // MARK: Taps
-
-    func back() { run { _ = $0.back() } }
-    func showRegister() { run { _ = $0.showRegister() } }
-    func showLogIn() { run { _ = $0.showLogIn() } }
-    func register(name: String, idNumber: String, password: String, mobile: String, mobileAgain: String, termsAccepted: Bool) {
-        run { _ = await $0.register(name: name, idNumber: idNumber, password: password, mobile: mobile, mobileAgain: mobileAgain, termsAccepted: termsAccepted) }
-    }
-    func logIn(idNumber: String, password: String) { run { _ = await $0.logIn(idNumber: idNumber, password: password) } }
-    func logOut() { run { _ = await $0.logOut() } }
-    func refreshHome() { run { _ = await $0.refreshHome() } }
-    func chooseWho() { run { _ = $0.chooseWho() } }
-    func select(personId: String) { run { _ = $0.select(personId: personId) } }
-    func showAddRelative() { run { _ = $0.showAddRelative() } }
-    func addRelative(name: String, idNumber: String, relation: String) {
-        run { _ = await $0.addRelative(name: name, idNumber: idNumber, relation: relation) }
-    }
-    func acceptRequest(bindingId: String) { run { _ = await $0.acceptRequest(bindingId: bindingId) } }
-    func giveConsent() { run { _ = await $0.giveConsent() } }
-    func declineConsent() { run { _ = $0.declineConsent() } }
-    func cameraReady() { run { _ = $0.cameraReady() } }
-    func retry() { run { _ = await $0.retry() } }
-    func retryUploads() { run { _ = await $0.retryUploads() } }
-    func showRecords() { run { _ = await $0.showRecords() } }
-    func showSettings() { run { _ = $0.showSettings() } }
-    func setLanguage(_ language: Language) { run { _ = $0.setLanguage(language: language) } }
-    func setLargeText(_ on: Bool) { run { _ = $0.setLargeText(on: on) } }
-    func setVoice(_ on: Bool) { run { _ = $0.setVoice(on: on) } }
 
     // MARK: Setup
 
@@ -137,15 +116,21 @@ final class AppModel: ObservableObject {
     }
 }
 
-/// The core calls this on its own threads after every change.
-private final class ViewForwarder: AppObserver {
-    private let deliver: @Sendable (AppView) -> Void
+/// The core calls this on its own threads, in order, after every change.
+private final class Forwarder: AppObserver {
+    private let view: @Sendable (AppView) -> Void
+    private let speak: @Sendable ([Message]) -> Void
 
-    init(_ deliver: @escaping @Sendable (AppView) -> Void) {
-        self.deliver = deliver
+    init(view: @escaping @Sendable (AppView) -> Void, speak: @escaping @Sendable ([Message]) -> Void) {
+        self.view = view
+        self.speak = speak
     }
 
     func onView(view: AppView) {
-        deliver(view)
+        self.view(view)
+    }
+
+    func onSpeak(words: [Message]) {
+        speak(words)
     }
 }

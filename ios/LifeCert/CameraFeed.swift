@@ -96,7 +96,7 @@ final class CameraFeed: NSObject, ObservableObject, AVCaptureVideoDataOutputSamp
             timestampMs: UInt64(max(0, time * 1000))
         )
         do {
-            _ = try core.pushFrame(pixels: bytes, info: info)
+            try core.pushFrame(pixels: bytes, info: info)
         } catch {
             // CaptureError: a bad or late frame (e.g. the capture just ended); the next one comes.
         }

@@ -43,7 +43,7 @@ private struct AppScreen: View {
             .toolbar {
                 if view.canGoBack {
                     ToolbarItem(placement: .navigationBarLeading) {
-                        Button { model.back() } label: {
+                        Button { model.send(.back) } label: {
                             Label(l.back, systemImage: "chevron.backward").labelStyle(.titleAndIcon)
                         }
                         .frame(minWidth: minTouch, minHeight: minTouch)
@@ -65,8 +65,8 @@ private struct ScreenBody: View {
         switch view.screen {
         case .welcome:
             Page(instruction: view.instruction) {
-                BigButton(l.logIn, "person.crop.circle.badge.checkmark") { model.showLogIn() }
-                BigButton(l.register, "person.crop.circle.badge.plus", prominent: false) { model.showRegister() }
+                BigButton(l.logIn, "person.crop.circle.badge.checkmark") { model.send(.showLogIn) }
+                BigButton(l.register, "person.crop.circle.badge.plus", prominent: false) { model.send(.showRegister) }
             }
         case .register:
             RegisterPage(view: view, l: l)
@@ -75,25 +75,25 @@ private struct ScreenBody: View {
         case let .home(me, relatives, requests, queuedUploads):
             Page(instruction: view.instruction) {
                 PersonCardView(card: me)
-                BigButton(l.start, "faceid") { model.chooseWho() }
+                BigButton(l.start, "faceid") { model.send(.chooseWho) }
                 if queuedUploads > 0 {
                     IconLine(l.queued(queuedUploads), "icloud.and.arrow.up")
-                    BigButton(l.sendNow, "icloud.and.arrow.up", prominent: false, enabled: !view.busy) { model.retryUploads() }
+                    BigButton(l.sendNow, "icloud.and.arrow.up", prominent: false, enabled: !view.busy) { model.send(.retryUploads) }
                 }
                 ForEach(requests, id: \.bindingId) { request in
                     IconLine(request.message.display, "person.2.fill")
-                    BigButton(l.accept, "checkmark", enabled: !view.busy) { model.acceptRequest(bindingId: request.bindingId) }
+                    BigButton(l.accept, "checkmark", enabled: !view.busy) { model.send(.acceptRequest(bindingId: request.bindingId)) }
                 }
                 ForEach(relatives, id: \.personId) { PersonCardView(card: $0) }
-                BigButton(l.addRelative, "person.badge.plus", prominent: false) { model.showAddRelative() }
-                BigButton(l.records, "clock.arrow.circlepath", prominent: false) { model.showRecords() }
-                BigButton(l.settings, "gearshape", prominent: false) { model.showSettings() }
-                BigButton(l.refresh, "arrow.clockwise", prominent: false, enabled: !view.busy) { model.refreshHome() }
+                BigButton(l.addRelative, "person.badge.plus", prominent: false) { model.send(.showAddRelative) }
+                BigButton(l.records, "clock.arrow.circlepath", prominent: false) { model.send(.showRecords) }
+                BigButton(l.settings, "gearshape", prominent: false) { model.send(.showSettings) }
+                BigButton(l.refresh, "arrow.clockwise", prominent: false, enabled: !view.busy) { model.send(.refreshHome) }
             }
         case let .chooseWho(people):
             Page(instruction: view.instruction) {
                 ForEach(people, id: \.personId) { person in
-                    Button { model.select(personId: person.personId) } label: {
+                    Button { model.send(.select(personId: person.personId)) } label: {
                         PersonCardView(card: person, chevron: true)
                     }
                     .buttonStyle(.plain)
@@ -105,8 +105,8 @@ private struct ScreenBody: View {
             Page(instruction: view.instruction) {
                 PersonCardView(card: subject)
                 ForEach(points, id: \.key) { IconLine($0.display, "lock.shield") }
-                BigButton(l.agree, "checkmark", enabled: !view.busy) { model.giveConsent() }
-                BigButton(l.decline, "xmark", prominent: false) { model.declineConsent() }
+                BigButton(l.agree, "checkmark", enabled: !view.busy) { model.send(.giveConsent) }
+                BigButton(l.decline, "xmark", prominent: false) { model.send(.declineConsent) }
             }
         case let .templatePreview(subject):
             Page(instruction: view.instruction) {
@@ -125,8 +125,8 @@ private struct ScreenBody: View {
         case let .queuedOffline(_, message):
             Page(instruction: nil) {
                 IconLine(message.display, "wifi.slash", font: .title2)
-                BigButton(l.sendNow, "icloud.and.arrow.up", enabled: !view.busy) { model.retryUploads() }
-                BigButton(l.home, "house", prominent: false) { model.refreshHome() }
+                BigButton(l.sendNow, "icloud.and.arrow.up", enabled: !view.busy) { model.send(.retryUploads) }
+                BigButton(l.home, "house", prominent: false) { model.send(.refreshHome) }
             }
         case let .result(_, kind, message, advice, receiptVerified, nextDue):
             Page(instruction: nil) {
@@ -140,15 +140,15 @@ private struct ScreenBody: View {
                 if receiptVerified { IconLine(l.receiptVerified, "checkmark.seal.fill") }
                 if let nextDue { IconLine(l.nextDue(nextDue), "calendar") }
                 if kind == .failed {
-                    BigButton(l.retry, "arrow.clockwise", enabled: !view.busy) { model.retry() }
+                    BigButton(l.retry, "arrow.clockwise", enabled: !view.busy) { model.send(.retry) }
                 }
-                BigButton(l.home, "house", prominent: kind != .failed) { model.refreshHome() }
+                BigButton(l.home, "house", prominent: kind != .failed) { model.send(.refreshHome) }
             }
         case let .blocked(subject, problem):
             Page(instruction: nil) {
                 IconLine(problem.message.display, "nosign", font: .title2)
                 PersonCardView(card: subject)
-                BigButton(l.home, "house") { model.refreshHome() }
+                BigButton(l.home, "house") { model.send(.refreshHome) }
             }
         case let .records(rows):
             Page(instruction: view.instruction) {
@@ -183,7 +183,7 @@ private struct RegisterPage: View {
             Field(l.mobileAgain, text: $mobileAgain).keyboardType(.phonePad)
             Toggle(isOn: $terms) { Text(l.acceptTerms) }.frame(minHeight: minTouch)
             BigButton(l.register, "person.crop.circle.badge.plus", enabled: !view.busy) {
-                model.register(name: name, idNumber: idNumber, password: password, mobile: mobile, mobileAgain: mobileAgain, termsAccepted: terms)
+                model.send(.register(name: name, idNumber: idNumber, password: password, mobile: mobile, mobileAgain: mobileAgain, termsAccepted: terms))
             }
         }
     }
@@ -201,7 +201,7 @@ private struct LogInPage: View {
             Field(l.idNumber, text: $idNumber).idNumberKeyboard().textContentType(.username)
             Field(l.password, text: $password, secret: true).textContentType(.password)
             BigButton(l.logIn, "person.crop.circle.badge.checkmark", enabled: !view.busy) {
-                model.logIn(idNumber: idNumber, password: password)
+                model.send(.logIn(idNumber: idNumber, password: password))
             }
         }
     }
@@ -221,7 +221,7 @@ private struct AddRelativePage: View {
             Field(l.idNumber, text: $idNumber).idNumberKeyboard()
             Field(l.relation, text: $relation)
             BigButton(l.addRelative, "person.badge.plus", enabled: !view.busy) {
-                model.addRelative(name: name, idNumber: idNumber, relation: relation)
+                model.send(.addRelative(name: name, idNumber: idNumber, relation: relation))
             }
         }
     }
@@ -253,10 +253,10 @@ private struct CameraPermissionPage: View {
     private func openCamera() {
         switch AVCaptureDevice.authorizationStatus(for: .video) {
         case .authorized:
-            model.cameraReady()
+            model.send(.cameraReady)
         case .notDetermined:
             Task { @MainActor in
-                if await AVCaptureDevice.requestAccess(for: .video) { model.cameraReady() } else { refused = true }
+                if await AVCaptureDevice.requestAccess(for: .video) { model.send(.cameraReady) } else { refused = true }
             }
         default:
             refused = true
@@ -360,7 +360,7 @@ private struct SettingsPage: View {
             IconLine(l.language, "globe", font: .title3.bold())
             ForEach(Labels.languages, id: \.self) { language in
                 let selected = view.language == language
-                Button { model.setLanguage(language) } label: {
+                Button { model.send(.setLanguage(language: language)) } label: {
                     // The tick, not a colour, shows the choice.
                     Label(Labels.name(of: language), systemImage: selected ? "checkmark.circle.fill" : "circle")
                         .font(.title3)
@@ -369,16 +369,16 @@ private struct SettingsPage: View {
                 .accessibilityAddTraits(selected ? .isSelected : [])
             }
             Divider()
-            Toggle(isOn: Binding(get: { view.largeText }, set: { model.setLargeText($0) })) {
+            Toggle(isOn: Binding(get: { view.largeText }, set: { model.send(.setLargeText(on: $0)) })) {
                 Label(l.largeText, systemImage: "textformat.size").font(.title3)
             }
             .frame(minHeight: minTouch)
-            Toggle(isOn: Binding(get: { view.voiceOn }, set: { model.setVoice($0) })) {
+            Toggle(isOn: Binding(get: { view.voiceOn }, set: { model.send(.setVoice(on: $0)) })) {
                 Label(l.voice, systemImage: "speaker.wave.2").font(.title3)
             }
             .frame(minHeight: minTouch)
             Divider()
-            BigButton(l.logOut, "rectangle.portrait.and.arrow.right", prominent: false) { model.logOut() }
+            BigButton(l.logOut, "rectangle.portrait.and.arrow.right", prominent: false) { model.send(.logOut) }
         }
     }
 }

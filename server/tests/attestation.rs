@@ -524,7 +524,7 @@ impl lifecert_app::upload::PlatformKey for TestPhoneKey {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_logs_in_with_the_phones_attested_key_where_its_software_key_is_refused() {
     use lifecert_app::flow::view::Screen;
-    use lifecert_app::flow::{AppConfig, LifeCertApp};
+    use lifecert_app::flow::{AppConfig, Event, LifeCertApp};
     let v = std::sync::Arc::new(vendors());
     let srv = certd(AttestationMode::Required, &v).await;
     let app = |dir: &std::path::Path,
@@ -545,14 +545,24 @@ async fn the_app_logs_in_with_the_phones_attested_key_where_its_software_key_is_
         .unwrap()
     };
     let desktop = app(&srv.dir.join("desktop"), None);
-    let view = desktop.log_in(PENSIONER.1.into(), "abc12345".into()).await;
+    let view = desktop
+        .send_and_wait(Event::LogIn {
+            id_number: PENSIONER.1.into(),
+            password: "abc12345".into(),
+        })
+        .await;
     assert!(!matches!(view.screen, Screen::Home { .. }), "{view:?}");
     let phone_key = std::sync::Arc::new(TestPhoneKey {
         vendors: v.clone(),
         key: std::sync::Mutex::new(None),
     });
     let phone = app(&srv.dir.join("phone"), Some(phone_key.clone()));
-    let view = phone.log_in(PENSIONER.1.into(), "abc12345".into()).await;
+    let view = phone
+        .send_and_wait(Event::LogIn {
+            id_number: PENSIONER.1.into(),
+            password: "abc12345".into(),
+        })
+        .await;
     assert!(matches!(view.screen, Screen::Home { .. }), "{view:?}");
     assert!(
         phone_key.key.lock().unwrap().is_some(),

@@ -7,7 +7,7 @@
 mod replay;
 
 use lifecert_app::flow::view::{AppView, ResultKind, Screen};
-use lifecert_app::flow::{AppConfig, LifeCertApp};
+use lifecert_app::flow::{AppConfig, Event, LifeCertApp};
 use lifecert_app::session::ProblemKind;
 use lifecert_app::storage::FileSecureStore;
 use lifecert_domain::i18n::Language;
@@ -183,15 +183,15 @@ fn app(url: &str, dir: &Path) -> Arc<LifeCertApp> {
 }
 
 fn register_and_log_in(app: &LifeCertApp, who: (&str, &str)) -> AppView {
-    app.show_register();
-    let v = block(app.register(
-        who.0.into(),
-        who.1.into(),
-        PASSWORD.into(),
-        MOBILE.into(),
-        MOBILE.into(),
-        true,
-    ));
+    app.send(Event::ShowRegister);
+    let v = block(app.send_and_wait(Event::Register {
+        name: who.0.into(),
+        id_number: who.1.into(),
+        password: PASSWORD.into(),
+        mobile: MOBILE.into(),
+        mobile_again: MOBILE.into(),
+        terms_accepted: true,
+    }));
     assert!(
         matches!(v.screen, Screen::Home { .. }),
         "after register: {:?}",
@@ -202,12 +202,15 @@ fn register_and_log_in(app: &LifeCertApp, who: (&str, &str)) -> AppView {
 
 /// Home -> who -> consent -> challenge; returns the CameraPermission view.
 fn begin(app: &LifeCertApp, person_id: &str) -> AppView {
-    app.choose_who();
-    let v = app.select(person_id.into());
+    app.send(Event::ChooseWho);
+    app.send(Event::Select {
+        person_id: person_id.into(),
+    });
+    let v = app.view();
     if !matches!(v.screen, Screen::Consent { .. }) {
         return v;
     }
-    block(app.give_consent())
+    block(app.send_and_wait(Event::GiveConsent))
 }
 
 /// Begins, then films `photo` doing the challenge and waits for the answer.
@@ -246,6 +249,8 @@ impl lifecert_app::flow::AppObserver for Screens {
             seen.push(name);
         }
     }
+
+    fn on_speak(&self, _: Vec<lifecert_domain::i18n::Message>) {}
 }
 
 #[test]
@@ -298,7 +303,7 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
             "a rolling cycle gives the next due date"
         );
     }
-    let records = block(app.show_records());
+    let records = block(app.send_and_wait(Event::ShowRecords));
     let Screen::Records { rows } = &records.screen else {
         panic!("{records:?}")
     };
@@ -307,7 +312,7 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
     assert!(rows[0].receipt_verified);
     assert_eq!(app.queued_uploads(), 0);
     // Her face matched her template: the account is verified, no more notice.
-    let home = block(app.refresh_home());
+    let home = block(app.send_and_wait(Event::RefreshHome));
     assert!(
         matches!(
             &home.screen,
@@ -328,9 +333,13 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
     register_and_log_in(&app, SON);
     // He draws no pension (no photo to match): staff verify him at the counter.
     certd.agency(&["verify-account", SON.1]);
-    block(app.refresh_home());
-    app.show_add_relative();
-    let v = block(app.add_relative(MOTHER.0.into(), MOTHER.1.into(), "母亲".into()));
+    block(app.send_and_wait(Event::RefreshHome));
+    app.send(Event::ShowAddRelative);
+    let v = block(app.send_and_wait(Event::AddRelative {
+        name: MOTHER.0.into(),
+        id_number: MOTHER.1.into(),
+        relation: "母亲".into(),
+    }));
     let Screen::Home { relatives, .. } = &v.screen else {
         panic!("{v:?}")
     };
@@ -352,7 +361,7 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
         "--relative",
         MOTHER.1,
     ]);
-    block(app.refresh_home());
+    block(app.send_and_wait(Event::RefreshHome));
 
     // The son holds his own face to the phone: wrong person.
     let wrong = certify(&app, &mother, "grace_hopper.jpg");
@@ -365,11 +374,11 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
             .clone();
         assert!(advice.contains("人脸与身份信息不匹配"), "{advice}");
     }
-    block(app.refresh_home());
+    block(app.send_and_wait(Event::RefreshHome));
     let right = certify(&app, &mother, "astronaut.jpg");
     assert_eq!(result_kind(&right), ResultKind::Passed, "{right:?}");
 
-    let records = block(app.show_records());
+    let records = block(app.send_and_wait(Event::ShowRecords));
     let Screen::Records { rows } = &records.screen else {
         panic!()
     };
@@ -418,7 +427,7 @@ fn evidence_saved_while_offline_goes_up_once_when_the_server_is_back() {
     let v = begin(&app, &me(&home));
     let actions = replay::challenge(&v).expect("challenge");
     certd.kill9();
-    app.camera_ready();
+    block(app.send_and_wait(Event::CameraReady));
     replay::feed(&app, &replay::clip("grace_hopper.jpg", &actions));
     let v = block(app.settle());
     assert!(matches!(v.screen, Screen::QueuedOffline { .. }), "{v:?}");
@@ -428,11 +437,13 @@ fn evidence_saved_while_offline_goes_up_once_when_the_server_is_back() {
     drop(app);
     let app = self::app(&certd.url(), &dir);
     certd.launch();
-    assert_eq!(block(app.retry_uploads()), 1);
+    assert_eq!(app.queued_uploads(), 1);
+    block(app.send_and_wait(Event::RetryUploads));
     assert_eq!(app.queued_uploads(), 0);
-    assert_eq!(block(app.retry_uploads()), 0, "nothing goes twice");
-    block(app.start());
-    let records = block(app.show_records());
+    // Nothing goes twice: the records below hold exactly one certification.
+    block(app.send_and_wait(Event::RetryUploads));
+    block(app.send_and_wait(Event::Start));
+    let records = block(app.send_and_wait(Event::ShowRecords));
     let Screen::Records { rows } = &records.screen else {
         panic!("{records:?}")
     };
@@ -450,15 +461,17 @@ fn an_upload_cut_off_by_a_server_crash_is_retried_with_the_same_key_and_counted_
     let actions = replay::challenge(&v).expect("challenge");
     // Freeze the server so the upload is in flight when it dies.
     certd.signal("-STOP");
-    app.camera_ready();
+    block(app.send_and_wait(Event::CameraReady));
     replay::feed(&app, &replay::clip("grace_hopper.jpg", &actions));
     std::thread::sleep(Duration::from_millis(1500));
     certd.kill9();
     let v = block(app.settle());
     assert!(matches!(v.screen, Screen::QueuedOffline { .. }), "{v:?}");
     certd.launch();
-    assert_eq!(block(app.retry_uploads()), 1);
-    let records = block(app.show_records());
+    assert_eq!(app.queued_uploads(), 1);
+    block(app.send_and_wait(Event::RetryUploads));
+    assert_eq!(app.queued_uploads(), 0);
+    let records = block(app.send_and_wait(Event::ShowRecords));
     let Screen::Records { rows } = &records.screen else {
         panic!()
     };
@@ -473,7 +486,7 @@ fn an_expired_access_token_is_refreshed_without_asking_the_user_again() {
     let app = app(&certd.url(), &dir);
     register_and_log_in(&app, PENSIONER);
     std::thread::sleep(Duration::from_millis(2100));
-    let v = block(app.refresh_home());
+    let v = block(app.send_and_wait(Event::RefreshHome));
     assert!(matches!(v.screen, Screen::Home { .. }), "{v:?}");
     assert!(v.problem.is_none());
 }

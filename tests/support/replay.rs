@@ -5,7 +5,7 @@
 //! `tests/journeys.rs` through `#[path]`, so both run the same camera.
 
 use lifecert_app::flow::view::{AppView, Screen};
-use lifecert_app::flow::LifeCertApp;
+use lifecert_app::flow::{Event, LifeCertApp};
 use lifecert_clipgen as cg;
 use lifecert_liveness::capture::frame::{FrameInfo, PixelFormat};
 use lifecert_liveness::liveness::flash::ScreenColour;
@@ -114,11 +114,11 @@ pub fn capture(app: &LifeCertApp, mut v: AppView, photo: &str) -> Result<AppView
         let actions = challenge(&v)
             .ok_or_else(|| format!("no challenge: {:?} ({:?})", v.screen, v.problem))?;
         if actions.iter().all(|&a| can_act(photo, a)) {
-            app.camera_ready();
+            block(app.send_and_wait(Event::CameraReady));
             feed(app, &clip(photo, &actions));
             return Ok(block(app.settle()));
         }
-        v = block(app.retry());
+        v = block(app.send_and_wait(Event::Retry));
     }
     Err("no challenge the replay can act in 10 tries".into())
 }

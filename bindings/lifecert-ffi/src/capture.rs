@@ -6,14 +6,35 @@ use lifecert_domain::i18n::{Language, Message};
 use lifecert_liveness::capture::frame::{decode, to_rgb, CaptureError, FrameInfo};
 use lifecert_liveness::evidence::Evidence;
 use lifecert_liveness::liveness::{
-    prompts, Challenge, LivenessEngine, LivenessUpdate, RejectReason,
+    prompts, Action, Challenge, LivenessEngine, LivenessUpdate, RejectReason,
 };
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// A challenge made on the phone, for when the server cannot send one.
+/// Blink plus two of the others in a random order, with a random nonce: for
+/// tests and device farms (certd never accepts a nonce it did not issue).
 #[uniffi::export]
 pub fn local_challenge() -> Challenge {
-    Challenge::local_default()
+    use ring::rand::{SecureRandom, SystemRandom};
+    let mut bytes = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("system randomness");
+    let mut others = vec![
+        Action::OpenMouth,
+        Action::TurnLeft,
+        Action::TurnRight,
+        Action::Nod,
+    ];
+    let mut actions = vec![Action::Blink];
+    for b in &bytes[..2] {
+        actions.push(others.remove(*b as usize % others.len()));
+    }
+    let k = bytes[2] as usize % actions.len();
+    actions.swap(0, k);
+    Challenge {
+        actions,
+        nonce: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+    }
 }
 
 /// The end of a capture: passed or why not, and the evidence's size.

@@ -57,7 +57,7 @@ mod tests {
 
     #[test]
     fn large_text_voice_and_language_survive_an_app_restart() {
-        use crate::flow::{AppConfig, LifeCertApp};
+        use crate::flow::{AppConfig, Event, LifeCertApp};
         let dir = std::env::temp_dir().join(format!("lifecert-restart-{}", std::process::id()));
         let open = |language| {
             let store = FileSecureStore::new(dir.to_string_lossy().into()).as_secure_store();
@@ -72,9 +72,12 @@ mod tests {
         let app = open(Language::ZhHans);
         let first = app.view();
         assert!(!first.large_text && first.voice_on && first.language == Language::ZhHans);
-        app.set_large_text(true);
-        app.set_voice(false);
-        app.set_language(Language::ZhHant);
+        app.send(Event::SetLargeText { on: true });
+        app.send(Event::SetVoice { on: false });
+        app.send(Event::SetLanguage {
+            language: Language::ZhHant,
+        });
+        crate::flow::model::tests::block(app.settle());
         drop(app);
         // The phone's locale says English, but she chose Traditional Chinese.
         let again = open(Language::En).view();

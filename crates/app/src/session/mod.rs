@@ -156,12 +156,11 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    pub fn new(base_url: &str, store: Arc<dyn SecureStore>) -> Result<ApiClient, String> {
+    pub fn new(base_url: &str, store: Arc<dyn SecureStore>) -> Result<ApiClient, reqwest::Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         let tokens = store
             .get(TOKENS_KEY.into())
             .ok()

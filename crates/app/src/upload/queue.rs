@@ -197,7 +197,7 @@ impl Outbox {
                 Ok(item) => {
                     items.insert(stem.to_owned(), item);
                 }
-                Err(reason) => quarantined.push(quarantine(dir, &path, &name, reason)),
+                Err(reason) => quarantined.push(quarantine(dir, &path, &name, reason.to_string())),
             }
         }
         Ok(Outbox {
@@ -352,19 +352,30 @@ impl Outbox {
     }
 }
 
-fn read_item(key: &[u8; KEY_LEN], stem: &str, path: &Path) -> Result<PendingUpload, String> {
+/// Why an item file was quarantined.
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("the file name is not an idempotency key")]
+    BadName,
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Sealed(sealed::OpenError),
+    #[error("not an outbox item: {0}")]
+    NotAnItem(#[from] serde_json::Error),
+    #[error("the item inside has the idempotency key {0}")]
+    OtherKey(String),
+}
+
+fn read_item(key: &[u8; KEY_LEN], stem: &str, path: &Path) -> Result<PendingUpload, Unreadable> {
     if !is_idempotency_key(stem) {
-        return Err("the file name is not an idempotency key".into());
+        return Err(Unreadable::BadName);
     }
-    let blob = fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let json = sealed::open(key, ITEM_MAGIC, stem.as_bytes(), &blob).map_err(|e| e.to_string())?;
-    let item: PendingUpload =
-        serde_json::from_slice(&json).map_err(|e| format!("not an outbox item: {e}"))?;
+    let blob = fs::read(path)?;
+    let json = sealed::open(key, ITEM_MAGIC, stem.as_bytes(), &blob).map_err(Unreadable::Sealed)?;
+    let item: PendingUpload = serde_json::from_slice(&json)?;
     if item.idempotency_key != stem {
-        return Err(format!(
-            "the item inside has the idempotency key {}",
-            item.idempotency_key
-        ));
+        return Err(Unreadable::OtherKey(item.idempotency_key));
     }
     Ok(item)
 }

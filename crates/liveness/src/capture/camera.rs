@@ -4,7 +4,7 @@
 use image::RgbImage;
 use nokhwa::pixel_format::RgbFormat;
 use nokhwa::utils::{CameraIndex, RequestedFormat, RequestedFormatType};
-use nokhwa::Camera;
+use nokhwa::{Camera, NokhwaError};
 
 pub struct DesktopCamera {
     camera: Camera,
@@ -12,12 +12,11 @@ pub struct DesktopCamera {
 }
 
 impl DesktopCamera {
-    pub fn open(index: u32) -> Result<Self, String> {
+    pub fn open(index: u32) -> Result<Self, NokhwaError> {
         let format =
             RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
-        let mut camera =
-            Camera::new(CameraIndex::Index(index), format).map_err(|e| e.to_string())?;
-        camera.open_stream().map_err(|e| e.to_string())?;
+        let mut camera = Camera::new(CameraIndex::Index(index), format)?;
+        camera.open_stream()?;
         Ok(DesktopCamera {
             camera,
             started: std::time::Instant::now(),
@@ -25,13 +24,11 @@ impl DesktopCamera {
     }
 
     /// The next frame, un-mirrored as the camera sees the person, with its time in ms.
-    pub fn frame(&mut self) -> Result<(u64, RgbImage), String> {
-        let buffer = self.camera.frame().map_err(|e| e.to_string())?;
-        let img = buffer
-            .decode_image::<RgbFormat>()
-            .map_err(|e| e.to_string())?;
+    pub fn frame(&mut self) -> Result<(u64, RgbImage), NokhwaError> {
+        let img = self.camera.frame()?.decode_image::<RgbFormat>()?;
         let (w, h) = (img.width(), img.height());
-        let img = RgbImage::from_raw(w, h, img.into_raw()).ok_or("camera frame size mismatch")?;
+        let img = RgbImage::from_raw(w, h, img.into_raw())
+            .ok_or_else(|| NokhwaError::GeneralError("camera frame size mismatch".into()))?;
         Ok((self.started.elapsed().as_millis() as u64, img))
     }
 }

@@ -31,34 +31,6 @@ pub struct Challenge {
     pub nonce: String,
 }
 
-impl Challenge {
-    /// For offline use (the server normally sends the challenge): blink plus
-    /// two of the others in a random order, with a random nonce.
-    pub fn local_default() -> Challenge {
-        use ring::rand::{SecureRandom, SystemRandom};
-        let mut bytes = [0u8; 16];
-        SystemRandom::new()
-            .fill(&mut bytes)
-            .expect("system randomness");
-        let mut others = vec![
-            Action::OpenMouth,
-            Action::TurnLeft,
-            Action::TurnRight,
-            Action::Nod,
-        ];
-        let mut actions = vec![Action::Blink];
-        for b in &bytes[..2] {
-            actions.push(others.remove(*b as usize % others.len()));
-        }
-        let k = bytes[2] as usize % actions.len();
-        actions.swap(0, k);
-        Challenge {
-            actions,
-            nonce: bytes.iter().map(|b| format!("{b:02x}")).collect(),
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum LivenessPhase {

@@ -16,6 +16,8 @@ import kotlinx.coroutines.launch
 import org.lifecert.core.AppConfig
 import org.lifecert.core.AppObserver
 import org.lifecert.core.AppView
+import org.lifecert.core.Event
+import org.lifecert.domain.Message
 import org.lifecert.liveness.CaptureException
 import org.lifecert.liveness.FrameInfo
 import org.lifecert.domain.Language
@@ -29,7 +31,7 @@ import java.util.Locale
 sealed interface Shell {
     data object Starting : Shell
     /** The core could not be created (storage or network client); [language] picks the words. */
-    data class Failed(val language: Language, val detail: String) : Shell
+    data class Failed(val language: Language) : Shell
     data class Showing(val view: AppView) : Shell
 }
 
@@ -46,19 +48,23 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
     private val speaker = Speaker(application)
     private val main = Handler(Looper.getMainLooper())
 
-    // Core calls never run on the main thread (a call may wait while the core
-    // analyses a camera frame); one at a time keeps taps in the order made.
+    // Events never go from the main thread (sending one may wait while the core
+    // hands a camera frame's change to the observers); one at a time keeps
+    // taps in the order made.
     private val calls = Dispatchers.Default.limitedParallelism(1)
 
     private val observer = object : AppObserver {
-        // Called on a core thread after every change. Every view is posted (the
-        // StateFlow may skip some when drawing) so the Speaker hears each
-        // one-frame `speak` flag of the capture prompts.
+        // Called on a core thread, in order, after every change.
         override fun onView(view: AppView) {
             main.post {
-                speaker.onView(view)
+                speaker.use(view.language)
                 _shell.value = Shell.Showing(view)
             }
+        }
+
+        // The core decides what to say and when; the phone only says it.
+        override fun onSpeak(words: List<Message>) {
+            main.post { speaker.say(words.map { it.speech }) }
         }
     }
 
@@ -68,7 +74,7 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
         // queue is then sent a little earlier than the core's own retry loop.
         override fun onAvailable(network: Network) {
             val app = core ?: return
-            if (app.queuedUploads() > 0u) send { it.retryUploads() }
+            if (app.queuedUploads() > 0u) send(Event.RetryUploads)
         }
     }
 
@@ -82,7 +88,8 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
                     KeystoreDeviceKey(application),
                 )
             } catch (e: SetupException) {
-                _shell.value = Shell.Failed(language, e.message.orEmpty())
+                android.util.Log.e("LifeCert", "core did not start: $e")
+                _shell.value = Shell.Failed(language)
                 return@launch
             }
             val subscription = app.subscribe(observer)
@@ -97,18 +104,12 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
                 app.close()
             }
             ensureActive() // cleared while the core was being created: it is closed already
-            app.start()
+            app.send(Event.Start)
         }
     }
 
     override fun onCleared() {
         speaker.shutdown()
-    }
-
-    /** Forwards one tap to the core; its new view arrives through the observer. */
-    private fun send(call: suspend (LifeCertApp) -> Unit) {
-        val app = core ?: return
-        viewModelScope.launch(calls) { call(app) }
     }
 
     /** A camera frame, on CameraFeed's analysis thread; throws CaptureException. */
@@ -122,29 +123,11 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
         }
     }
 
-    fun back() = send { it.back() }
-    fun showRegister() = send { it.showRegister() }
-    fun showLogIn() = send { it.showLogIn() }
-    fun register(name: String, idNumber: String, password: String, mobile: String, mobileAgain: String, termsAccepted: Boolean) =
-        send { it.register(name, idNumber, password, mobile, mobileAgain, termsAccepted) }
-    fun logIn(idNumber: String, password: String) = send { it.logIn(idNumber, password) }
-    fun logOut() = send { it.logOut() }
-    fun refreshHome() = send { it.refreshHome() }
-    fun chooseWho() = send { it.chooseWho() }
-    fun select(personId: String) = send { it.select(personId) }
-    fun showAddRelative() = send { it.showAddRelative() }
-    fun addRelative(name: String, idNumber: String, relation: String) = send { it.addRelative(name, idNumber, relation) }
-    fun acceptRequest(bindingId: String) = send { it.acceptRequest(bindingId) }
-    fun giveConsent() = send { it.giveConsent() }
-    fun declineConsent() = send { it.declineConsent() }
-    fun cameraReady() = send { it.cameraReady() }
-    fun retry() = send { it.retry() }
-    fun retryUploads() = send { it.retryUploads() }
-    fun showRecords() = send { it.showRecords() }
-    fun showSettings() = send { it.showSettings() }
-    fun setLanguage(language: Language) = send { it.setLanguage(language) }
-    fun setLargeText(on: Boolean) = send { it.setLargeText(on) }
-    fun setVoice(on: Boolean) = send { it.setVoice(on) }
+    /** A tap, as the core's [Event]: the one entry point. Returns at once. */
+    fun send(event: Event) {
+        val app = core ?: return
+        viewModelScope.launch(calls) { app.send(event) }
+    }
 }
 
 private fun config(app: Application, language: Language) = AppConfig(

@@ -2,23 +2,18 @@ package org.lifecert.app
 
 import android.content.Context
 import android.speech.tts.TextToSpeech
-import org.lifecert.core.AppView
 import org.lifecert.domain.Language
-import org.lifecert.core.Screen
 import java.util.Locale
 
 /**
- * Says what the core wants said, in the core's words (`Message.speech`):
- * a screen's instruction when it changes, a problem when one appears, and on
- * the capture screen each prompt the core flags with `speak`.
+ * The phone's voice. It decides nothing: the core says what to speak and when
+ * (AppObserver.onSpeak), this only speaks it in the view's language.
  * All calls on the main thread.
  */
 class Speaker(context: Context) : TextToSpeech.OnInitListener {
     private val tts = TextToSpeech(context.applicationContext, this)
     private var ready = false
     private var language: Language? = null
-    private var lastInstruction: String? = null
-    private var lastProblem: String? = null
     /** Said before the engine finished starting (the first screen). */
     private var pending: List<String> = emptyList()
 
@@ -31,49 +26,27 @@ class Speaker(context: Context) : TextToSpeech.OnInitListener {
         pending = emptyList()
     }
 
-    fun onView(view: AppView) {
-        if (view.language != language) {
-            language = view.language
-            if (ready) tts.setLanguage(locale(view.language))
-        }
+    fun use(language: Language) {
+        if (language == this.language) return
+        this.language = language
+        if (ready) tts.setLanguage(locale(language))
+    }
 
-        val capture = view.screen as? Screen.Capture
-        val instruction = when {
-            // The prompt is the instruction here; the engine says when to repeat it.
-            capture != null -> capture.update.prompt.takeIf { capture.update.speak }
-            view.instruction.key != lastInstruction -> view.instruction
-            else -> null
-        }
-        lastInstruction = view.instruction.key
-
-        val problem = view.problem?.message?.takeIf { it.key != lastProblem }
-        // A running call re-arms it, so the same problem twice is said twice.
-        lastProblem = if (view.busy) null else view.problem?.message?.key
-
-        if (!view.voiceOn) {
-            tts.stop()
-            pending = emptyList()
+    /** The newest words replace whatever is still being said; none: stop. */
+    fun say(words: List<String>) {
+        if (!ready) {
+            pending = words
             return
         }
-        val words = listOfNotNull(problem, instruction).map { it.speech }.filter { it.isNotBlank() }
-        if (words.isEmpty()) return
-        if (ready) {
-            say(words)
-        } else {
-            pending = words
+        if (words.isEmpty()) tts.stop()
+        words.forEachIndexed { i, text ->
+            tts.speak(text, if (i == 0) TextToSpeech.QUEUE_FLUSH else TextToSpeech.QUEUE_ADD, null, "lifecert-$i")
         }
     }
 
     fun shutdown() {
         tts.stop()
         tts.shutdown()
-    }
-
-    /** The newest words replace whatever is still being said. */
-    private fun say(words: List<String>) {
-        words.forEachIndexed { i, text ->
-            tts.speak(text, if (i == 0) TextToSpeech.QUEUE_FLUSH else TextToSpeech.QUEUE_ADD, null, "lifecert-$i")
-        }
     }
 
     private fun locale(language: Language): Locale = when (language) {

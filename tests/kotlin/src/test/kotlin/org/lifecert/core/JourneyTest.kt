@@ -22,7 +22,8 @@ import kotlin.test.assertTrue
 
 /**
  * The app's journeys written like device-farm UI tests: each step is a tap the
- * shell forwards, each check is what the screen would show. A real certd runs
+ * shell sends as an [Event] through the one entry point, each check is what
+ * the screen would show or the phone would say. A real certd runs
  * beside the tests; clipgen's replay of a real photo stands in for the camera.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,10 +42,12 @@ class JourneyTest {
         override fun delete(key: String) { values.remove(key) }
     }
 
-    /** Every screen the shell was told to draw, in order. */
+    /** Every screen the shell was told to draw, and every word it was told to say, in order. */
     class Screens : AppObserver {
         val seen = CopyOnWriteArrayList<AppView>()
+        val said = CopyOnWriteArrayList<Message>()
         override fun onView(view: AppView) { seen.add(view) }
+        override fun onSpeak(words: List<Message>) { said.addAll(words) }
     }
 
     @BeforeAll
@@ -104,17 +107,18 @@ class JourneyTest {
 
     /** Who -> consent -> camera -> replay -> answer. */
     private fun certify(app: LifeCertApp, personId: String, photo: String): Screen.Result = runBlocking {
-        app.chooseWho()
-        assertIs<Screen.Consent>(app.select(personId).screen)
-        var view = app.giveConsent()
+        app.send(Event.ChooseWho)
+        app.send(Event.Select(personId))
+        assertIs<Screen.Consent>(app.view().screen)
+        var view = app.sendAndWait(Event.GiveConsent)
         repeat(10) {
             val camera = assertIs<Screen.CameraPermission>(view.screen, "${view.problem}")
             if (canAct(photo, camera.actions)) {
-                assertIs<Screen.Capture>(app.cameraReady().screen)
+                assertIs<Screen.Capture>(app.sendAndWait(Event.CameraReady).screen)
                 film(app, photo, camera.actions)
                 return@runBlocking assertIs<Screen.Result>(app.settle().screen)
             }
-            view = app.retry()
+            view = app.sendAndWait(Event.Retry)
         }
         error("no challenge the replay can act")
     }
@@ -128,8 +132,8 @@ class JourneyTest {
     }
 
     private fun signUp(app: LifeCertApp, name: String, id: String): Screen.Home = runBlocking {
-        app.showRegister()
-        val v = app.register(name, id, "lifecert2026", "13900139000", "13900139000", true)
+        app.send(Event.ShowRegister)
+        val v = app.sendAndWait(Event.Register(name, id, "lifecert2026", "13900139000", "13900139000", true))
         assertIs<Screen.Home>(v.screen, "${v.problem}")
     }
 
@@ -141,11 +145,18 @@ class JourneyTest {
         assertEquals(ResultKind.PASSED, result.kind)
         assertTrue(result.receiptVerified)
         assertNotNull(result.nextDue)
-        // Every screen she passed through had something to say aloud.
+        // Every screen she passed through had something to say aloud, and the core said it.
         assertTrue(screens.seen.all { it.instruction.speech.isNotBlank() })
-        val prompts = screens.seen.mapNotNull { (it.screen as? Screen.Capture)?.update?.prompt?.key }.toSet()
+        val said = screens.said.map { it.key }
+        for (screen in listOf("instruction.home", "instruction.consent", "instruction.capture")) {
+            assertTrue(screen in said, "$screen not said: $said")
+        }
+        val prompts = screens.said.filter { it.key.startsWith("liveness.") }.map { it.key }.toSet()
         assertTrue(prompts.size >= 3, "spoken prompts: $prompts")
-        val records = assertIs<Screen.Records>(app.showRecords().screen)
+        // The result was said, and nothing twice in a row.
+        assertTrue(said.last().let { it.startsWith("result.") || it.startsWith("api.") }, "last said: ${said.last()}")
+        assertTrue(said.zipWithNext().none { (a, b) -> a == b && !a.startsWith("liveness.") && !a.startsWith("quality.") }, "$said")
+        val records = assertIs<Screen.Records>(app.sendAndWait(Event.ShowRecords).screen)
         assertEquals(1, records.rows.size)
         assertTrue(records.rows[0].summary.display.startsWith("✔"), "not colour alone")
         assertTrue(app.reminders().isNotEmpty())
@@ -157,9 +168,9 @@ class JourneyTest {
         signUp(son, "王建国", "110105197506010017")
         // Staff saw his ID card: his account is his (he has no photo to match).
         counter("verify-account", "110105197506010017")
-        son.refreshHome()
-        son.showAddRelative()
-        val home = assertIs<Screen.Home>(son.addRelative("陈秀华", "440604195303150026", "母亲").screen)
+        son.sendAndWait(Event.RefreshHome)
+        son.send(Event.ShowAddRelative)
+        val home = assertIs<Screen.Home>(son.sendAndWait(Event.AddRelative("陈秀华", "440604195303150026", "母亲")).screen)
         val mother = home.relatives.single()
         assertTrue(mother.bindingPending && !mother.canCertify)
 
@@ -168,36 +179,36 @@ class JourneyTest {
         val hers = signUp(her, "陈秀华", "440604195303150026")
         // Only a verified account agrees (a self-certification would do too).
         counter("verify-account", "440604195303150026")
-        her.acceptRequest(hers.requests.single().bindingId)
-        son.refreshHome()
+        her.sendAndWait(Event.AcceptRequest(hers.requests.single().bindingId))
+        son.sendAndWait(Event.RefreshHome)
 
         val wrong = certify(son, mother.personId, "grace_hopper.jpg")
         assertEquals(ResultKind.FAILED, wrong.kind)
         assertTrue(wrong.advice!!.display.contains("派出所"), "tells them where to go: ${wrong.advice}")
 
         // A failure, then a retry from the result screen.
-        var view = son.retry()
+        var view = son.sendAndWait(Event.Retry)
         var result: Screen.Result? = null
         for (attempt in 0 until 10) {
             val camera = view.screen as? Screen.CameraPermission ?: error("${view.screen}")
             if (canAct("astronaut.jpg", camera.actions)) {
-                son.cameraReady()
+                son.sendAndWait(Event.CameraReady)
                 film(son, "astronaut.jpg", camera.actions)
                 result = assertIs<Screen.Result>(son.settle().screen)
                 break
             }
-            view = son.retry()
+            view = son.sendAndWait(Event.Retry)
         }
         assertEquals(ResultKind.PASSED, result!!.kind)
-        val rows = assertIs<Screen.Records>(son.showRecords().screen).rows
+        val rows = assertIs<Screen.Records>(son.sendAndWait(Event.ShowRecords).screen).rows
         assertEquals(listOf(ResultKind.PASSED, ResultKind.FAILED), rows.map { it.kind })
     }
 
     @Test
     fun `a wrong password is said plainly and the form stays`() = runBlocking {
         val (app, _) = newApp()
-        app.showLogIn()
-        val v = app.logIn("330502195207200026", "not-her-password1")
+        app.send(Event.ShowLogIn)
+        val v = app.sendAndWait(Event.LogIn("330502195207200026", "not-her-password1"))
         assertIs<Screen.LogIn>(v.screen)
         assertEquals(ProblemKind.WRONG_PASSWORD, v.problem!!.kind)
         assertTrue(v.problem!!.message.speech.isNotBlank())

@@ -3,6 +3,7 @@ package org.lifecert.core
 import org.lifecert.domain.*
 import org.lifecert.liveness.*
 
+import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import java.nio.file.Files
 import kotlin.test.assertEquals
@@ -43,8 +44,9 @@ class LabelsTest {
         )
         open(Language.ZH_HANS).use { app ->
             assertFalse(app.view().largeText)
-            app.setLargeText(true)
-            app.setLanguage(Language.ZH_HANT)
+            app.send(Event.SetLargeText(true))
+            app.send(Event.SetLanguage(Language.ZH_HANT))
+            runBlocking { app.settle() } // the choices are saved off the UI thread
         }
         open(Language.EN).use { app ->
             val v = app.view()

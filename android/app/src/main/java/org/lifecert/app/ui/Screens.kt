@@ -124,6 +124,7 @@ import org.lifecert.app.LifeCertViewModel
 import org.lifecert.app.Shell
 import org.lifecert.domain.Action
 import org.lifecert.core.AppView
+import org.lifecert.core.Event
 import org.lifecert.liveness.LivenessUpdate
 import org.lifecert.domain.Message
 import org.lifecert.core.PersonCard
@@ -155,7 +156,7 @@ fun LifeCertRoot(model: LifeCertViewModel) {
 private fun AppScreen(view: AppView, model: LifeCertViewModel) {
     val l = labelsFor(view.language)
     // System back goes to the core's previous screen; at the root it leaves the app.
-    BackHandler(enabled = view.canGoBack) { model.back() }
+    BackHandler(enabled = view.canGoBack) { model.send(Event.Back) }
     TextScale(view.largeText) {
         Scaffold(
             topBar = {
@@ -163,7 +164,7 @@ private fun AppScreen(view: AppView, model: LifeCertViewModel) {
                     title = { Text(view.title.display, style = MaterialTheme.typography.headlineSmall) },
                     navigationIcon = {
                         if (view.canGoBack) {
-                            IconButton(onClick = model::back, modifier = Modifier.size(MinTouch)) {
+                            IconButton(onClick = { model.send(Event.Back) }, modifier = Modifier.size(MinTouch)) {
                                 Icon(Icons.AutoMirrored.Filled.ArrowBack, contentDescription = l.back)
                             }
                         }
@@ -185,21 +186,21 @@ private fun AppScreen(view: AppView, model: LifeCertViewModel) {
 private fun Body(view: AppView, l: Labels, model: LifeCertViewModel) {
     when (val s = view.screen) {
         is Screen.Welcome -> Page(view.instruction) {
-            BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, onClick = model::showLogIn)
-            BigButton(l.register, Icons.Filled.HowToReg, primary = false, onClick = model::showRegister)
+            BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, onClick = { model.send(Event.ShowLogIn) })
+            BigButton(l.register, Icons.Filled.HowToReg, primary = false, onClick = { model.send(Event.ShowRegister) })
         }
         is Screen.Register -> RegisterPage(view, l, model)
         is Screen.LogIn -> LogInPage(view, l, model)
         is Screen.Home -> HomePage(s, view, l, model)
         is Screen.ChooseWho -> Page(view.instruction) {
-            s.people.forEach { p -> PersonCardView(p, onClick = { model.select(p.personId) }) }
+            s.people.forEach { p -> PersonCardView(p, onClick = { model.send(Event.Select(p.personId)) }) }
         }
         is Screen.AddRelative -> AddRelativePage(view, l, model)
         is Screen.Consent -> Page(view.instruction) {
             PersonCardView(s.subject)
             s.points.forEach { IconLine(Icons.Filled.PrivacyTip, it.display) }
-            BigButton(l.agree, Icons.Filled.Check, enabled = !view.busy, onClick = model::giveConsent)
-            BigButton(l.decline, Icons.Filled.Close, primary = false, onClick = model::declineConsent)
+            BigButton(l.agree, Icons.Filled.Check, enabled = !view.busy, onClick = { model.send(Event.GiveConsent) })
+            BigButton(l.decline, Icons.Filled.Close, primary = false, onClick = { model.send(Event.DeclineConsent) })
         }
         is Screen.TemplatePreview -> Page(view.instruction) {
             PersonCardView(s.subject)
@@ -213,14 +214,14 @@ private fun Body(view: AppView, l: Labels, model: LifeCertViewModel) {
         }
         is Screen.QueuedOffline -> Page(null) {
             IconLine(Icons.Filled.CloudOff, s.message.display, MaterialTheme.typography.headlineSmall)
-            BigButton(l.sendNow, Icons.Filled.CloudUpload, enabled = !view.busy, onClick = model::retryUploads)
-            BigButton(l.home, Icons.Filled.Home, primary = false, onClick = model::refreshHome)
+            BigButton(l.sendNow, Icons.Filled.CloudUpload, enabled = !view.busy, onClick = { model.send(Event.RetryUploads) })
+            BigButton(l.home, Icons.Filled.Home, primary = false, onClick = { model.send(Event.RefreshHome) })
         }
         is Screen.Result -> ResultPage(s, view.busy, l, model)
         is Screen.Blocked -> Page(null) {
             IconLine(Icons.Filled.Block, s.problem.message.display, MaterialTheme.typography.headlineSmall)
             PersonCardView(s.subject)
-            BigButton(l.home, Icons.Filled.Home, onClick = model::refreshHome)
+            BigButton(l.home, Icons.Filled.Home, onClick = { model.send(Event.RefreshHome) })
         }
         is Screen.Records -> RecordsPage(s.rows, view.instruction, l)
         is Screen.Settings -> SettingsPage(view, l, model)
@@ -253,7 +254,7 @@ private fun RegisterPage(view: AppView, l: Labels, model: LifeCertViewModel) {
             Text(l.acceptTerms, style = MaterialTheme.typography.bodyLarge)
         }
         BigButton(l.register, Icons.Filled.HowToReg, enabled = !view.busy) {
-            model.register(name, idNumber, password, mobile, mobileAgain, terms)
+            model.send(Event.Register(name, idNumber, password, mobile, mobileAgain, terms))
         }
     }
 }
@@ -265,7 +266,7 @@ private fun LogInPage(view: AppView, l: Labels, model: LifeCertViewModel) {
     Page(view.instruction) {
         Field(idNumber, { idNumber = it }, l.idNumber, IdKeys)
         Field(password, { password = it }, l.password, PasswordKeys.copy(imeAction = ImeAction.Done), secret = true)
-        BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, enabled = !view.busy) { model.logIn(idNumber, password) }
+        BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, enabled = !view.busy) { model.send(Event.LogIn(idNumber, password)) }
     }
 }
 
@@ -278,7 +279,7 @@ private fun AddRelativePage(view: AppView, l: Labels, model: LifeCertViewModel) 
         Field(name, { name = it }, l.name, NameKeys)
         Field(idNumber, { idNumber = it }, l.idNumber, IdKeys)
         Field(relation, { relation = it }, l.relation, NameKeys.copy(imeAction = ImeAction.Done))
-        BigButton(l.addRelative, Icons.Filled.PersonAdd, enabled = !view.busy) { model.addRelative(name, idNumber, relation) }
+        BigButton(l.addRelative, Icons.Filled.PersonAdd, enabled = !view.busy) { model.send(Event.AddRelative(name, idNumber, relation)) }
     }
 }
 
@@ -286,12 +287,12 @@ private fun AddRelativePage(view: AppView, l: Labels, model: LifeCertViewModel) 
 private fun HomePage(s: Screen.Home, view: AppView, l: Labels, model: LifeCertViewModel) {
     Page(view.instruction) {
         PersonCardView(s.me)
-        BigButton(l.start, Icons.Filled.Face, onClick = model::chooseWho)
+        BigButton(l.start, Icons.Filled.Face, onClick = { model.send(Event.ChooseWho) })
         if (s.queuedUploads > 0u) {
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
                     IconLine(Icons.Filled.CloudUpload, l.queued(s.queuedUploads))
-                    BigButton(l.sendNow, Icons.Filled.CloudUpload, primary = false, enabled = !view.busy, onClick = model::retryUploads)
+                    BigButton(l.sendNow, Icons.Filled.CloudUpload, primary = false, enabled = !view.busy, onClick = { model.send(Event.RetryUploads) })
                 }
             }
         }
@@ -299,15 +300,15 @@ private fun HomePage(s: Screen.Home, view: AppView, l: Labels, model: LifeCertVi
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
                     IconLine(Icons.Filled.People, r.message.display)
-                    BigButton(l.accept, Icons.Filled.Check, enabled = !view.busy) { model.acceptRequest(r.bindingId) }
+                    BigButton(l.accept, Icons.Filled.Check, enabled = !view.busy) { model.send(Event.AcceptRequest(r.bindingId)) }
                 }
             }
         }
         s.relatives.forEach { PersonCardView(it) }
-        BigButton(l.addRelative, Icons.Filled.PersonAdd, primary = false, onClick = model::showAddRelative)
-        BigButton(l.records, Icons.Filled.History, primary = false, onClick = model::showRecords)
-        BigButton(l.settings, Icons.Filled.Settings, primary = false, onClick = model::showSettings)
-        BigButton(l.refresh, Icons.Filled.Refresh, primary = false, enabled = !view.busy, onClick = model::refreshHome)
+        BigButton(l.addRelative, Icons.Filled.PersonAdd, primary = false, onClick = { model.send(Event.ShowAddRelative) })
+        BigButton(l.records, Icons.Filled.History, primary = false, onClick = { model.send(Event.ShowRecords) })
+        BigButton(l.settings, Icons.Filled.Settings, primary = false, onClick = { model.send(Event.ShowSettings) })
+        BigButton(l.refresh, Icons.Filled.Refresh, primary = false, enabled = !view.busy, onClick = { model.send(Event.RefreshHome) })
     }
 }
 
@@ -317,14 +318,14 @@ private fun CameraPermissionPage(actions: List<Action>, view: AppView, l: Labels
     var refused by rememberSaveable { mutableStateOf(false) }
     val ask = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
         refused = !granted
-        if (granted) model.cameraReady()
+        if (granted) model.send(Event.CameraReady)
     }
     Page(view.instruction) {
         // The steps ahead, in order, so nothing on the next screen is a surprise.
         actions.forEachIndexed { i, a -> IconLine(actionIcon(a), "${i + 1}. ${l.action(a)}", MaterialTheme.typography.titleLarge) }
         BigButton(l.allowCamera, Icons.Filled.CameraAlt, enabled = !view.busy) {
             val granted = ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED
-            if (granted) model.cameraReady() else ask.launch(Manifest.permission.CAMERA)
+            if (granted) model.send(Event.CameraReady) else ask.launch(Manifest.permission.CAMERA)
         }
         // Once refused for good, Android stops asking: only Settings can allow it.
         if (refused) {
@@ -394,8 +395,8 @@ private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, model: LifeCe
         s.advice?.let { IconLine(Icons.Filled.Lightbulb, it.display) }
         if (s.receiptVerified) IconLine(Icons.Filled.VerifiedUser, l.receiptVerified)
         s.nextDue?.let { IconLine(Icons.Filled.Event, l.nextDue(it)) }
-        if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, enabled = !busy, onClick = model::retry)
-        BigButton(l.home, Icons.Filled.Home, primary = s.kind != ResultKind.FAILED, onClick = model::refreshHome)
+        if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, enabled = !busy, onClick = { model.send(Event.Retry) })
+        BigButton(l.home, Icons.Filled.Home, primary = s.kind != ResultKind.FAILED, onClick = { model.send(Event.RefreshHome) })
     }
 }
 
@@ -431,7 +432,7 @@ private fun SettingsPage(view: AppView, l: Labels, model: LifeCertViewModel) {
             languageNames.forEach { (language, name) ->
                 Row(
                     Modifier.fillMaxWidth().heightIn(min = MinTouch)
-                        .selectable(view.language == language, role = Role.RadioButton) { model.setLanguage(language) },
+                        .selectable(view.language == language, role = Role.RadioButton) { model.send(Event.SetLanguage(language)) },
                     verticalAlignment = Alignment.CenterVertically,
                 ) {
                     RadioButton(selected = view.language == language, onClick = null)
@@ -441,10 +442,10 @@ private fun SettingsPage(view: AppView, l: Labels, model: LifeCertViewModel) {
             }
         }
         HorizontalDivider()
-        ToggleRow(Icons.Filled.FormatSize, l.largeText, view.largeText, model::setLargeText)
-        ToggleRow(Icons.Filled.RecordVoiceOver, l.voice, view.voiceOn, model::setVoice)
+        ToggleRow(Icons.Filled.FormatSize, l.largeText, view.largeText, { model.send(Event.SetLargeText(it)) })
+        ToggleRow(Icons.Filled.RecordVoiceOver, l.voice, view.voiceOn, { model.send(Event.SetVoice(it)) })
         HorizontalDivider()
-        BigButton(l.logOut, Icons.AutoMirrored.Filled.Logout, primary = false, onClick = model::logOut)
+        BigButton(l.logOut, Icons.AutoMirrored.Filled.Logout, primary = false, onClick = { model.send(Event.LogOut) })
     }
 }
 

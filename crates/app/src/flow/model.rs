@@ -1,0 +1,943 @@
+//! The journey as a reducer: `update(model, msg) -> effects`. Pure: no
+//! network, no disk, no threads, no clock. The runner (`runner.rs`) carries
+//! out the effects and feeds their answers back in as messages, so every
+//! screen transition here is tested with no shell and no server.
+//!
+//! What to say is decided here too ([`Effect::Speak`]): a screen's
+//! instruction when it changes, a problem when one appears, and on the
+//! capture screen each prompt the engine flags. Shells only speak.
+
+use super::texts;
+use super::view::{AppView, BindingRequestCard, PersonCard, RecordRow, ResultKind, Screen};
+use crate::session::{offline_message, NetError, Problem, ProblemKind};
+use lifecert_domain::api::{
+    self, BindingState, CertificationRecord, Code, Home, Outcome, PersonView, ReceiptClaims,
+    Started,
+};
+use lifecert_domain::i18n::{Language, Message};
+use lifecert_domain::rules::calendar::StatusKind;
+use lifecert_domain::rules::date::CalendarDate;
+use lifecert_liveness::capture::frame::CaptureError;
+use lifecert_liveness::liveness::{Challenge, LivenessPhase, LivenessUpdate};
+
+/// What a person does, as the shell reports it: the one way into the journey.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Event {
+    /// The app opened: home if a saved session still works, else welcome.
+    Start,
+    ShowRegister,
+    ShowLogIn,
+    Back,
+    /// The register form; every check happens on certd with the shared rules.
+    Register {
+        name: String,
+        id_number: String,
+        password: String,
+        mobile: String,
+        mobile_again: String,
+        terms_accepted: bool,
+    },
+    LogIn {
+        id_number: String,
+        password: String,
+    },
+    /// Ends the session on certd and forgets the tokens on the phone.
+    LogOut,
+    RefreshHome,
+    ChooseWho,
+    ShowAddRelative,
+    AddRelative {
+        name: String,
+        id_number: String,
+        relation: String,
+    },
+    /// I agree that this person may certify for me.
+    AcceptRequest {
+        binding_id: String,
+    },
+    /// Who to certify: the consent page, or why it cannot be done today.
+    Select {
+        person_id: String,
+    },
+    GiveConsent,
+    DeclineConsent,
+    /// The camera is open: the liveness prompts start.
+    CameraReady,
+    /// Try again for the same person (after a failure or an expired attempt).
+    Retry,
+    ShowRecords,
+    ShowSettings,
+    SetLanguage {
+        language: Language,
+    },
+    SetLargeText {
+        on: bool,
+    },
+    SetVoice {
+        on: bool,
+    },
+    /// Send what waits in the offline queue now (the network is back, or the
+    /// person asked).
+    RetryUploads,
+}
+
+/// A call to certd the runner makes; its answer comes back as a [`Msg`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    /// Home, replacing the screen with it.
+    Home,
+    /// Home's data only (statuses changed after an upload): the screen stays.
+    HomeData,
+    Register(api::RegisterRequest),
+    LogIn {
+        id_number: String,
+        password: String,
+    },
+    LogOut,
+    Bind(api::BindRequest),
+    Accept {
+        binding_id: String,
+    },
+    Start {
+        person_id: String,
+    },
+    /// The records, each with whether its receipt checked out.
+    Records,
+}
+
+/// What the runner does for the reducer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Tell the observers about the new view (boxed: views are large,
+    /// the other effects small).
+    Render(Box<AppView>),
+    /// Say these words now, replacing whatever is being said; empty: stop.
+    Speak(Vec<Message>),
+    Call(Request),
+    /// Start the liveness engine on this challenge (frames go to it).
+    StartCapture(Challenge),
+    StopCapture,
+    /// The running capture's prompts in another language.
+    CaptureLanguage(Language),
+    /// Build, sign and queue the passed capture's evidence for this attempt.
+    QueueEvidence {
+        certification_id: String,
+        person_id: String,
+    },
+    /// Send due items of the outbox (`all`: now, whatever their backoff).
+    Drain {
+        all: bool,
+    },
+    SaveSettings {
+        language: Language,
+        large_text: bool,
+        voice_on: bool,
+    },
+}
+
+/// Why a passed capture's evidence did not reach the outbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvidenceProblem {
+    /// Built but not saved: the phone's storage is full or failing.
+    NotSaved,
+    /// Could not be built (over budget, an encoding failure).
+    NotBuilt,
+}
+
+/// Everything the reducer reacts to: the person's events and the answers
+/// to its effects.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Event(Event),
+    Home(Result<Home, NetError>),
+    HomeData(Result<Home, NetError>),
+    Registered {
+        result: Result<(), NetError>,
+        id_number: String,
+        password: String,
+    },
+    LoggedIn(Result<(), NetError>),
+    LoggedOut,
+    Bound(Result<(), NetError>),
+    Accepted(Result<(), NetError>),
+    Started {
+        person_id: String,
+        result: Result<Started, NetError>,
+    },
+    /// Each record with whether its receipt is signed by the agency for it.
+    Records(Result<Vec<(CertificationRecord, bool)>, NetError>),
+    /// One analysed frame of the running capture.
+    Frame(LivenessUpdate),
+    /// The face check cannot run on this phone.
+    CaptureUnavailable,
+    EvidenceQueued(Result<(), EvidenceProblem>),
+    /// certd decided an upload; `receipt`: its verified receipt, if any.
+    Uploaded {
+        record: CertificationRecord,
+        receipt: Option<ReceiptClaims>,
+    },
+    /// The network failed: the item waits in the outbox.
+    UploadDeferred,
+    /// certd refused an upload for good (retrying cannot help).
+    UploadRefused(NetError),
+    /// How many certifications wait in the outbox.
+    Queued(u32),
+}
+
+/// The state the shells' screens are drawn from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub screen: Screen,
+    pub back: Vec<Screen>,
+    pub language: Language,
+    pub large_text: bool,
+    pub voice_on: bool,
+    pub busy: bool,
+    pub problem: Option<Problem>,
+    pub home: Option<Home>,
+    pub subject: Option<PersonCard>,
+    pub started: Option<Started>,
+    /// A session is saved (tokens): uploads may be sent.
+    pub has_session: bool,
+    /// Certifications waiting in the outbox.
+    pub queued: u32,
+    /// Start: the first home after opening the app sends what waits.
+    draining_after_home: bool,
+    /// What was last said, so the same words are not said twice.
+    said_instruction: Option<String>,
+    said_problem: Option<String>,
+}
+
+impl Model {
+    pub fn new(language: Language, large_text: bool, voice_on: bool, has_session: bool) -> Model {
+        Model {
+            screen: Screen::Welcome,
+            back: vec![],
+            language,
+            large_text,
+            voice_on,
+            busy: false,
+            problem: None,
+            home: None,
+            subject: None,
+            started: None,
+            has_session,
+            queued: 0,
+            draining_after_home: false,
+            said_instruction: None,
+            said_problem: None,
+        }
+    }
+
+    pub fn view(&self) -> AppView {
+        let key = screen_key(&self.screen);
+        let lang = self.language;
+        let instruction = match &self.screen {
+            Screen::Capture { update, .. } => update.prompt.clone(),
+            Screen::QueuedOffline { message, .. } | Screen::Result { message, .. } => {
+                message.clone()
+            }
+            Screen::Blocked { problem, .. } => problem.message.clone(),
+            _ => texts::instruction(lang, key),
+        };
+        AppView {
+            screen: self.screen.clone(),
+            title: texts::title(lang, key),
+            instruction,
+            language: lang,
+            large_text: self.large_text,
+            voice_on: self.voice_on,
+            busy: self.busy,
+            problem: self.problem.clone(),
+            can_go_back: !self.back.is_empty(),
+        }
+    }
+
+    fn go(&mut self, screen: Screen) {
+        let old = std::mem::replace(&mut self.screen, screen);
+        // Transient screens are not somewhere to come back to.
+        if !matches!(
+            old,
+            Screen::Capture { .. } | Screen::Uploading { .. } | Screen::CameraPermission { .. }
+        ) {
+            self.back.push(old);
+        }
+        self.problem = None;
+    }
+
+    /// Replaces the whole stack (after log-in, after a result).
+    fn reset_to(&mut self, screen: Screen) {
+        self.back.clear();
+        self.screen = screen;
+        self.problem = None;
+    }
+
+    /// A failed call: session problems go to log-in, others stay on the screen.
+    fn fail(&mut self, e: &NetError) {
+        let problem = e.problem(self.language);
+        self.busy = false;
+        self.draining_after_home = false;
+        if problem.kind == ProblemKind::SessionExpired {
+            self.has_session = false;
+            self.reset_to(Screen::LogIn);
+        }
+        self.problem = Some(problem);
+    }
+
+    fn home_screen(&self, h: &Home) -> Screen {
+        home_screen(self.language, h, self.queued)
+    }
+
+    fn person(&self, person_id: &str) -> Option<(PersonView, PersonCard)> {
+        let lang = self.language;
+        let h = self.home.as_ref()?;
+        if h.me.person_id == person_id {
+            return Some((
+                h.me.clone(),
+                card(lang, &h.me, texts::self_relation(lang), false),
+            ));
+        }
+        h.relatives
+            .iter()
+            .find(|b| b.person.person_id == person_id)
+            .map(|b| (b.person.clone(), relative_card(lang, b)))
+    }
+
+    fn busy_with(&mut self, request: Request) -> Vec<Effect> {
+        self.busy = true;
+        vec![Effect::Call(request)]
+    }
+
+    /// What to say after a change: the new screen's instruction, a new
+    /// problem, or the capture prompt the engine flags. Nothing twice.
+    fn speech(&mut self, view: &AppView) -> Option<Vec<Message>> {
+        let instruction = match &view.screen {
+            // The prompt is the instruction here; the engine says when to repeat it.
+            Screen::Capture { update, .. } => update.speak.then(|| update.prompt.clone()),
+            _ if self.said_instruction.as_deref() != Some(view.instruction.key.as_str()) => {
+                Some(view.instruction.clone())
+            }
+            _ => None,
+        };
+        self.said_instruction = Some(view.instruction.key.clone());
+        let problem = view
+            .problem
+            .as_ref()
+            .map(|p| p.message.clone())
+            .filter(|m| self.said_problem.as_deref() != Some(m.key.as_str()));
+        // A running call re-arms it, so the same problem twice is said twice.
+        self.said_problem = if view.busy {
+            None
+        } else {
+            view.problem.as_ref().map(|p| p.message.key.clone())
+        };
+        if !self.voice_on {
+            return None;
+        }
+        let words: Vec<Message> = problem
+            .into_iter()
+            .chain(instruction)
+            .filter(|m| !m.speech.trim().is_empty())
+            .collect();
+        (!words.is_empty()).then_some(words)
+    }
+}
+
+/// The reducer: applies `msg`, and returns what the runner must do, always
+/// ending with the new view (and words to say, if any).
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let voice_was_on = model.voice_on;
+    let mut effects = apply(model, msg);
+    let view = model.view();
+    if let Some(words) = model.speech(&view) {
+        effects.push(Effect::Speak(words));
+    } else if voice_was_on && !model.voice_on {
+        effects.push(Effect::Speak(vec![]));
+    }
+    effects.push(Effect::Render(Box::new(view)));
+    effects
+}
+
+fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
+    let lang = m.language;
+    match msg {
+        Msg::Event(e) => event(m, e),
+        Msg::Home(Ok(home)) => {
+            m.busy = false;
+            m.reset_to(m.home_screen(&home));
+            m.home = Some(home);
+            if std::mem::take(&mut m.draining_after_home) {
+                return vec![Effect::Drain { all: true }];
+            }
+            vec![]
+        }
+        Msg::Home(Err(e)) => {
+            if std::mem::take(&mut m.draining_after_home) && m.screen == Screen::Welcome {
+                // The saved session no longer works: start from welcome.
+                m.busy = false;
+                if e.problem(lang).kind == ProblemKind::SessionExpired {
+                    m.has_session = false;
+                }
+                return vec![];
+            }
+            m.fail(&e);
+            vec![]
+        }
+        Msg::HomeData(Ok(home)) => {
+            if matches!(m.screen, Screen::Home { .. }) && !m.busy {
+                m.screen = m.home_screen(&home);
+            }
+            m.home = Some(home);
+            vec![]
+        }
+        Msg::HomeData(Err(_)) => vec![],
+        Msg::Registered {
+            result: Ok(()),
+            id_number,
+            password,
+        } => vec![Effect::Call(Request::LogIn {
+            id_number,
+            password,
+        })],
+        Msg::LoggedIn(Ok(())) => {
+            m.has_session = true;
+            // Anything saved while logged out goes up once home is shown.
+            m.draining_after_home = true;
+            vec![Effect::Call(Request::Home)]
+        }
+        Msg::Bound(Ok(())) | Msg::Accepted(Ok(())) => vec![Effect::Call(Request::Home)],
+        Msg::Registered { result: Err(e), .. }
+        | Msg::LoggedIn(Err(e))
+        | Msg::Bound(Err(e))
+        | Msg::Accepted(Err(e))
+        | Msg::Records(Err(e)) => {
+            m.fail(&e);
+            vec![]
+        }
+        Msg::LoggedOut => {
+            m.has_session = false;
+            m.home = None;
+            m.subject = None;
+            m.busy = false;
+            m.reset_to(Screen::Welcome);
+            vec![]
+        }
+        Msg::Started { person_id, result } => {
+            let Some(subject) = m.subject.clone().filter(|s| s.person_id == person_id) else {
+                m.busy = false;
+                return vec![];
+            };
+            match result {
+                Ok(started) => {
+                    m.busy = false;
+                    let actions = started.actions.clone();
+                    m.started = Some(started);
+                    m.go(Screen::CameraPermission { subject, actions });
+                }
+                Err(e)
+                    if !e.is_transient() && e.problem(lang).kind != ProblemKind::SessionExpired =>
+                {
+                    m.busy = false;
+                    let problem = e.problem(lang);
+                    m.go(Screen::Blocked { subject, problem });
+                }
+                Err(e) => m.fail(&e),
+            }
+            vec![]
+        }
+        Msg::Records(Ok(records)) => {
+            let (me, my_name) = m
+                .home
+                .as_ref()
+                .map(|h| (h.me.person_id.clone(), h.me.name.clone()))
+                .unwrap_or_default();
+            let rows = records
+                .iter()
+                .map(|(r, verified)| record_row(lang, r, *verified, &me, &my_name))
+                .collect();
+            m.busy = false;
+            m.go(Screen::Records { rows });
+            vec![]
+        }
+        Msg::Frame(update) => frame(m, update),
+        Msg::CaptureUnavailable => {
+            m.started = None;
+            m.busy = false;
+            if let Some(subject) = m.subject.clone() {
+                m.go(Screen::Blocked {
+                    subject,
+                    problem: Problem {
+                        kind: ProblemKind::CaptureUnavailable,
+                        message: CaptureError::EngineUnavailable.describe(lang),
+                        retry_after_s: None,
+                    },
+                });
+            }
+            vec![Effect::StopCapture]
+        }
+        Msg::EvidenceQueued(Ok(())) => vec![Effect::Drain { all: false }],
+        Msg::EvidenceQueued(Err(problem)) => {
+            if let Some(subject) = m.subject.clone() {
+                let message = match problem {
+                    EvidenceProblem::NotSaved => texts::storage_full(lang),
+                    EvidenceProblem::NotBuilt => texts::evidence_not_built(lang),
+                };
+                m.busy = false;
+                m.reset_to(failed_result(lang, subject, Some(message)));
+            }
+            vec![]
+        }
+        Msg::Uploaded { record, receipt } => {
+            show_result(m, &record, receipt);
+            // The statuses (and so the reminders) changed.
+            vec![Effect::Call(Request::HomeData)]
+        }
+        Msg::UploadDeferred => {
+            if let Screen::Uploading { subject } = &m.screen {
+                let subject = subject.clone();
+                m.go(Screen::QueuedOffline {
+                    subject,
+                    message: offline_message(lang),
+                });
+            }
+            vec![]
+        }
+        Msg::UploadRefused(e) if e.problem(lang).kind == ProblemKind::SessionExpired => {
+            // The evidence stays in the outbox; it goes up after the next log-in.
+            m.fail(&e);
+            vec![]
+        }
+        Msg::UploadRefused(e) => {
+            // Expired, decided or invalid: say why and let the person start again.
+            if let Some(subject) = m.subject.clone() {
+                let problem = e.problem(lang);
+                m.busy = false;
+                m.reset_to(failed_result(lang, subject, Some(problem.message)));
+            }
+            vec![]
+        }
+        Msg::Queued(n) => {
+            m.queued = n;
+            if let Screen::Home { queued_uploads, .. } = &mut m.screen {
+                *queued_uploads = n;
+            }
+            vec![]
+        }
+    }
+}
+
+fn event(m: &mut Model, e: Event) -> Vec<Effect> {
+    let lang = m.language;
+    match e {
+        Event::Start => {
+            if !m.has_session {
+                return vec![];
+            }
+            m.draining_after_home = true;
+            m.busy_with(Request::Home)
+        }
+        Event::ShowRegister => {
+            m.go(Screen::Register);
+            vec![]
+        }
+        Event::ShowLogIn => {
+            m.go(Screen::LogIn);
+            vec![]
+        }
+        Event::Back => {
+            let mut effects = vec![];
+            if matches!(m.screen, Screen::Capture { .. }) {
+                m.started = None;
+                effects.push(Effect::StopCapture);
+            }
+            if let Some(prev) = m.back.pop() {
+                m.screen = prev;
+                m.problem = None;
+            }
+            effects
+        }
+        Event::Register {
+            name,
+            id_number,
+            password,
+            mobile,
+            mobile_again,
+            terms_accepted,
+        } => m.busy_with(Request::Register(api::RegisterRequest {
+            name,
+            id_number,
+            password,
+            mobile,
+            mobile_again,
+            terms_accepted,
+        })),
+        Event::LogIn {
+            id_number,
+            password,
+        } => m.busy_with(Request::LogIn {
+            id_number,
+            password,
+        }),
+        Event::LogOut => m.busy_with(Request::LogOut),
+        Event::RefreshHome => m.busy_with(Request::Home),
+        Event::ChooseWho => {
+            if let Screen::Home { me, relatives, .. } = &m.screen {
+                let mut people = vec![me.clone()];
+                people.extend(relatives.iter().cloned());
+                m.go(Screen::ChooseWho { people });
+            }
+            vec![]
+        }
+        Event::ShowAddRelative => {
+            m.go(Screen::AddRelative);
+            vec![]
+        }
+        Event::AddRelative {
+            name,
+            id_number,
+            relation,
+        } => m.busy_with(Request::Bind(api::BindRequest {
+            name,
+            id_number,
+            relation,
+        })),
+        Event::AcceptRequest { binding_id } => m.busy_with(Request::Accept { binding_id }),
+        Event::Select { person_id } => {
+            let Some((view, card)) = m.person(&person_id) else {
+                return vec![];
+            };
+            m.subject = Some(card.clone());
+            match blocked_reason(&card, &view) {
+                Some(kind) => m.go(Screen::Blocked {
+                    subject: card,
+                    problem: problem_for(kind, lang, &view),
+                }),
+                None => m.go(Screen::Consent {
+                    points: texts::consent_points(lang, &card.name),
+                    subject: card,
+                }),
+            }
+            vec![]
+        }
+        Event::GiveConsent => {
+            let Some(subject) = m.subject.clone() else {
+                return vec![];
+            };
+            m.go(Screen::TemplatePreview {
+                subject: subject.clone(),
+            });
+            m.busy_with(Request::Start {
+                person_id: subject.person_id,
+            })
+        }
+        Event::DeclineConsent => {
+            m.subject = None;
+            if let Some(h) = m.home.clone() {
+                m.reset_to(m.home_screen(&h));
+            }
+            vec![]
+        }
+        Event::CameraReady => {
+            let (Some(started), Some(subject)) = (m.started.clone(), m.subject.clone()) else {
+                return vec![];
+            };
+            let update = LivenessUpdate {
+                phase: LivenessPhase::FindingFace,
+                prompt: texts::instruction(lang, "capture"),
+                speak: true,
+                action: None,
+                done_steps: 0,
+                total_steps: started.actions.len() as u32,
+                progress: 0.0,
+                quality: None,
+                face_box: None,
+                reject_reason: None,
+                screen_colour: None,
+            };
+            m.go(Screen::Capture { subject, update });
+            vec![Effect::StartCapture(Challenge {
+                actions: started.actions,
+                nonce: started.nonce,
+            })]
+        }
+        Event::Retry => match m.subject.clone() {
+            Some(subject) => m.busy_with(Request::Start {
+                person_id: subject.person_id,
+            }),
+            None => vec![],
+        },
+        Event::ShowRecords => m.busy_with(Request::Records),
+        Event::ShowSettings => {
+            m.go(Screen::Settings);
+            vec![]
+        }
+        Event::SetLanguage { language } => {
+            m.language = language;
+            // The words said so far were in the other language.
+            m.said_instruction = None;
+            vec![Effect::CaptureLanguage(language), save_settings(m)]
+        }
+        Event::SetLargeText { on } => {
+            m.large_text = on;
+            vec![save_settings(m)]
+        }
+        Event::SetVoice { on } => {
+            m.voice_on = on;
+            vec![save_settings(m)]
+        }
+        Event::RetryUploads => {
+            if m.has_session {
+                vec![Effect::Drain { all: true }]
+            } else {
+                vec![] // Logged out: the queue waits for the next log-in.
+            }
+        }
+    }
+}
+
+fn save_settings(m: &Model) -> Effect {
+    Effect::SaveSettings {
+        language: m.language,
+        large_text: m.large_text,
+        voice_on: m.voice_on,
+    }
+}
+
+/// One analysed frame: the capture screen follows it until it passes (then
+/// the evidence is queued) or is rejected.
+fn frame(m: &mut Model, update: LivenessUpdate) -> Vec<Effect> {
+    let Screen::Capture { subject, .. } = &m.screen else {
+        return vec![]; // A late frame after the capture ended.
+    };
+    let subject = subject.clone();
+    match update.phase {
+        LivenessPhase::Passed => {
+            let Some(started) = m.started.take() else {
+                return vec![Effect::StopCapture];
+            };
+            m.go(Screen::Uploading {
+                subject: subject.clone(),
+            });
+            vec![Effect::QueueEvidence {
+                certification_id: started.certification_id,
+                person_id: subject.person_id,
+            }]
+        }
+        LivenessPhase::Rejected => {
+            m.started = None;
+            m.reset_to(failed_result(m.language, subject, Some(update.prompt)));
+            vec![Effect::StopCapture]
+        }
+        _ => {
+            m.screen = Screen::Capture { subject, update };
+            vec![]
+        }
+    }
+}
+
+fn show_result(m: &mut Model, r: &CertificationRecord, receipt: Option<ReceiptClaims>) {
+    let lang = m.language;
+    let showing = matches!(&m.screen, Screen::Uploading { subject } | Screen::QueuedOffline { subject, .. } if subject.person_id == r.subject_person_id);
+    let Some(subject) = m.subject.clone().filter(|_| showing) else {
+        return;
+    };
+    let verified = receipt.is_some();
+    let next_due = receipt.and_then(|c| c.next_due);
+    let advice = r
+        .advice
+        .clone()
+        .map(|a| texts::msg(&format!("api.{}", r.reason.clone().unwrap_or_default()), a));
+    let (kind, message) = match r.outcome {
+        Outcome::Passed => (
+            ResultKind::Passed,
+            texts::passed(lang, &r.subject_name, next_due),
+        ),
+        Outcome::PendingReview => (
+            ResultKind::PendingReview,
+            texts::in_review(lang, &r.subject_name),
+        ),
+        _ => (ResultKind::Failed, texts::failed(lang, &r.subject_name)),
+    };
+    m.busy = false;
+    m.reset_to(Screen::Result {
+        subject,
+        kind,
+        message,
+        advice,
+        receipt_verified: verified,
+        next_due,
+    });
+}
+
+/// The failed result for `subject`: `message`, or the usual words.
+fn failed_result(lang: Language, subject: PersonCard, message: Option<Message>) -> Screen {
+    Screen::Result {
+        message: message.unwrap_or_else(|| texts::failed(lang, &subject.name)),
+        subject,
+        kind: ResultKind::Failed,
+        advice: Some(texts::retry_advice(lang)),
+        receipt_verified: false,
+        next_due: None,
+    }
+}
+
+fn screen_key(s: &Screen) -> &'static str {
+    match s {
+        Screen::Welcome => "welcome",
+        Screen::Register => "register",
+        Screen::LogIn => "login",
+        Screen::Home { .. } => "home",
+        Screen::ChooseWho { .. } => "choose",
+        Screen::AddRelative => "add_relative",
+        Screen::Consent { .. } => "consent",
+        Screen::TemplatePreview { .. } => "template",
+        Screen::CameraPermission { .. } => "camera",
+        Screen::Capture { .. } => "capture",
+        Screen::Uploading { .. } => "uploading",
+        Screen::QueuedOffline { .. } => "queued",
+        Screen::Result { .. } => "result",
+        Screen::Blocked { .. } => "blocked",
+        Screen::Records { .. } => "records",
+        Screen::Settings => "settings",
+    }
+}
+
+fn card(lang: Language, p: &PersonView, relation: Message, pending: bool) -> PersonCard {
+    let can = !pending
+        && p.template_enrolled
+        && p.status.online_open_today
+        && !matches!(p.status.kind, StatusKind::NotInScope | StatusKind::Stopped);
+    let status = if pending {
+        texts::pending_binding(lang)
+    } else {
+        p.status
+            .messages
+            .first()
+            .cloned()
+            .unwrap_or_else(|| texts::msg("status.none", String::new()))
+    };
+    PersonCard {
+        person_id: p.person_id.clone(),
+        name: p.name.clone(),
+        id_masked: p.id_masked.clone(),
+        relation,
+        status_kind: p.status.kind,
+        status,
+        next_due: p.status.next_due,
+        template_enrolled: p.template_enrolled,
+        binding_pending: pending,
+        can_certify: can,
+    }
+}
+
+fn relative_card(lang: Language, b: &api::Binding) -> PersonCard {
+    card(
+        lang,
+        &b.person,
+        texts::msg("relation", b.relation.clone()),
+        b.state == BindingState::Pending,
+    )
+}
+
+fn home_screen(lang: Language, h: &Home, queued: u32) -> Screen {
+    Screen::Home {
+        me: card(lang, &h.me, texts::self_relation(lang), false),
+        relatives: h.relatives.iter().map(|b| relative_card(lang, b)).collect(),
+        requests: h
+            .requests
+            .iter()
+            .map(|b| BindingRequestCard {
+                binding_id: b.binding_id.clone(),
+                from_name: b.person.name.clone(),
+                relation: b.relation.clone(),
+                message: texts::binding_request(lang, &b.person.name, &b.relation),
+            })
+            .collect(),
+        queued_uploads: queued,
+        verify_first: (!h.account_verified).then(|| texts::verify_first(lang)),
+    }
+}
+
+/// Why this person cannot start now, as the server would say it.
+fn blocked_reason(c: &PersonCard, p: &PersonView) -> Option<ProblemKind> {
+    if c.binding_pending {
+        Some(ProblemKind::NotYourRelative)
+    } else if matches!(p.status.kind, StatusKind::NotInScope) {
+        Some(ProblemKind::NotInScope)
+    } else if matches!(p.status.kind, StatusKind::Stopped) {
+        Some(ProblemKind::BenefitStopped)
+    } else if !p.status.online_open_today {
+        Some(ProblemKind::MaintenanceDay)
+    } else if !p.template_enrolled {
+        Some(ProblemKind::NoTemplate)
+    } else {
+        None
+    }
+}
+
+fn problem_for(kind: ProblemKind, lang: Language, p: &PersonView) -> Problem {
+    let message = match kind {
+        ProblemKind::NotYourRelative => texts::pending_binding(lang),
+        ProblemKind::NotInScope => p
+            .status
+            .messages
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Code::NotInScope.message(lang)),
+        ProblemKind::BenefitStopped => Code::BenefitStopped.message(lang),
+        ProblemKind::MaintenanceDay => p
+            .status
+            .messages
+            .last()
+            .cloned()
+            .unwrap_or_else(|| Code::MaintenanceDay.message(lang)),
+        _ => Code::NoTemplate.message(lang),
+    };
+    Problem {
+        kind,
+        message,
+        retry_after_s: None,
+    }
+}
+
+fn record_row(
+    lang: Language,
+    r: &CertificationRecord,
+    verified: bool,
+    me: &str,
+    my_name: &str,
+) -> RecordRow {
+    let kind = match r.outcome {
+        Outcome::Passed => ResultKind::Passed,
+        Outcome::PendingReview => ResultKind::PendingReview,
+        _ => ResultKind::Failed,
+    };
+    let by_self = r.actor_person_id == r.subject_person_id;
+    let actor = if r.actor_person_id == me {
+        my_name.to_string()
+    } else {
+        String::new()
+    };
+    let day = chrono::DateTime::from_timestamp_millis(r.decided_ms.unwrap_or(r.started_ms) as i64)
+        .map(|t| {
+            CalendarDate::from_naive(
+                t.with_timezone(&lifecert_domain::rules::date::china_offset())
+                    .date_naive(),
+            )
+        })
+        .unwrap_or(CalendarDate::new(1970, 1, 1));
+    RecordRow {
+        certification_id: r.certification_id.clone(),
+        subject_name: r.subject_name.clone(),
+        by: texts::by_whom(lang, by_self, &actor),
+        date: day,
+        kind,
+        summary: texts::record_summary(lang, kind),
+        advice: r.advice.clone().map(|a| texts::msg("record.advice", a)),
+        receipt_verified: verified,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,998 @@
+//! The journey without a shell, a server or a thread: each test feeds the
+//! reducer events and answers and checks the screen, the effects and what is
+//! said. One test per screen transition and per problem kind.
+
+use super::*;
+use lifecert_domain::api::{Binding, ErrorBody, Receipt};
+use lifecert_domain::rules::calendar::CertificationStatus;
+
+/// Waits for one of the app's async calls (the runner's tests).
+pub(crate) fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(f)
+}
+
+const ME: &str = "p-me";
+const MOTHER: &str = "p-mother";
+
+fn status(kind: StatusKind, open: bool) -> CertificationStatus {
+    CertificationStatus {
+        kind,
+        next_due: Some(CalendarDate::new(2027, 6, 30)),
+        suspended_from: None,
+        back_pay_months: 0,
+        extra_proof_needed: false,
+        certified_by: None,
+        online_open_today: open,
+        messages: vec![Message::same("status.due", "请在2027年6月30日前认证")],
+    }
+}
+
+fn person(id: &str, name: &str, kind: StatusKind) -> PersonView {
+    PersonView {
+        person_id: id.into(),
+        name: name.into(),
+        id_masked: "110105********002X".into(),
+        template_enrolled: true,
+        status: status(kind, true),
+    }
+}
+
+fn home_with(mother: PersonView, state: BindingState) -> Home {
+    Home {
+        me: person(ME, "赵桂兰", StatusKind::Due),
+        account_verified: true,
+        relatives: vec![Binding {
+            binding_id: "b-1".into(),
+            relation: "母亲".into(),
+            state,
+            person: mother,
+        }],
+        requests: vec![],
+    }
+}
+
+fn home() -> Home {
+    home_with(
+        person(MOTHER, "陈秀华", StatusKind::Due),
+        BindingState::Active,
+    )
+}
+
+fn api_error(status: u16, code: &str) -> NetError {
+    NetError::Api {
+        status,
+        body: ErrorBody {
+            code: code.into(),
+            message: "server words".into(),
+            retry_after_s: None,
+        },
+    }
+}
+
+fn started() -> Started {
+    Started {
+        certification_id: "c-1".into(),
+        nonce: "n-1".into(),
+        actions: vec![
+            lifecert_domain::challenge::Action::Blink,
+            lifecert_domain::challenge::Action::TurnLeft,
+        ],
+        expires_at_ms: 1,
+    }
+}
+
+fn record(outcome: Outcome, subject: &str) -> CertificationRecord {
+    CertificationRecord {
+        certification_id: "c-1".into(),
+        subject_person_id: subject.into(),
+        subject_name: "赵桂兰".into(),
+        actor_person_id: ME.into(),
+        started_ms: 1_780_000_000_000,
+        decided_ms: Some(1_780_000_060_000),
+        outcome,
+        reason: None,
+        advice: None,
+        receipt: None::<Receipt>,
+        attestation_level: None,
+    }
+}
+
+fn frame(phase: LivenessPhase, speak: bool) -> LivenessUpdate {
+    LivenessUpdate {
+        phase,
+        prompt: Message::same("prompt.blink", "请眨眨眼"),
+        speak,
+        action: None,
+        done_steps: 0,
+        total_steps: 2,
+        progress: 0.0,
+        quality: None,
+        face_box: None,
+        reject_reason: None,
+        screen_colour: None,
+    }
+}
+
+fn send(m: &mut Model, e: Event) -> Vec<Effect> {
+    update(m, Msg::Event(e))
+}
+
+fn calls(effects: &[Effect]) -> Vec<Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn spoken(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Speak(w) => Some(w.iter().map(|m| m.key.clone()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn rendered(effects: &[Effect]) -> &AppView {
+    match effects.last() {
+        Some(Effect::Render(v)) => v.as_ref(),
+        other => panic!("every update ends with a render, got {other:?}"),
+    }
+}
+
+fn logged_in() -> Model {
+    let mut m = Model::new(Language::ZhHans, false, true, true);
+    update(&mut m, Msg::Home(Ok(home())));
+    m
+}
+
+/// Logged in, consent given for `who`, challenge received.
+fn at_camera(who: &str) -> Model {
+    let mut m = logged_in();
+    send(
+        &mut m,
+        Event::Select {
+            person_id: who.into(),
+        },
+    );
+    send(&mut m, Event::GiveConsent);
+    update(
+        &mut m,
+        Msg::Started {
+            person_id: who.into(),
+            result: Ok(started()),
+        },
+    );
+    m
+}
+
+fn capturing() -> Model {
+    let mut m = at_camera(ME);
+    send(&mut m, Event::CameraReady);
+    m
+}
+
+fn uploading() -> Model {
+    let mut m = capturing();
+    update(&mut m, Msg::Frame(frame(LivenessPhase::Passed, true)));
+    m
+}
+
+#[test]
+fn start_without_a_saved_session_stays_on_welcome_and_calls_nothing() {
+    let mut m = Model::new(Language::ZhHans, false, true, false);
+    let fx = send(&mut m, Event::Start);
+    assert!(calls(&fx).is_empty());
+    assert_eq!(rendered(&fx).screen, Screen::Welcome);
+    assert_eq!(spoken(&fx), vec!["instruction.welcome".to_string()]);
+}
+
+#[test]
+fn start_with_a_saved_session_loads_home_then_sends_everything_queued() {
+    let mut m = Model::new(Language::ZhHans, false, true, true);
+    let fx = send(&mut m, Event::Start);
+    assert_eq!(calls(&fx), vec![Request::Home]);
+    assert!(rendered(&fx).busy);
+    let fx = update(&mut m, Msg::Home(Ok(home())));
+    assert!(matches!(rendered(&fx).screen, Screen::Home { .. }));
+    assert!(fx.contains(&Effect::Drain { all: true }));
+    // A later refresh does not drain again.
+    send(&mut m, Event::RefreshHome);
+    let fx = update(&mut m, Msg::Home(Ok(home())));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Drain { .. })));
+}
+
+#[test]
+fn start_whose_saved_session_is_gone_falls_back_to_welcome_quietly() {
+    let mut m = Model::new(Language::ZhHans, false, true, true);
+    send(&mut m, Event::Start);
+    let fx = update(&mut m, Msg::Home(Err(api_error(401, "session_expired"))));
+    let v = rendered(&fx);
+    assert_eq!(v.screen, Screen::Welcome);
+    assert!(!v.busy && v.problem.is_none());
+    assert!(!m.has_session);
+}
+
+#[test]
+fn register_and_log_in_screens_open_and_back_returns_to_welcome() {
+    let mut m = Model::new(Language::En, false, true, false);
+    let fx = send(&mut m, Event::ShowRegister);
+    assert_eq!(rendered(&fx).screen, Screen::Register);
+    assert!(rendered(&fx).can_go_back);
+    let fx = send(&mut m, Event::Back);
+    assert_eq!(rendered(&fx).screen, Screen::Welcome);
+    let fx = send(&mut m, Event::ShowLogIn);
+    assert_eq!(rendered(&fx).screen, Screen::LogIn);
+}
+
+#[test]
+fn registering_logs_in_with_the_same_id_and_password() {
+    let mut m = Model::new(Language::ZhHans, false, true, false);
+    send(&mut m, Event::ShowRegister);
+    let fx = send(
+        &mut m,
+        Event::Register {
+            name: "赵桂兰".into(),
+            id_number: "11010519491231002X".into(),
+            password: "abc12345".into(),
+            mobile: "13800138000".into(),
+            mobile_again: "13800138000".into(),
+            terms_accepted: true,
+        },
+    );
+    assert!(matches!(&calls(&fx)[..], [Request::Register(r)] if r.terms_accepted));
+    let fx = update(
+        &mut m,
+        Msg::Registered {
+            result: Ok(()),
+            id_number: "11010519491231002X".into(),
+            password: "abc12345".into(),
+        },
+    );
+    assert_eq!(
+        calls(&fx),
+        vec![Request::LogIn {
+            id_number: "11010519491231002X".into(),
+            password: "abc12345".into()
+        }]
+    );
+}
+
+#[test]
+fn logging_in_shows_home_and_then_sends_what_was_saved_while_logged_out() {
+    let mut m = Model::new(Language::ZhHans, false, true, false);
+    send(&mut m, Event::ShowLogIn);
+    let fx = send(
+        &mut m,
+        Event::LogIn {
+            id_number: "x".into(),
+            password: "y".into(),
+        },
+    );
+    assert!(rendered(&fx).busy);
+    let fx = update(&mut m, Msg::LoggedIn(Ok(())));
+    assert_eq!(calls(&fx), vec![Request::Home]);
+    assert!(m.has_session);
+    let fx = update(&mut m, Msg::Home(Ok(home())));
+    let v = rendered(&fx);
+    assert!(matches!(v.screen, Screen::Home { .. }) && !v.can_go_back && !v.busy);
+    assert!(fx.contains(&Effect::Drain { all: true }));
+}
+
+/// Every kind of problem a call can end in: the screen stays (or goes to
+/// log-in for an expired session), the problem is shown in the person's
+/// words and said once.
+#[test]
+fn every_problem_kind_from_a_call_is_shown_and_said_in_the_persons_language() {
+    let cases: Vec<(NetError, ProblemKind)> = vec![
+        (NetError::Offline("dns".into()), ProblemKind::Offline),
+        (
+            api_error(401, "session_expired"),
+            ProblemKind::SessionExpired,
+        ),
+        (
+            api_error(401, "wrong_credentials"),
+            ProblemKind::WrongPassword,
+        ),
+        (api_error(429, "locked_out"), ProblemKind::LockedOut),
+        (
+            api_error(400, "invalid_id_number"),
+            ProblemKind::InvalidInput,
+        ),
+        (api_error(409, "account_exists"), ProblemKind::AccountExists),
+        (api_error(403, "not_in_scope"), ProblemKind::NotInScope),
+        (api_error(403, "no_template"), ProblemKind::NoTemplate),
+        (
+            api_error(403, "maintenance_day"),
+            ProblemKind::MaintenanceDay,
+        ),
+        (
+            api_error(403, "benefit_stopped"),
+            ProblemKind::BenefitStopped,
+        ),
+        (
+            api_error(403, "not_your_relative"),
+            ProblemKind::NotYourRelative,
+        ),
+        (api_error(422, "face_mismatch"), ProblemKind::FaceMismatch),
+        (api_error(503, "internal"), ProblemKind::ServerBusy),
+        (
+            NetError::Protocol("garbage".into()),
+            ProblemKind::ServerBusy,
+        ),
+        (api_error(400, "something_new"), ProblemKind::Other),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (error, kind) in cases {
+        let mut m = Model::new(Language::En, false, true, false);
+        send(&mut m, Event::ShowLogIn);
+        send(
+            &mut m,
+            Event::LogIn {
+                id_number: "x".into(),
+                password: "y".into(),
+            },
+        );
+        let fx = update(&mut m, Msg::LoggedIn(Err(error.clone())));
+        let v = rendered(&fx);
+        let problem = v.problem.as_ref().expect("a problem is shown");
+        assert_eq!(problem.kind, kind, "{error:?}");
+        assert!(!v.busy);
+        assert_eq!(v.screen, Screen::LogIn, "{error:?}");
+        assert!(
+            !problem.message.display.contains("dns")
+                && !problem.message.display.contains("garbage")
+        );
+        assert!(
+            spoken(&fx).contains(&problem.message.key),
+            "{kind:?} is said"
+        );
+        // Said once: another render of the same problem says nothing.
+        let fx = send(&mut m, Event::SetLargeText { on: true });
+        assert!(spoken(&fx).is_empty(), "{kind:?} said twice");
+        seen.insert(format!("{kind:?}"));
+    }
+    // Not from a call: a_phone_that_cannot_run_the_face_check_says_how_else_to_certify.
+    seen.insert(format!("{:?}", ProblemKind::CaptureUnavailable));
+    let all = [
+        ProblemKind::Offline,
+        ProblemKind::SessionExpired,
+        ProblemKind::WrongPassword,
+        ProblemKind::LockedOut,
+        ProblemKind::InvalidInput,
+        ProblemKind::AccountExists,
+        ProblemKind::NotInScope,
+        ProblemKind::NoTemplate,
+        ProblemKind::MaintenanceDay,
+        ProblemKind::BenefitStopped,
+        ProblemKind::NotYourRelative,
+        ProblemKind::FaceMismatch,
+        ProblemKind::ServerBusy,
+        ProblemKind::CaptureUnavailable,
+        ProblemKind::Other,
+    ];
+    // Exhaustive: a new kind fails to compile here until it has a case.
+    for k in all {
+        match k {
+            ProblemKind::Offline
+            | ProblemKind::SessionExpired
+            | ProblemKind::WrongPassword
+            | ProblemKind::LockedOut
+            | ProblemKind::InvalidInput
+            | ProblemKind::AccountExists
+            | ProblemKind::NotInScope
+            | ProblemKind::NoTemplate
+            | ProblemKind::MaintenanceDay
+            | ProblemKind::BenefitStopped
+            | ProblemKind::NotYourRelative
+            | ProblemKind::FaceMismatch
+            | ProblemKind::ServerBusy
+            | ProblemKind::CaptureUnavailable
+            | ProblemKind::Other => assert!(seen.contains(&format!("{k:?}")), "{k:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_expired_session_on_any_screen_goes_to_log_in_and_drops_the_session() {
+    let mut m = logged_in();
+    send(&mut m, Event::ShowRecords);
+    let fx = update(&mut m, Msg::Records(Err(api_error(401, "session_expired"))));
+    let v = rendered(&fx);
+    assert_eq!(v.screen, Screen::LogIn);
+    assert!(!v.can_go_back, "nothing behind the log-in");
+    assert_eq!(
+        v.problem.as_ref().unwrap().kind,
+        ProblemKind::SessionExpired
+    );
+    assert!(!m.has_session);
+    // Uploads wait for the next log-in.
+    assert!(!send(&mut m, Event::RetryUploads)
+        .iter()
+        .any(|e| matches!(e, Effect::Drain { .. })));
+}
+
+#[test]
+fn choose_who_lists_me_first_then_relatives() {
+    let mut m = logged_in();
+    let fx = send(&mut m, Event::ChooseWho);
+    let Screen::ChooseWho { people } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(
+        people
+            .iter()
+            .map(|p| p.person_id.as_str())
+            .collect::<Vec<_>>(),
+        [ME, MOTHER]
+    );
+    assert!(people.iter().all(|p| p.can_certify));
+}
+
+#[test]
+fn selecting_someone_who_can_certify_asks_for_consent_naming_them() {
+    let mut m = logged_in();
+    let fx = send(
+        &mut m,
+        Event::Select {
+            person_id: MOTHER.into(),
+        },
+    );
+    let Screen::Consent { subject, points } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(subject.person_id, MOTHER);
+    assert!(points.iter().any(|p| p.display.contains("陈秀华")));
+}
+
+#[test]
+fn selecting_someone_who_cannot_certify_today_says_why_without_calling_certd() {
+    let pending = home_with(
+        person(MOTHER, "陈秀华", StatusKind::Due),
+        BindingState::Pending,
+    );
+    let mut not_in_scope = home();
+    not_in_scope.relatives[0].person.status = status(StatusKind::NotInScope, true);
+    let mut stopped = home();
+    stopped.relatives[0].person.status = status(StatusKind::Stopped, true);
+    let mut closed = home();
+    closed.relatives[0].person.status = status(StatusKind::Due, false);
+    let mut no_template = home();
+    no_template.relatives[0].person.template_enrolled = false;
+    for (h, kind) in [
+        (pending, ProblemKind::NotYourRelative),
+        (not_in_scope, ProblemKind::NotInScope),
+        (stopped, ProblemKind::BenefitStopped),
+        (closed, ProblemKind::MaintenanceDay),
+        (no_template, ProblemKind::NoTemplate),
+    ] {
+        let mut m = Model::new(Language::ZhHans, false, true, true);
+        update(&mut m, Msg::Home(Ok(h)));
+        let fx = send(
+            &mut m,
+            Event::Select {
+                person_id: MOTHER.into(),
+            },
+        );
+        assert!(calls(&fx).is_empty());
+        let Screen::Blocked { problem, .. } = &rendered(&fx).screen else {
+            panic!("{kind:?}")
+        };
+        assert_eq!(problem.kind, kind);
+        assert!(spoken(&fx).contains(&problem.message.key), "{kind:?} said");
+    }
+}
+
+#[test]
+fn consent_shows_the_template_notice_then_the_challenge_before_the_camera() {
+    let mut m = logged_in();
+    send(
+        &mut m,
+        Event::Select {
+            person_id: ME.into(),
+        },
+    );
+    let fx = send(&mut m, Event::GiveConsent);
+    assert!(matches!(
+        rendered(&fx).screen,
+        Screen::TemplatePreview { .. }
+    ));
+    assert_eq!(
+        calls(&fx),
+        vec![Request::Start {
+            person_id: ME.into()
+        }]
+    );
+    let fx = update(
+        &mut m,
+        Msg::Started {
+            person_id: ME.into(),
+            result: Ok(started()),
+        },
+    );
+    let Screen::CameraPermission { actions, .. } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(actions, &started().actions);
+}
+
+#[test]
+fn certd_refusing_to_start_shows_why_and_a_network_failure_keeps_the_screen() {
+    let mut m = logged_in();
+    send(
+        &mut m,
+        Event::Select {
+            person_id: ME.into(),
+        },
+    );
+    send(&mut m, Event::GiveConsent);
+    let fx = update(
+        &mut m,
+        Msg::Started {
+            person_id: ME.into(),
+            result: Err(api_error(403, "maintenance_day")),
+        },
+    );
+    assert!(
+        matches!(&rendered(&fx).screen, Screen::Blocked { problem, .. } if problem.kind == ProblemKind::MaintenanceDay)
+    );
+
+    let mut m = logged_in();
+    send(
+        &mut m,
+        Event::Select {
+            person_id: ME.into(),
+        },
+    );
+    send(&mut m, Event::GiveConsent);
+    let fx = update(
+        &mut m,
+        Msg::Started {
+            person_id: ME.into(),
+            result: Err(NetError::Offline("down".into())),
+        },
+    );
+    let v = rendered(&fx);
+    assert!(matches!(v.screen, Screen::TemplatePreview { .. }));
+    assert_eq!(v.problem.as_ref().unwrap().kind, ProblemKind::Offline);
+    // Retry asks again for the same person.
+    let fx = send(&mut m, Event::Retry);
+    assert_eq!(
+        calls(&fx),
+        vec![Request::Start {
+            person_id: ME.into()
+        }]
+    );
+}
+
+#[test]
+fn declining_consent_returns_home_and_forgets_who_was_chosen() {
+    let mut m = logged_in();
+    send(
+        &mut m,
+        Event::Select {
+            person_id: MOTHER.into(),
+        },
+    );
+    let fx = send(&mut m, Event::DeclineConsent);
+    assert!(matches!(rendered(&fx).screen, Screen::Home { .. }));
+    assert!(m.subject.is_none());
+    assert!(calls(&fx).is_empty());
+}
+
+#[test]
+fn camera_ready_starts_the_capture_on_the_servers_nonce_and_says_the_first_prompt() {
+    let mut m = at_camera(ME);
+    let fx = send(&mut m, Event::CameraReady);
+    assert!(fx.contains(&Effect::StartCapture(Challenge {
+        actions: started().actions,
+        nonce: "n-1".into()
+    })));
+    assert!(matches!(rendered(&fx).screen, Screen::Capture { .. }));
+    assert_eq!(spoken(&fx), vec!["instruction.capture".to_string()]);
+}
+
+#[test]
+fn capture_prompts_are_said_only_when_the_engine_flags_them() {
+    let mut m = capturing();
+    let fx = update(&mut m, Msg::Frame(frame(LivenessPhase::Acting, true)));
+    assert_eq!(spoken(&fx), vec!["prompt.blink".to_string()]);
+    let fx = update(&mut m, Msg::Frame(frame(LivenessPhase::Acting, false)));
+    assert!(spoken(&fx).is_empty(), "not repeated while the person acts");
+    assert!(
+        matches!(&rendered(&fx).screen, Screen::Capture { update, .. } if update.phase == LivenessPhase::Acting)
+    );
+}
+
+#[test]
+fn a_passed_capture_uploads_for_that_attempt_and_person() {
+    let mut m = capturing();
+    let fx = update(&mut m, Msg::Frame(frame(LivenessPhase::Passed, true)));
+    assert!(fx.contains(&Effect::QueueEvidence {
+        certification_id: "c-1".into(),
+        person_id: ME.into()
+    }));
+    assert!(matches!(rendered(&fx).screen, Screen::Uploading { .. }));
+    // A late frame after the pass changes nothing and queues nothing twice.
+    let fx = update(&mut m, Msg::Frame(frame(LivenessPhase::Passed, true)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::QueueEvidence { .. })));
+    assert!(matches!(rendered(&fx).screen, Screen::Uploading { .. }));
+}
+
+#[test]
+fn a_rejected_capture_stops_the_camera_and_offers_a_retry() {
+    let mut m = capturing();
+    let fx = update(&mut m, Msg::Frame(frame(LivenessPhase::Rejected, true)));
+    assert!(fx.contains(&Effect::StopCapture));
+    let Screen::Result {
+        kind,
+        advice,
+        message,
+        ..
+    } = &rendered(&fx).screen
+    else {
+        panic!()
+    };
+    assert_eq!(*kind, ResultKind::Failed);
+    assert_eq!(message.key, "prompt.blink");
+    assert!(advice.is_some());
+    assert!(m.started.is_none(), "the attempt is used up");
+}
+
+#[test]
+fn a_phone_that_cannot_run_the_face_check_says_how_else_to_certify() {
+    let mut m = capturing();
+    let fx = update(&mut m, Msg::CaptureUnavailable);
+    assert!(fx.contains(&Effect::StopCapture));
+    let Screen::Blocked { problem, .. } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(problem.kind, ProblemKind::CaptureUnavailable);
+    assert_eq!(problem.message.key, "capture.unavailable");
+    assert!(spoken(&fx).contains(&"capture.unavailable".to_string()));
+}
+
+#[test]
+fn leaving_the_capture_with_back_stops_the_camera() {
+    let mut m = capturing();
+    let fx = send(&mut m, Event::Back);
+    assert!(fx.contains(&Effect::StopCapture));
+    assert!(!matches!(rendered(&fx).screen, Screen::Capture { .. }));
+    assert!(m.started.is_none());
+}
+
+#[test]
+fn queued_evidence_is_sent_and_a_failure_to_save_or_build_it_is_said() {
+    let mut m = uploading();
+    let fx = update(&mut m, Msg::EvidenceQueued(Ok(())));
+    assert!(fx.contains(&Effect::Drain { all: false }));
+    for (problem, key) in [
+        (EvidenceProblem::NotSaved, "storage.full"),
+        (EvidenceProblem::NotBuilt, "evidence.failed"),
+    ] {
+        let mut m = uploading();
+        let fx = update(&mut m, Msg::EvidenceQueued(Err(problem)));
+        let Screen::Result { kind, message, .. } = &rendered(&fx).screen else {
+            panic!()
+        };
+        assert_eq!((*kind, message.key.as_str()), (ResultKind::Failed, key));
+    }
+}
+
+#[test]
+fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
+    let claims = ReceiptClaims {
+        certification_id: "c-1".into(),
+        subject_person_id: ME.into(),
+        subject_id_masked: "x".into(),
+        certified_on: CalendarDate::new(2027, 1, 5),
+        next_due: Some(CalendarDate::new(2028, 1, 31)),
+        issued_ms: 1,
+    };
+    let mut m = uploading();
+    let fx = update(
+        &mut m,
+        Msg::Uploaded {
+            record: record(Outcome::Passed, ME),
+            receipt: Some(claims),
+        },
+    );
+    assert!(calls(&fx).contains(&Request::HomeData), "statuses refresh");
+    let Screen::Result {
+        kind,
+        receipt_verified,
+        next_due,
+        ..
+    } = &rendered(&fx).screen
+    else {
+        panic!()
+    };
+    assert_eq!(*kind, ResultKind::Passed);
+    assert!(*receipt_verified);
+    assert_eq!(*next_due, Some(CalendarDate::new(2028, 1, 31)));
+
+    let mut m = uploading();
+    let fx = update(
+        &mut m,
+        Msg::Uploaded {
+            record: record(Outcome::Passed, ME),
+            receipt: None,
+        },
+    );
+    assert!(
+        matches!(
+            &rendered(&fx).screen,
+            Screen::Result {
+                receipt_verified: false,
+                ..
+            }
+        ),
+        "no receipt, no 'verified'"
+    );
+
+    for (outcome, kind) in [
+        (Outcome::PendingReview, ResultKind::PendingReview),
+        (Outcome::Failed, ResultKind::Failed),
+    ] {
+        let mut m = uploading();
+        let fx = update(
+            &mut m,
+            Msg::Uploaded {
+                record: record(outcome, ME),
+                receipt: None,
+            },
+        );
+        assert!(matches!(&rendered(&fx).screen, Screen::Result { kind: k, .. } if *k == kind));
+    }
+}
+
+#[test]
+fn an_answer_for_someone_else_does_not_replace_the_screen() {
+    let mut m = uploading();
+    let fx = update(
+        &mut m,
+        Msg::Uploaded {
+            record: record(Outcome::Passed, MOTHER),
+            receipt: None,
+        },
+    );
+    assert!(matches!(rendered(&fx).screen, Screen::Uploading { .. }));
+}
+
+#[test]
+fn no_network_during_the_upload_says_the_certification_is_kept_on_the_phone() {
+    let mut m = uploading();
+    let fx = update(&mut m, Msg::UploadDeferred);
+    let Screen::QueuedOffline { message, .. } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(message.key, "net.offline");
+    assert!(spoken(&fx).contains(&"net.offline".to_string()));
+    // The answer arrives later (network back): the result replaces it.
+    let fx = update(
+        &mut m,
+        Msg::Uploaded {
+            record: record(Outcome::Passed, ME),
+            receipt: None,
+        },
+    );
+    assert!(matches!(rendered(&fx).screen, Screen::Result { .. }));
+}
+
+#[test]
+fn an_upload_certd_refuses_for_good_ends_in_a_failed_result_with_its_reason() {
+    let mut m = uploading();
+    let fx = update(
+        &mut m,
+        Msg::UploadRefused(api_error(409, "challenge_expired")),
+    );
+    let Screen::Result { kind, message, .. } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(*kind, ResultKind::Failed);
+    assert_eq!(message.key, "api.challenge_expired");
+    // A session that expired meanwhile: to log-in; the evidence stays queued.
+    let mut m = uploading();
+    let fx = update(
+        &mut m,
+        Msg::UploadRefused(api_error(401, "session_expired")),
+    );
+    assert_eq!(rendered(&fx).screen, Screen::LogIn);
+}
+
+#[test]
+fn records_show_who_certified_and_whether_each_receipt_checked_out() {
+    let mut m = logged_in();
+    let fx = send(&mut m, Event::ShowRecords);
+    assert_eq!(calls(&fx), vec![Request::Records]);
+    let mut for_mother = record(Outcome::Failed, MOTHER);
+    for_mother.advice = Some("请本人重新认证".into());
+    let fx = update(
+        &mut m,
+        Msg::Records(Ok(vec![
+            (record(Outcome::Passed, ME), true),
+            (for_mother, false),
+        ])),
+    );
+    let Screen::Records { rows } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].receipt_verified && !rows[1].receipt_verified);
+    assert_eq!(rows[0].kind, ResultKind::Passed);
+    assert_eq!(rows[1].kind, ResultKind::Failed);
+    assert!(rows[1].by.display.contains("赵桂兰"), "{:?}", rows[1].by);
+    assert!(rows[1].advice.is_some());
+}
+
+#[test]
+fn a_binding_request_is_accepted_and_a_relative_added_then_home_reloads() {
+    let mut m = logged_in();
+    let fx = send(
+        &mut m,
+        Event::AcceptRequest {
+            binding_id: "b-9".into(),
+        },
+    );
+    assert_eq!(
+        calls(&fx),
+        vec![Request::Accept {
+            binding_id: "b-9".into()
+        }]
+    );
+    assert_eq!(
+        calls(&update(&mut m, Msg::Accepted(Ok(())))),
+        vec![Request::Home]
+    );
+    send(&mut m, Event::ShowAddRelative);
+    let fx = send(
+        &mut m,
+        Event::AddRelative {
+            name: "陈秀华".into(),
+            id_number: "x".into(),
+            relation: "母亲".into(),
+        },
+    );
+    assert!(matches!(&calls(&fx)[..], [Request::Bind(b)] if b.relation == "母亲"));
+    assert_eq!(
+        calls(&update(&mut m, Msg::Bound(Ok(())))),
+        vec![Request::Home]
+    );
+    let fx = update(&mut m, Msg::Bound(Err(api_error(409, "already_bound"))));
+    assert!(matches!(rendered(&fx).screen, Screen::AddRelative));
+    assert!(rendered(&fx).problem.is_some());
+}
+
+#[test]
+fn the_outbox_count_shows_on_home_as_it_changes() {
+    let mut m = logged_in();
+    let fx = update(&mut m, Msg::Queued(2));
+    assert!(matches!(
+        rendered(&fx).screen,
+        Screen::Home {
+            queued_uploads: 2,
+            ..
+        }
+    ));
+    send(&mut m, Event::RefreshHome);
+    let fx = update(&mut m, Msg::Home(Ok(home())));
+    assert!(matches!(
+        rendered(&fx).screen,
+        Screen::Home {
+            queued_uploads: 2,
+            ..
+        }
+    ));
+    // Statuses refreshed after an upload update home without leaving it.
+    let mut changed = home();
+    changed.me.status = status(StatusKind::UpToDate, true);
+    let fx = update(&mut m, Msg::HomeData(Ok(changed)));
+    assert!(
+        matches!(&rendered(&fx).screen, Screen::Home { me, .. } if me.status_kind == StatusKind::UpToDate)
+    );
+}
+
+#[test]
+fn retry_uploads_sends_everything_now_only_with_a_session() {
+    let mut m = logged_in();
+    assert!(send(&mut m, Event::RetryUploads).contains(&Effect::Drain { all: true }));
+    let mut m = Model::new(Language::ZhHans, false, true, false);
+    assert!(!send(&mut m, Event::RetryUploads)
+        .iter()
+        .any(|e| matches!(e, Effect::Drain { .. })));
+}
+
+#[test]
+fn settings_are_saved_and_a_new_language_is_spoken_in_that_language() {
+    let mut m = logged_in();
+    let fx = send(&mut m, Event::ShowSettings);
+    assert_eq!(rendered(&fx).screen, Screen::Settings);
+    let fx = send(
+        &mut m,
+        Event::SetLanguage {
+            language: Language::En,
+        },
+    );
+    assert!(fx.contains(&Effect::SaveSettings {
+        language: Language::En,
+        large_text: false,
+        voice_on: true
+    }));
+    assert!(fx.contains(&Effect::CaptureLanguage(Language::En)));
+    let words: Vec<&Message> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Speak(w) => Some(w),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        !words.is_empty() && words.iter().all(|w| w.speech.is_ascii()),
+        "{words:?}"
+    );
+    let fx = send(&mut m, Event::SetLargeText { on: true });
+    assert!(rendered(&fx).large_text);
+    assert!(fx.contains(&Effect::SaveSettings {
+        language: Language::En,
+        large_text: true,
+        voice_on: true
+    }));
+}
+
+#[test]
+fn with_voice_off_nothing_is_said_and_turning_it_off_stops_talking() {
+    let mut m = logged_in();
+    let fx = send(&mut m, Event::SetVoice { on: false });
+    assert!(
+        fx.contains(&Effect::Speak(vec![])),
+        "stop what is being said"
+    );
+    let fx = send(&mut m, Event::ShowSettings);
+    assert!(spoken(&fx).is_empty());
+    send(&mut m, Event::Back);
+    send(
+        &mut m,
+        Event::Select {
+            person_id: ME.into(),
+        },
+    );
+    send(&mut m, Event::GiveConsent);
+    update(
+        &mut m,
+        Msg::Started {
+            person_id: ME.into(),
+            result: Ok(started()),
+        },
+    );
+    let fx = send(&mut m, Event::CameraReady);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Speak(_))));
+}
+
+#[test]
+fn a_screen_instruction_is_said_once_not_on_every_render() {
+    let mut m = Model::new(Language::ZhHans, false, true, false);
+    let fx = send(&mut m, Event::ShowLogIn);
+    assert_eq!(spoken(&fx), vec!["instruction.login".to_string()]);
+    let fx = send(&mut m, Event::SetLargeText { on: true });
+    assert!(spoken(&fx).is_empty());
+}
+
+#[test]
+fn logging_out_returns_to_welcome_and_forgets_home() {
+    let mut m = logged_in();
+    let fx = send(&mut m, Event::LogOut);
+    assert_eq!(calls(&fx), vec![Request::LogOut]);
+    let fx = update(&mut m, Msg::LoggedOut);
+    assert_eq!(rendered(&fx).screen, Screen::Welcome);
+    assert!(m.home.is_none() && !m.has_session && !rendered(&fx).can_go_back);
+}
