@@ -73,7 +73,7 @@ fn main() {
     ))
     .unwrap();
     stage("detector letterbox 128", iters, || {
-        letterbox_into(&frame, 128, SIGNED, det_model.input_mut())
+        letterbox_into(&frame, 128, SIGNED, det_model.input_mut(), &mut Vec::new())
     });
     stage("detector model", iters, || {
         black_box(det_model.run().unwrap());

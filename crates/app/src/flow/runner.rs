@@ -15,10 +15,10 @@ use crate::storage::SecureStore;
 use crate::upload::platform_key::{login_fields, PlatformKey, PlatformKeyError, SessionSigner};
 use crate::upload::queue::{Outbox, PendingUpload};
 use crate::upload::signing::DeviceKey;
-use image::RgbImage;
+
 use lifecert_domain::api::{self, CertificationRecord, ReceiptClaims};
 use lifecert_domain::i18n::Language;
-use lifecert_liveness::capture::frame::{to_rgb, CaptureError, FrameInfo};
+use lifecert_liveness::capture::frame::{CaptureError, FrameConverter, FrameInfo};
 use lifecert_liveness::evidence::Evidence;
 use lifecert_liveness::liveness::LivenessEngine;
 use std::future::Future;
@@ -49,7 +49,7 @@ struct Core {
     delivery: Mutex<()>,
     /// The running capture, apart from `model` so that analysing a frame
     /// (tens of ms) never blocks `view()`.
-    capture: Mutex<Option<LivenessEngine>>,
+    capture: Mutex<Option<Capture>>,
     observers: Mutex<Vec<(u64, Arc<dyn AppObserver>)>>,
     next_observer: AtomicU64,
     runtime: tokio::runtime::Handle,
@@ -74,6 +74,13 @@ struct Core {
     saving: Mutex<()>,
     /// Only one drain of the queue at a time: the same item never goes twice.
     sending: tokio::sync::Mutex<()>,
+}
+
+/// A running capture: the engine, and the one buffer camera frames are
+/// converted into (the per-frame path allocates no frame).
+struct Capture {
+    engine: LivenessEngine,
+    frames: FrameConverter,
 }
 
 impl Drop for LifeCertApp {
@@ -159,7 +166,12 @@ impl Core {
                         tokio::task::spawn_blocking(move || LivenessEngine::new(challenge, lang))
                             .await;
                     match made {
-                        Ok(Ok(engine)) => *lock(&core.capture) = Some(engine),
+                        Ok(Ok(engine)) => {
+                            *lock(&core.capture) = Some(Capture {
+                                engine,
+                                frames: FrameConverter::default(),
+                            })
+                        }
                         Ok(Err(e)) => {
                             log::error!("liveness engine: {e}");
                             core.dispatch(Msg::CaptureUnavailable);
@@ -173,15 +185,15 @@ impl Core {
             }
             Effect::StopCapture => *lock(&self.capture) = None,
             Effect::CaptureLanguage(language) => {
-                if let Some(engine) = lock(&self.capture).as_mut() {
-                    engine.set_language(language);
+                if let Some(c) = lock(&self.capture).as_mut() {
+                    c.engine.set_language(language);
                 }
             }
             Effect::QueueEvidence {
                 certification_id,
                 person_id,
             } => {
-                let Some(engine) = lock(&self.capture).take() else {
+                let Some(Capture { engine, .. }) = lock(&self.capture).take() else {
                     self.dispatch(Msg::EvidenceQueued(Err(EvidenceProblem::NotBuilt)));
                     return;
                 };
@@ -458,14 +470,23 @@ impl Core {
         }
     }
 
-    /// One frame of the running capture; the screen follows through the reducer.
-    fn on_frame(self: &Arc<Self>, img: &RgbImage, t_ms: u64) -> Result<(), CaptureError> {
+    /// One frame of the running capture, converted into the capture's buffer
+    /// (`None`: an already upright picture); the screen follows through the
+    /// reducer. The one path from the camera to the engine.
+    fn on_frame(self: &Arc<Self>, frame: Frame<'_>, t_ms: u64) -> Result<(), CaptureError> {
         let pushed = {
             let mut capture = lock(&self.capture);
-            let Some(engine) = capture.as_mut() else {
+            let Some(c) = capture.as_mut() else {
                 return Err(CaptureError::NotCapturing);
             };
-            let pushed = engine.push(img, t_ms);
+            let pushed = match frame {
+                Frame::Camera(pixels, info) => {
+                    let img = c.frames.convert(pixels, info)?;
+                    c.engine.push(img, t_ms)
+                }
+                #[cfg(feature = "testing")]
+                Frame::Upright(img) => c.engine.push(img, t_ms),
+            };
             if pushed.is_err() {
                 *capture = None;
             }
@@ -483,6 +504,15 @@ impl Core {
             }
         }
     }
+}
+
+/// A frame on its way to the engine.
+enum Frame<'a> {
+    /// A platform camera buffer.
+    Camera(&'a [u8], &'a FrameInfo),
+    /// A decoded upright picture (replays and device farms).
+    #[cfg(feature = "testing")]
+    Upright(&'a image::RgbImage),
 }
 
 impl LifeCertApp {
@@ -624,8 +654,8 @@ impl LifeCertApp {
     /// log: a malformed frame is dropped; `EngineUnavailable` has already
     /// moved the screen on.
     pub fn push_frame(&self, pixels: &[u8], info: FrameInfo) -> Result<(), CaptureError> {
-        let img = to_rgb(pixels, &info)?;
-        self.core.on_frame(&img, info.timestamp_ms)
+        self.core
+            .on_frame(Frame::Camera(pixels, &info), info.timestamp_ms)
     }
 
     /// Certifications saved on the phone, waiting to be sent.
@@ -663,7 +693,7 @@ impl LifeCertApp {
     /// An encoded upright picture (replays and device-farm clips).
     pub fn push_encoded(&self, image: &[u8], timestamp_ms: u64) -> Result<(), CaptureError> {
         let img = lifecert_liveness::capture::frame::decode(image)?;
-        self.core.on_frame(&img, timestamp_ms)
+        self.core.on_frame(Frame::Upright(&img), timestamp_ms)
     }
 
     /// Waits until every call, capture start and upload under way has
@@ -693,5 +723,52 @@ impl LifeCertApp {
     pub async fn send_and_wait(&self, event: Event) -> AppView {
         self.send(event);
         self.settle().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::test_support::MemoryStore;
+    use crate::storage::StoreError;
+    use std::time::{Duration, Instant};
+
+    /// A platform key store that takes its time writing (a busy Keystore).
+    struct SlowStore(MemoryStore);
+
+    impl SecureStore for SlowStore {
+        fn get(&self, key: String) -> Result<Option<Vec<u8>>, StoreError> {
+            self.0.get(key)
+        }
+        fn put(&self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
+            std::thread::sleep(Duration::from_millis(800));
+            self.0.put(key, value)
+        }
+        fn delete(&self, key: String) -> Result<(), StoreError> {
+            self.0.delete(key)
+        }
+    }
+
+    #[test]
+    fn taps_and_view_never_wait_on_a_slow_key_store() {
+        let dir = std::env::temp_dir().join(format!("lifecert-slow-{}", std::process::id()));
+        let store = Arc::new(SlowStore(MemoryStore::default()));
+        let config = AppConfig {
+            server_url: "http://127.0.0.1:9".into(),
+            storage_dir: dir.to_string_lossy().into(),
+            language: Language::ZhHans,
+            receipt_public_key: None,
+        };
+        let app = LifeCertApp::new(config, store.clone()).unwrap();
+        let started = Instant::now();
+        app.send(Event::SetLargeText { on: true });
+        let view = app.view();
+        let waited = started.elapsed();
+        assert!(view.large_text, "the change shows at once");
+        assert!(waited < Duration::from_millis(200), "waited {waited:?} for the store");
+        // It is saved all the same, off the caller's thread.
+        super::super::model::tests::block(app.settle());
+        assert!(store.0.get("settings".into()).unwrap().is_some());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -186,81 +186,125 @@ impl FrameInfo {
     }
 }
 
-/// Converts a platform buffer to an upright, un-mirrored RGB image.
-pub fn to_rgb(pixels: &[u8], info: &FrameInfo) -> Result<RgbImage, CaptureError> {
-    info.check(pixels.len())?;
-    let (w, h, stride) = (info.width, info.height, info.row_stride as usize);
-    let mut img = RgbImage::new(w, h);
-    match info.format {
-        PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb => {
-            let bpp = if info.format == PixelFormat::Rgb {
-                3
-            } else {
-                4
-            };
-            let bgr = info.format == PixelFormat::Bgra;
-            for (y, row) in img.rows_mut().enumerate() {
-                let src = &pixels[y * stride..];
-                for (x, px) in row.enumerate() {
-                    let s = &src[x * bpp..x * bpp + 3];
-                    px.0 = if bgr {
-                        [s[2], s[1], s[0]]
-                    } else {
-                        [s[0], s[1], s[2]]
-                    };
-                }
-            }
-        }
-        PixelFormat::Nv21 => {
-            let uv = &pixels[stride * h as usize..];
-            yuv_into(&mut img, pixels, stride, |x, y| {
-                let i = (y / 2) * stride + (x / 2) * 2;
-                (uv[i + 1], uv[i])
-            });
-        }
-        PixelFormat::Yuv420 {
-            chroma_row_stride,
-            chroma_pixel_stride,
-            u_offset,
-            v_offset,
-        } => {
-            let (crs, cps) = (chroma_row_stride as usize, chroma_pixel_stride as usize);
-            let (uo, vo) = (u_offset as usize, v_offset as usize);
-            yuv_into(&mut img, pixels, stride, |x, y| {
-                let i = (y / 2) * crs + (x / 2) * cps;
-                (pixels[uo + i], pixels[vo + i])
-            });
-        }
-    }
-    if info.mirrored {
-        image::imageops::flip_horizontal_in_place(&mut img);
-    }
-    Ok(match info.rotation {
-        90 => image::imageops::rotate90(&img),
-        180 => image::imageops::rotate180(&img),
-        270 => image::imageops::rotate270(&img),
-        _ => img,
-    })
+/// Turns camera buffers into upright, un-mirrored RGB in one pass, into one
+/// buffer reused from frame to frame: a capture allocates no full frame per
+/// frame (rotation and mirroring happen while converting, not after).
+pub struct FrameConverter {
+    img: RgbImage,
 }
 
-/// BT.601 limited-range YUV to RGB, as Android cameras produce.
+impl Default for FrameConverter {
+    fn default() -> Self {
+        FrameConverter {
+            img: RgbImage::new(0, 0),
+        }
+    }
+}
+
+impl FrameConverter {
+    /// The frame upright and as the person sees themselves un-mirrored, valid
+    /// until the next call.
+    pub fn convert(&mut self, pixels: &[u8], info: &FrameInfo) -> Result<&RgbImage, CaptureError> {
+        info.check(pixels.len())?;
+        let (w, h, stride) = (info.width, info.height, info.row_stride as usize);
+        let (uw, uh) = if info.rotation % 180 == 90 {
+            (h, w)
+        } else {
+            (w, h)
+        };
+        if self.img.dimensions() != (uw, uh) {
+            self.img = RgbImage::new(uw, uh);
+        }
+        let (rotation, mirrored) = (info.rotation, info.mirrored);
+        // Where source pixel (x, y) lands: un-mirror, then turn clockwise.
+        let place = move |x: u32, y: u32| -> usize {
+            let x = if mirrored { w - 1 - x } else { x };
+            let (dx, dy) = match rotation {
+                90 => (h - 1 - y, x),
+                180 => (w - 1 - x, h - 1 - y),
+                270 => (y, w - 1 - x),
+                _ => (x, y),
+            };
+            (dy as usize * uw as usize + dx as usize) * 3
+        };
+        let out: &mut [u8] = &mut self.img;
+        match info.format {
+            PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb => {
+                let bpp = if info.format == PixelFormat::Rgb {
+                    3
+                } else {
+                    4
+                };
+                let bgr = info.format == PixelFormat::Bgra;
+                for y in 0..h {
+                    let src = &pixels[y as usize * stride..];
+                    for x in 0..w {
+                        let s = &src[x as usize * bpp..x as usize * bpp + 3];
+                        let i = place(x, y);
+                        out[i..i + 3].copy_from_slice(&if bgr {
+                            [s[2], s[1], s[0]]
+                        } else {
+                            [s[0], s[1], s[2]]
+                        });
+                    }
+                }
+            }
+            PixelFormat::Nv21 => {
+                let uv = &pixels[stride * h as usize..];
+                yuv_into(out, w, h, place, pixels, stride, |x, y| {
+                    let i = (y / 2) * stride + (x / 2) * 2;
+                    (uv[i + 1], uv[i])
+                });
+            }
+            PixelFormat::Yuv420 {
+                chroma_row_stride,
+                chroma_pixel_stride,
+                u_offset,
+                v_offset,
+            } => {
+                let (crs, cps) = (chroma_row_stride as usize, chroma_pixel_stride as usize);
+                let (uo, vo) = (u_offset as usize, v_offset as usize);
+                yuv_into(out, w, h, place, pixels, stride, |x, y| {
+                    let i = (y / 2) * crs + (x / 2) * cps;
+                    (pixels[uo + i], pixels[vo + i])
+                });
+            }
+        }
+        Ok(&self.img)
+    }
+}
+
+/// One frame as a new picture (tools and tests; a capture uses [`FrameConverter`]).
+pub fn to_rgb(pixels: &[u8], info: &FrameInfo) -> Result<RgbImage, CaptureError> {
+    let mut c = FrameConverter::default();
+    c.convert(pixels, info)?;
+    Ok(c.img)
+}
+
+/// BT.601 limited-range YUV to RGB, as Android cameras produce, each pixel
+/// written where `place` puts it.
 fn yuv_into(
-    img: &mut RgbImage,
+    out: &mut [u8],
+    w: u32,
+    h: u32,
+    place: impl Fn(u32, u32) -> usize,
     luma: &[u8],
     stride: usize,
     chroma: impl Fn(usize, usize) -> (u8, u8),
 ) {
-    for (y, row) in img.rows_mut().enumerate() {
-        for (x, px) in row.enumerate() {
-            let yy = (luma[y * stride + x] as f32 - 16.0) * 1.164;
-            let (u, v) = chroma(x, y);
+    let c = |f: f32| f.round().clamp(0.0, 255.0) as u8;
+    for y in 0..h {
+        for x in 0..w {
+            let (xs, ys) = (x as usize, y as usize);
+            let yy = (luma[ys * stride + xs] as f32 - 16.0) * 1.164;
+            let (u, v) = chroma(xs, ys);
             let (u, v) = (u as f32 - 128.0, v as f32 - 128.0);
-            let c = |f: f32| f.round().clamp(0.0, 255.0) as u8;
-            px.0 = [
+            let i = place(x, y);
+            out[i..i + 3].copy_from_slice(&[
                 c(yy + 1.596 * v),
                 c(yy - 0.392 * u - 0.813 * v),
                 c(yy + 2.017 * u),
-            ];
+            ]);
         }
     }
 }
@@ -363,6 +407,34 @@ mod tests {
         i.rotation = 0;
         i.mirrored = true;
         assert_eq!(to_rgb(&buf, &i).unwrap().get_pixel(31, 0).0, [255, 0, 0]);
+    }
+
+    #[test]
+    fn one_pass_conversion_matches_flip_then_rotate_for_every_orientation() {
+        let (w, h) = (23u32, 17u32);
+        let src = RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([x as u8 * 11, y as u8 * 15, (x * y) as u8])
+        });
+        let mut c = FrameConverter::default();
+        for mirrored in [false, true] {
+            for rotation in [0, 90, 180, 270] {
+                let mut i = info(w, h, w * 3, PixelFormat::Rgb);
+                (i.rotation, i.mirrored) = (rotation, mirrored);
+                let mut want = src.clone();
+                if mirrored {
+                    image::imageops::flip_horizontal_in_place(&mut want);
+                }
+                let want = match rotation {
+                    90 => image::imageops::rotate90(&want),
+                    180 => image::imageops::rotate180(&want),
+                    270 => image::imageops::rotate270(&want),
+                    _ => want,
+                };
+                // The same converter each time: its buffer follows the shape.
+                let got = c.convert(src.as_raw(), &i).unwrap();
+                assert_eq!(got, &want, "rotation {rotation}, mirrored {mirrored}");
+            }
+        }
     }
 
     #[test]

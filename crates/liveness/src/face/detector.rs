@@ -22,6 +22,8 @@ const NMS_IOU: f32 = 0.3;
 pub struct Detector {
     model: Model,
     anchors: Vec<[f32; 2]>,
+    /// The letterbox's horizontal pass, reused from frame to frame.
+    scratch: Vec<f32>,
 }
 
 fn anchors() -> Vec<[f32; 2]> {
@@ -48,6 +50,7 @@ impl Detector {
         Ok(Detector {
             model: Model::load(Which::Detector)?,
             anchors: anchors(),
+            scratch: Vec::new(),
         })
     }
 
@@ -56,7 +59,7 @@ impl Detector {
         let (w, h) = (img.width() as f32, img.height() as f32);
         // Letterbox: the whole image centred in a square of its longer side.
         let side = w.max(h);
-        letterbox_into(img, SIDE, SIGNED, self.model.input_mut());
+        letterbox_into(img, SIDE, SIGNED, self.model.input_mut(), &mut self.scratch);
         let out = self.model.run()?;
         let (regs, scores) = if out[0].len() == 896 * 16 {
             (&out[0], &out[1])

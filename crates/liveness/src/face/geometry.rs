@@ -211,7 +211,15 @@ fn bilinear_add(
 /// shrink factor: PIL's antialiased bilinear, which the detector's reference
 /// pipeline uses (models/README.md §1). Separable, so it costs a few taps per
 /// pixel and axis instead of a supersampled warp's many.
-pub fn letterbox_into(img: &RgbImage, n: usize, norm: Normalise, out: &mut [f32]) {
+/// `scratch` holds the horizontal pass (a frame's height x `n` x RGB); the
+/// caller keeps it from frame to frame so detection allocates nothing.
+pub fn letterbox_into(
+    img: &RgbImage,
+    n: usize,
+    norm: Normalise,
+    out: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
     debug_assert_eq!(out.len(), 3 * n * n);
     let (w, h) = (img.width() as usize, img.height() as usize);
     let side = w.max(h) as f32;
@@ -219,7 +227,9 @@ pub fn letterbox_into(img: &RgbImage, n: usize, norm: Normalise, out: &mut [f32]
     let rows = resize_taps(h, side, n);
     let raw = img.as_raw();
     // Horizontal pass over the rows that some output row uses: h x n x RGB.
-    let mut tmp = vec![0f32; h * n * 3];
+    scratch.clear();
+    scratch.resize(h * n * 3, 0.0);
+    let tmp = scratch;
     let mut used = vec![false; h];
     for t in &rows {
         for j in 0..t.weights.len() {
@@ -483,7 +493,7 @@ mod tests {
         let img = RgbImage::from_pixel(640, 480, image::Rgb([200, 100, 50]));
         let n = 128;
         let mut out = vec![0f32; 3 * n * n];
-        letterbox_into(&img, n, UNIT, &mut out);
+        letterbox_into(&img, n, UNIT, &mut out, &mut Vec::new());
         let at = |ch: usize, u: usize, v: usize| out[ch * n * n + v * n + u];
         // Picture rows 16..112 of 128, padding rows 0..16 and 112..128.
         for u in [0, 5, 64, 127] {
@@ -505,7 +515,7 @@ mod tests {
         });
         let n = 128;
         let mut out = vec![0f32; 3 * n * n];
-        letterbox_into(&img, n, UNIT, &mut out);
+        letterbox_into(&img, n, UNIT, &mut out, &mut Vec::new());
         for v in &out[n..n * n - n] {
             assert!((v - 0.5).abs() < 0.02, "{v}");
         }
