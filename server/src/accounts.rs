@@ -3,8 +3,8 @@
 use crate::auth::{self, Caller, LOCKOUT_S, MAX_FAILED_LOGINS};
 use crate::db::{new_id, now_ms, sha256_hex};
 use crate::error::ApiError;
+use crate::extract::Body;
 use crate::guard::{self, Client, Limit};
-use crate::http::Body;
 use crate::{people, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;

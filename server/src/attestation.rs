@@ -15,6 +15,7 @@
 use crate::auth::Caller;
 use crate::config::{AttestationConfig, AttestationMode};
 use crate::db::{hex, now_ms, random_bytes, sha256_hex};
+use crate::device_key::{DeviceKey, KeyKind};
 use crate::error::ApiError;
 use crate::verify::{self, Refused};
 use crate::AppState;
@@ -128,73 +129,6 @@ impl Policy {
             );
         }
         Ok(policy)
-    }
-}
-
-/// What kind of key signs this session's uploads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyKind {
-    /// The app's software key (32-byte public key).
-    Ed25519,
-    /// An Android Keystore key (its SubjectPublicKeyInfo, DER).
-    EcdsaP256,
-    /// An App Attest key (its uncompressed P-256 point); uploads carry assertions.
-    AppAttest,
-}
-
-impl KeyKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::Ed25519 => "ed25519",
-            KeyKind::EcdsaP256 => "ecdsa-p256",
-            KeyKind::AppAttest => "app-attest",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceKey {
-    pub kind: KeyKind,
-    pub level: Level,
-    pub public_key: Vec<u8>,
-}
-
-impl DeviceKey {
-    /// As stored in `sessions.device_key` (so a refresh carries it as is).
-    pub fn encode(&self) -> String {
-        format!(
-            "{}:{}:{}",
-            self.kind.as_str(),
-            self.level.as_str(),
-            B64.encode(&self.public_key)
-        )
-    }
-
-    /// The stored form; a bare base64 key is a session from before
-    /// attestation: a software Ed25519 key.
-    pub fn decode(s: &str) -> Option<DeviceKey> {
-        let mut parts = s.splitn(3, ':');
-        let (a, b, c) = (parts.next()?, parts.next(), parts.next());
-        let (kind, level, key) = match (b, c) {
-            (Some(level), Some(key)) => (
-                [KeyKind::Ed25519, KeyKind::EcdsaP256, KeyKind::AppAttest]
-                    .into_iter()
-                    .find(|k| k.as_str() == a)?,
-                Level::parse(level)?,
-                key,
-            ),
-            _ => (KeyKind::Ed25519, Level::Software, a),
-        };
-        Some(DeviceKey {
-            kind,
-            level,
-            public_key: B64.decode(key).ok()?,
-        })
-    }
-
-    /// App Attest's key identifier, as hex (the `app_attest_keys` key).
-    fn key_id_hex(&self) -> String {
-        sha256_hex(&self.public_key)
     }
 }
 

@@ -100,7 +100,7 @@ pub async fn issue(
 pub struct Caller {
     pub person_id: String,
     /// The device key registered at login, with its attestation level.
-    pub device: crate::attestation::DeviceKey,
+    pub device: crate::device_key::DeviceKey,
     pub access_hash: String,
 }
 
@@ -131,7 +131,7 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::unauthorized());
         }
         let stored: String = row.try_get("device_key")?;
-        let device = crate::attestation::DeviceKey::decode(&stored)
+        let device = crate::device_key::DeviceKey::decode(&stored)
             .ok_or_else(|| ApiError::internal("unreadable device key in sessions"))?;
         Ok(Caller {
             person_id: row.try_get("person_id")?,

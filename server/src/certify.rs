@@ -4,10 +4,10 @@
 use crate::auth::Caller;
 use crate::db::{new_id, now_ms, opt_str, random_bytes, sha256_hex};
 use crate::error::{language, ApiError};
+use crate::extract::Body;
 use crate::guard::{self, Limit};
-use crate::http::Body;
 use crate::verify::{self, Decision, Issued, Refused};
-use crate::{accounts, people, receipts, relatives, AppState};
+use crate::{access, accounts, people, receipts, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
@@ -75,7 +75,7 @@ pub async fn start(
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     let lang = language(&headers);
     if req.subject_person_id != caller.person_id {
-        if !relatives::bound(&state, &caller.person_id, &req.subject_person_id).await? {
+        if !access::bound(&state, &caller.person_id, &req.subject_person_id).await? {
             return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
         }
         // An account that is only registered certifies nobody but its owner.
@@ -241,7 +241,7 @@ pub async fn upload(
 
     // The rights of the moment the evidence arrives, not of the start: the
     // relative may have unbound, a death may have been imported since.
-    if !relatives::may_act_for(&state, &caller.person_id, &subject_id).await? {
+    if !access::may_act_for(&state, &caller.person_id, &subject_id).await? {
         return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
     }
     let subject = people::by_id(&state, &subject_id)
@@ -566,7 +566,7 @@ pub async fn get_one(
     let subject: String = row.try_get("subject_id")?;
     let actor: String = row.try_get("actor_id")?;
     if actor != caller.person_id
-        && !relatives::may_act_for(&state, &caller.person_id, &subject).await?
+        && !access::may_act_for(&state, &caller.person_id, &subject).await?
     {
         return Err(ApiError::not_found());
     }
@@ -590,7 +590,7 @@ pub async fn records(
     let lang = language(&headers);
     let rows = match &q.person_id {
         Some(p) => {
-            if !relatives::may_act_for(&state, &caller.person_id, p).await? {
+            if !access::may_act_for(&state, &caller.person_id, p).await? {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
             }
             sqlx::query("SELECT * FROM certifications WHERE subject_id = $1 AND outcome NOT IN ('open', 'verifying') ORDER BY started_ms DESC LIMIT 200")

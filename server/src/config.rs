@@ -19,7 +19,7 @@ pub struct Config {
     /// `postgres://...` to use PostgreSQL instead of `DATA/certd.db`.
     pub database_url: Option<String>,
     /// An S3-compatible bucket for evidence and templates instead of `DATA/objects`.
-    pub s3: Option<crate::store::S3Config>,
+    pub s3: Option<S3Config>,
     /// Folder of receipt signing keys (default `DATA/receipt-keys`): outside
     /// the database; every certd of one agency reads the same keys.
     pub receipt_keys: Option<PathBuf>,
@@ -220,7 +220,7 @@ impl Config {
             cfg.database_url = Some(v);
         }
         if let Some(bucket) = env("CERTD_S3_BUCKET") {
-            cfg.s3 = Some(crate::store::S3Config {
+            cfg.s3 = Some(S3Config {
                 bucket,
                 region: env("CERTD_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
                 allow_http: env("CERTD_S3_ENDPOINT").is_some_and(|e| e.starts_with("http://")),
@@ -277,4 +277,23 @@ impl Config {
             .and_then(|p| p.to_policy().ok())
             .unwrap_or_else(CertificationPolicy::rolling)
     }
+}
+
+/// An S3-compatible bucket. Credentials come from the usual
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// For S3-compatible stores (MinIO, Ceph, a cloud's own): their URL.
+    pub endpoint: Option<String>,
+    /// Plain HTTP to the endpoint (a store on the same private network).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
 }

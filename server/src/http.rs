@@ -3,18 +3,12 @@
 
 use crate::error::{localize, ApiError};
 use crate::{accounts, attestation, certify, receipts, relatives, AppState};
-use axum::extract::{DefaultBodyLimit, FromRequest};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use lifecert_domain::api::MAX_EVIDENCE_BYTES;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-/// JSON bodies whose every rejection (bad JSON, wrong types, too big) is an
-/// [`ApiError`] with a code, never axum's plain-text answer.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct Body<T>(pub T);
 
 struct Bearer;
 impl Modify for Bearer {

@@ -13,6 +13,7 @@
 //! - `agency`: the counter-side tools (roster, enrolment, big data, review, report)
 //! - `http`, `error`: the router, the OpenAPI document, errors as JSON
 
+pub mod access;
 pub mod accounts;
 pub mod agency;
 pub mod attestation;
@@ -20,7 +21,9 @@ pub mod auth;
 pub mod certify;
 pub mod config;
 pub mod db;
+pub mod device_key;
 pub mod error;
+pub mod extract;
 pub mod faces;
 pub mod guard;
 pub mod http;

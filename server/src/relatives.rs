@@ -5,8 +5,8 @@
 use crate::auth::Caller;
 use crate::db::{new_id, now_ms};
 use crate::error::{language, ApiError};
+use crate::extract::Body;
 use crate::guard::{self, Limit};
-use crate::http::Body;
 use crate::{accounts, people, AppState};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -198,25 +198,4 @@ pub async fn unbind(
         return Err(ApiError::not_found());
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// May `actor` act for `subject` (self, or an active binding from a verified
-/// account)?
-pub async fn may_act_for(state: &AppState, actor: &str, subject: &str) -> Result<bool, ApiError> {
-    if actor == subject {
-        return Ok(true);
-    }
-    Ok(bound(state, actor, subject).await? && accounts::is_verified(state, actor).await?)
-}
-
-/// Is there an active binding from `actor` to `subject`?
-pub async fn bound(state: &AppState, actor: &str, subject: &str) -> Result<bool, ApiError> {
-    let row = sqlx::query(
-        "SELECT id FROM bindings WHERE requester_id = $1 AND relative_id = $2 AND state = 'active'",
-    )
-    .bind(actor)
-    .bind(subject)
-    .fetch_optional(&state.db)
-    .await?;
-    Ok(row.is_some())
 }

@@ -5,31 +5,12 @@
 //! it; an S3 PUT is atomic by itself. Every object is sealed (`seal`) before
 //! it is written and opened after it is read. Objects never reach the logs.
 
+pub use crate::config::S3Config;
 use crate::seal::Sealer;
 use object_store::aws::AmazonS3Builder;
-use serde::Deserialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// An S3-compatible bucket. Credentials come from the usual
-/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct S3Config {
-    pub bucket: String,
-    #[serde(default = "default_region")]
-    pub region: String,
-    /// For S3-compatible stores (MinIO, Ceph, a cloud's own): their URL.
-    pub endpoint: Option<String>,
-    /// Plain HTTP to the endpoint (a store on the same private network).
-    #[serde(default)]
-    pub allow_http: bool,
-}
-
-fn default_region() -> String {
-    "us-east-1".into()
-}
 
 #[derive(Clone)]
 enum Backend {

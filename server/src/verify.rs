@@ -6,7 +6,7 @@
 //! and finally the face against the enrolled template. The phone's verdict is
 //! a hint only: nothing here trusts it.
 
-use crate::attestation::{DeviceKey, KeyKind};
+use crate::device_key::{DeviceKey, KeyKind};
 use crate::faces::{distance, FaceKit};
 use lifecert_domain::api::Code;
 use lifecert_liveness::evidence::Evidence;

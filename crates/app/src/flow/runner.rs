@@ -765,7 +765,10 @@ mod tests {
         let view = app.view();
         let waited = started.elapsed();
         assert!(view.large_text, "the change shows at once");
-        assert!(waited < Duration::from_millis(200), "waited {waited:?} for the store");
+        assert!(
+            waited < Duration::from_millis(200),
+            "waited {waited:?} for the store"
+        );
         // It is saved all the same, off the caller's thread.
         super::super::model::tests::block(app.settle());
         assert!(store.0.get("settings".into()).unwrap().is_some());

@@ -820,7 +820,7 @@ impl LivenessEngine {
         }
     }
 
-    /// What a passed capture recorded, for [`crate::evidence::Evidence::of`];
+    /// What a passed capture recorded, for `Evidence::of` (module `evidence`);
     /// `None` before it passed or when something is missing.
     pub fn recording(&self) -> Option<Recording<'_>> {
         if self.phase != LivenessPhase::Passed {
