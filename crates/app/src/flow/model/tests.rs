@@ -121,6 +121,26 @@ fn send(m: &mut Model, e: Event) -> Vec<Effect> {
     update(m, Msg::Event(e))
 }
 
+/// certd decided an upload.
+fn uploaded(
+    m: &mut Model,
+    record: CertificationRecord,
+    receipt: Option<ReceiptClaims>,
+) -> Vec<Effect> {
+    update(m, Msg::Uploaded { record, receipt })
+}
+
+/// certd sent the challenge for `who`.
+fn challenge_arrives(m: &mut Model, who: &str) -> Vec<Effect> {
+    update(
+        m,
+        Msg::Started {
+            person_id: who.into(),
+            result: Ok(started()),
+        },
+    )
+}
+
 fn calls(effects: &[Effect]) -> Vec<Request> {
     effects
         .iter()
@@ -165,13 +185,7 @@ fn at_camera(who: &str) -> Model {
         },
     );
     send(&mut m, Event::GiveConsent);
-    update(
-        &mut m,
-        Msg::Started {
-            person_id: who.into(),
-            result: Ok(started()),
-        },
-    );
+    challenge_arrives(&mut m, who);
     m
 }
 
@@ -512,13 +526,7 @@ fn consent_shows_the_template_notice_then_the_challenge_before_the_camera() {
             person_id: ME.into()
         }]
     );
-    let fx = update(
-        &mut m,
-        Msg::Started {
-            person_id: ME.into(),
-            result: Ok(started()),
-        },
-    );
+    let fx = challenge_arrives(&mut m, ME);
     let Screen::CameraPermission { actions, .. } = &rendered(&fx).screen else {
         panic!()
     };
@@ -699,13 +707,7 @@ fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
         issued_ms: 1,
     };
     let mut m = uploading();
-    let fx = update(
-        &mut m,
-        Msg::Uploaded {
-            record: record(Outcome::Passed, ME),
-            receipt: Some(claims),
-        },
-    );
+    let fx = uploaded(&mut m, record(Outcome::Passed, ME), Some(claims));
     assert!(calls(&fx).contains(&Request::HomeData), "statuses refresh");
     let Screen::Result {
         kind,
@@ -721,13 +723,7 @@ fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
     assert_eq!(*next_due, Some(CalendarDate::new(2028, 1, 31)));
 
     let mut m = uploading();
-    let fx = update(
-        &mut m,
-        Msg::Uploaded {
-            record: record(Outcome::Passed, ME),
-            receipt: None,
-        },
-    );
+    let fx = uploaded(&mut m, record(Outcome::Passed, ME), None);
     assert!(
         matches!(
             &rendered(&fx).screen,
@@ -744,13 +740,7 @@ fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
         (Outcome::Failed, ResultKind::Failed),
     ] {
         let mut m = uploading();
-        let fx = update(
-            &mut m,
-            Msg::Uploaded {
-                record: record(outcome, ME),
-                receipt: None,
-            },
-        );
+        let fx = uploaded(&mut m, record(outcome, ME), None);
         assert!(matches!(&rendered(&fx).screen, Screen::Result { kind: k, .. } if *k == kind));
     }
 }
@@ -758,13 +748,7 @@ fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
 #[test]
 fn an_answer_for_someone_else_does_not_replace_the_screen() {
     let mut m = uploading();
-    let fx = update(
-        &mut m,
-        Msg::Uploaded {
-            record: record(Outcome::Passed, MOTHER),
-            receipt: None,
-        },
-    );
+    let fx = uploaded(&mut m, record(Outcome::Passed, MOTHER), None);
     assert!(matches!(rendered(&fx).screen, Screen::Uploading { .. }));
 }
 
@@ -778,13 +762,7 @@ fn no_network_during_the_upload_says_the_certification_is_kept_on_the_phone() {
     assert_eq!(message.key, "net.offline");
     assert!(spoken(&fx).contains(&"net.offline".to_string()));
     // The answer arrives later (network back): the result replaces it.
-    let fx = update(
-        &mut m,
-        Msg::Uploaded {
-            record: record(Outcome::Passed, ME),
-            receipt: None,
-        },
-    );
+    let fx = uploaded(&mut m, record(Outcome::Passed, ME), None);
     assert!(matches!(rendered(&fx).screen, Screen::Result { .. }));
 }
 
@@ -967,13 +945,7 @@ fn with_voice_off_nothing_is_said_and_turning_it_off_stops_talking() {
         },
     );
     send(&mut m, Event::GiveConsent);
-    update(
-        &mut m,
-        Msg::Started {
-            person_id: ME.into(),
-            result: Ok(started()),
-        },
-    );
+    challenge_arrives(&mut m, ME);
     let fx = send(&mut m, Event::CameraReady);
     assert!(!fx.iter().any(|e| matches!(e, Effect::Speak(_))));
 }
