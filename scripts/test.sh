@@ -27,6 +27,9 @@ cargo clippy --workspace --all-targets --features lifecert-ffi/testing -- -D war
 step "cargo test (SQLite)"
 cargo test --workspace
 
+step "layering: what links what (certd, the phone library, the CLI)"
+scripts/layering.sh
+
 step "certd API tests on PostgreSQL with evidence in an S3-compatible store"
 pg_url="$(scripts/postgres.sh)"
 s3_url="$(scripts/s3.sh)"
