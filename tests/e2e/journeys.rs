@@ -389,6 +389,41 @@ fn a_son_certifies_his_mother_once_she_agrees_and_a_strangers_face_fails() {
 }
 
 #[test]
+fn the_screen_never_waits_while_evidence_is_built_signed_and_queued() {
+    let certd = Certd::start();
+    let dir = temp_dir("slow");
+    let app = app(&certd.url(), &dir);
+    let home = register_and_log_in(&app, PENSIONER);
+    let v = begin(&app, &me(&home));
+    let actions = replay::challenge(&v).expect("challenge");
+    // A slow phone: the evidence takes two seconds more to build and queue.
+    app.slow_down_evidence(2000);
+    block(app.send_and_wait(Event::CameraReady));
+    let started = std::time::Instant::now();
+    replay::feed(&app, &replay::clip("grace_hopper.jpg", &actions));
+    let fed = started.elapsed();
+    // The last frame (the one that passed) returned at once, and the screen
+    // can be drawn and tapped while the evidence is still being queued.
+    let t = std::time::Instant::now();
+    let v = app.view();
+    app.send(Event::SetLargeText { on: true });
+    let waited = t.elapsed();
+    assert!(matches!(v.screen, Screen::Uploading { .. }), "{v:?}");
+    assert!(
+        waited < Duration::from_millis(200),
+        "view and a tap waited {waited:?}"
+    );
+    assert_eq!(app.queued_uploads(), 0, "still being queued");
+    let v = block(app.settle());
+    assert!(
+        started.elapsed() >= Duration::from_millis(2000),
+        "the evidence took its time ({fed:?} to feed)"
+    );
+    assert_eq!(result_kind(&v), ResultKind::Passed, "{v:?}");
+    assert!(v.large_text);
+}
+
+#[test]
 fn not_in_scope_no_template_and_maintenance_day_each_block_with_their_reason() {
     // A campaign for benefits started before 2000: the demo pensioners are out of scope.
     let today = lifecert_domain::rules::date::today_in_china();

@@ -344,18 +344,20 @@ impl Model {
     }
 }
 
-/// The reducer: applies `msg`, and returns what the runner must do, always
-/// ending with the new view (and words to say, if any).
+/// The reducer: applies `msg`, and returns what the runner must do: the new
+/// view, then the words to say with it (if any), then the work.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let voice_was_on = model.voice_on;
-    let mut effects = apply(model, msg);
+    let work = apply(model, msg);
     let view = model.view();
-    if let Some(words) = model.speech(&view) {
+    let speech = model.speech(&view);
+    let mut effects = vec![Effect::Render(Box::new(view))];
+    if let Some(words) = speech {
         effects.push(Effect::Speak(words));
     } else if voice_was_on && !model.voice_on {
         effects.push(Effect::Speak(vec![]));
     }
-    effects.push(Effect::Render(Box::new(view)));
+    effects.extend(work);
     effects
 }
 

@@ -72,6 +72,9 @@ struct Core {
     receipt_keys_pinned: bool,
     /// Only one save of the settings at a time.
     saving: Mutex<()>,
+    /// Extra time building evidence takes (tests: a slow phone).
+    #[cfg(feature = "testing")]
+    evidence_delay_ms: AtomicU64,
     /// Only one drain of the queue at a time: the same item never goes twice.
     sending: tokio::sync::Mutex<()>,
 }
@@ -246,6 +249,10 @@ impl Core {
         certification_id: String,
         person_id: String,
     ) -> Result<(), EvidenceProblem> {
+        #[cfg(feature = "testing")]
+        std::thread::sleep(std::time::Duration::from_millis(
+            self.evidence_delay_ms.load(Ordering::Relaxed),
+        ));
         let evidence = Evidence::of(engine, now_ms()).map_err(|e| {
             log::error!("evidence of a passed capture: {e}");
             EvidenceProblem::NotBuilt
@@ -586,6 +593,8 @@ impl LifeCertApp {
             receipt_keys_pinned: pinned.is_some(),
             receipt_keys: Mutex::new(pinned),
             saving: Mutex::new(()),
+            #[cfg(feature = "testing")]
+            evidence_delay_ms: AtomicU64::new(0),
             sending: tokio::sync::Mutex::new(()),
         });
         // Retries the offline queue in the background, following its backoff.
@@ -717,6 +726,12 @@ impl LifeCertApp {
             .spawn(wait)
             .await;
         self.view()
+    }
+
+    /// Makes building, signing and queueing evidence take `ms` longer (a slow
+    /// phone), to show that nothing else waits for it.
+    pub fn slow_down_evidence(&self, ms: u64) {
+        self.core.evidence_delay_ms.store(ms, Ordering::Relaxed);
     }
 
     /// `send`, then `settle`.

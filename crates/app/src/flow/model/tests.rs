@@ -163,9 +163,9 @@ fn spoken(effects: &[Effect]) -> Vec<String> {
 }
 
 fn rendered(effects: &[Effect]) -> &AppView {
-    match effects.last() {
+    match effects.first() {
         Some(Effect::Render(v)) => v.as_ref(),
-        other => panic!("every update ends with a render, got {other:?}"),
+        other => panic!("every update starts with a render, got {other:?}"),
     }
 }
 
