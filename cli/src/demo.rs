@@ -86,15 +86,14 @@ fn describe(v: &AppView) -> String {
                     m.display
                 ));
             }
-            out.push_str(&format!(
-                "\n      {}（{}）: {}",
-                me.name, me.relation.display, me.status.display
-            ));
-            for r in relatives {
+            for p in std::iter::once(me).chain(relatives) {
                 out.push_str(&format!(
                     "\n      {}（{}）: {}",
-                    r.name, r.relation.display, r.status.display
+                    p.name, p.relation.display, p.status.display
                 ));
+                for n in &p.notes {
+                    out.push_str(&format!("\n        · {}", n.display));
+                }
             }
             for r in requests {
                 out.push_str(&format!("\n      ✉ {}", r.message.display));

@@ -517,6 +517,7 @@ private struct PersonCardView: View {
                 Text(card.relation.display).font(.headline)
                 Text(card.idMasked)
                 IconLine(card.status.display, statusSymbol(card))
+                ForEach(card.notes, id: \.key) { Text($0.display) }
             }
             Spacer(minLength: 0)
             if chevron { Image(systemName: "chevron.right").accessibilityHidden(true) }

@@ -424,6 +424,51 @@ fn the_screen_never_waits_while_evidence_is_built_signed_and_queued() {
 }
 
 #[test]
+fn a_session_survives_an_app_restart_and_logging_out_ends_it_on_the_server_and_the_phone() {
+    let certd = Certd::start();
+    let dir = temp_dir("session");
+    let app = app(&certd.url(), &dir);
+    register_and_log_in(&app, PENSIONER);
+    drop(app);
+    // Opened again: straight to home, no password asked.
+    let app = self::app(&certd.url(), &dir);
+    let v = block(app.send_and_wait(Event::Start));
+    assert!(matches!(v.screen, Screen::Home { .. }), "{v:?}");
+    let keys = FileSecureStore::new(dir.join("keys").to_string_lossy().into());
+    let stored = |keys: &FileSecureStore| {
+        use lifecert_app::storage::SecureStore;
+        keys.get("session.tokens".into()).unwrap()
+    };
+    let tokens: lifecert_domain::api::Tokens =
+        serde_json::from_slice(&stored(&keys).expect("tokens kept")).unwrap();
+
+    let v = block(app.send_and_wait(Event::LogOut));
+    assert_eq!(v.screen, Screen::Welcome);
+    assert!(stored(&keys).is_none(), "the phone forgot the tokens");
+    // The server ended the session: neither token works any more.
+    let http = reqwest::Client::new();
+    let home = block(
+        http.get(format!("{}/v1/home", certd.url()))
+            .bearer_auth(&tokens.access_token)
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(home.status(), 401);
+    let refresh = block(
+        http.post(format!("{}/v1/sessions/refresh", certd.url()))
+            .json(&serde_json::json!({ "refresh_token": tokens.refresh_token }))
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(refresh.status(), 401);
+    drop(app);
+    // And opened again, it asks to log in.
+    let app = self::app(&certd.url(), &dir);
+    let v = block(app.send_and_wait(Event::Start));
+    assert_eq!(v.screen, Screen::Welcome);
+}
+
+#[test]
 fn not_in_scope_no_template_and_maintenance_day_each_block_with_their_reason() {
     // A campaign for benefits started before 2000: the demo pensioners are out of scope.
     let today = lifecert_domain::rules::date::today_in_china();

@@ -810,14 +810,10 @@ fn card(lang: Language, p: &PersonView, relation: Message, pending: bool) -> Per
         && p.template_enrolled
         && p.status.online_open_today
         && !matches!(p.status.kind, StatusKind::NotInScope | StatusKind::Stopped);
-    let status = if pending {
-        texts::pending_binding(lang)
-    } else {
-        p.status
-            .messages
-            .first()
-            .cloned()
-            .unwrap_or_else(|| texts::msg("status.none", String::new()))
+    let (status, notes) = match p.status.messages.split_first() {
+        _ if pending => (texts::pending_binding(lang), vec![]),
+        Some((main, notes)) => (main.clone(), notes.to_vec()),
+        None => (texts::msg("status.none", String::new()), vec![]),
     };
     PersonCard {
         person_id: p.person_id.clone(),
@@ -826,6 +822,7 @@ fn card(lang: Language, p: &PersonView, relation: Message, pending: bool) -> Per
         relation,
         status_kind: p.status.kind,
         status,
+        notes,
         next_due: p.status.next_due,
         template_enrolled: p.template_enrolled,
         binding_pending: pending,

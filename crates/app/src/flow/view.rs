@@ -19,6 +19,11 @@ pub struct PersonCard {
     pub status_kind: StatusKind,
     /// The rules' main sentence about this person today (with the due date).
     pub status: Message,
+    /// The rules' other notes, in order: online certification closed today,
+    /// extra proof needed after 24 months, back pay owed, already certified by
+    /// big-data comparison. Each is shown with the card (screen readers read
+    /// it with the card too).
+    pub notes: Vec<Message>,
     pub next_due: Option<CalendarDate>,
     pub template_enrolled: bool,
     /// Waiting for the relative's agreement: cannot certify yet.

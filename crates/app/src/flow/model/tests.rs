@@ -436,6 +436,42 @@ fn an_expired_session_on_any_screen_goes_to_log_in_and_drops_the_session() {
 }
 
 #[test]
+fn every_message_of_the_rules_reaches_the_card_not_only_the_first() {
+    let mut h = home();
+    h.me.status.messages = vec![
+        Message::same("status.suspended", "待遇已暂停"),
+        Message::same("status.extra_proof", "超过24个月未认证,需补充材料"),
+        Message::same("status.back_pay", "认证后补发3个月"),
+    ];
+    let mut m = Model::new(Language::ZhHans, false, true, true);
+    let fx = update(&mut m, Msg::Home(Ok(h)));
+    let Screen::Home { me, relatives, .. } = &rendered(&fx).screen else {
+        panic!()
+    };
+    assert_eq!(me.status.key, "status.suspended");
+    assert_eq!(
+        me.notes.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(),
+        ["status.extra_proof", "status.back_pay"]
+    );
+    assert!(relatives[0].notes.is_empty());
+    // A relative still waiting to agree shows nothing of theirs.
+    let mut h = home_with(
+        person(MOTHER, "陈秀华", StatusKind::Due),
+        BindingState::Pending,
+    );
+    h.relatives[0]
+        .person
+        .status
+        .messages
+        .push(Message::same("status.x", "x"));
+    update(&mut m, Msg::Home(Ok(h)));
+    let Screen::Home { relatives, .. } = &m.screen else {
+        panic!()
+    };
+    assert!(relatives[0].notes.is_empty() && relatives[0].binding_pending);
+}
+
+#[test]
 fn choose_who_lists_me_first_then_relatives() {
     let mut m = logged_in();
     let fx = send(&mut m, Event::ChooseWho);

@@ -558,6 +558,7 @@ private fun PersonCardView(card: PersonCard, onClick: (() -> Unit)? = null) {
                 Text(card.relation.display, style = MaterialTheme.typography.titleMedium)
                 Text(card.idMasked, style = MaterialTheme.typography.bodyLarge)
                 IconLine(statusIcon(card), card.status.display)
+                card.notes.forEach { Text(it.display, style = MaterialTheme.typography.bodyLarge) }
             }
             if (onClick != null) Icon(Icons.AutoMirrored.Filled.KeyboardArrowRight, contentDescription = null, modifier = Modifier.size(32.dp))
         }
