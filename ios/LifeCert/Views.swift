@@ -117,10 +117,16 @@ private struct ScreenBody: View {
             CameraPermissionPage(view: view, actions: actions, l: l)
         case let .capture(_, update):
             CapturePage(update: update, l: l)
-        case let .uploading(subject):
+        case let .uploading(subject, sentBytes, totalBytes):
             Page(instruction: view.instruction) {
                 IconLine(subject.name, "icloud.and.arrow.up", font: .title2)
-                ProgressView().controlSize(.large).frame(maxWidth: .infinity)
+                if totalBytes > 0 {
+                    // How far, in a bar and (the instruction above) in words.
+                    ProgressView(value: Double(sentBytes), total: Double(totalBytes))
+                        .scaleEffect(y: 3).frame(maxWidth: .infinity)
+                } else {
+                    ProgressView().controlSize(.large).frame(maxWidth: .infinity)
+                }
             }
         case let .queuedOffline(_, message):
             Page(instruction: nil) {

@@ -233,9 +233,10 @@ fn result_kind(v: &AppView) -> ResultKind {
     }
 }
 
-/// The screens the shell was told to draw, in order, without repeats.
+/// The screens a shell was told to draw (each once in a row), and the
+/// words it was told to say.
 #[derive(Default)]
-struct Screens(std::sync::Mutex<Vec<String>>);
+struct Screens(std::sync::Mutex<Vec<String>>, std::sync::Mutex<Vec<String>>);
 
 impl lifecert_app::flow::AppObserver for Screens {
     fn on_view(&self, v: AppView) {
@@ -250,7 +251,12 @@ impl lifecert_app::flow::AppObserver for Screens {
         }
     }
 
-    fn on_speak(&self, _: Vec<lifecert_domain::i18n::Message>) {}
+    fn on_speak(&self, words: Vec<lifecert_domain::i18n::Message>) {
+        self.1
+            .lock()
+            .unwrap()
+            .extend(words.into_iter().map(|w| w.key));
+    }
 }
 
 #[test]
@@ -290,6 +296,14 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
         "the states a shell draws, in order"
     );
     subscription.cancel();
+    // The upload's progress was said as it went, ending with "being checked".
+    let said = screens.1.lock().unwrap().clone();
+    let progress: Vec<_> = said.iter().filter(|k| k.starts_with("upload.")).collect();
+    assert_eq!(
+        progress,
+        ["upload.25", "upload.50", "upload.75", "upload.checking"],
+        "{said:?}"
+    );
     assert_eq!(result_kind(&v), ResultKind::Passed, "{v:?}");
     if let Screen::Result {
         receipt_verified,

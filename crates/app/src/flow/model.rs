@@ -172,6 +172,11 @@ pub enum Msg {
     /// The face check cannot run on this phone.
     CaptureUnavailable,
     EvidenceQueued(Result<(), EvidenceProblem>),
+    /// Bytes of the evidence sent so far.
+    UploadProgress {
+        sent: u64,
+        total: u64,
+    },
     /// certd decided an upload; `receipt`: its verified receipt, if any.
     Uploaded {
         record: CertificationRecord,
@@ -239,6 +244,11 @@ impl Model {
                 message.clone()
             }
             Screen::Blocked { problem, .. } => problem.message.clone(),
+            Screen::Uploading {
+                sent_bytes,
+                total_bytes,
+                ..
+            } if *total_bytes > 0 => texts::upload_progress(lang, *sent_bytes, *total_bytes),
             _ => texts::instruction(lang, key),
         };
         AppView {
@@ -495,8 +505,19 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
             // The statuses (and so the reminders) changed.
             vec![Effect::Call(Request::HomeData)]
         }
+        Msg::UploadProgress { sent, total } => {
+            if let Screen::Uploading {
+                sent_bytes,
+                total_bytes,
+                ..
+            } = &mut m.screen
+            {
+                (*sent_bytes, *total_bytes) = (sent.min(total), total);
+            }
+            vec![]
+        }
         Msg::UploadDeferred => {
-            if let Screen::Uploading { subject } = &m.screen {
+            if let Screen::Uploading { subject, .. } = &m.screen {
                 let subject = subject.clone();
                 m.go(Screen::QueuedOffline {
                     subject,
@@ -720,6 +741,8 @@ fn frame(m: &mut Model, update: LivenessUpdate) -> Vec<Effect> {
             };
             m.go(Screen::Uploading {
                 subject: subject.clone(),
+                sent_bytes: 0,
+                total_bytes: 0,
             });
             vec![Effect::QueueEvidence {
                 certification_id: started.certification_id,
@@ -740,7 +763,7 @@ fn frame(m: &mut Model, update: LivenessUpdate) -> Vec<Effect> {
 
 fn show_result(m: &mut Model, r: &CertificationRecord, receipt: Option<ReceiptClaims>) {
     let lang = m.language;
-    let showing = matches!(&m.screen, Screen::Uploading { subject } | Screen::QueuedOffline { subject, .. } if subject.person_id == r.subject_person_id);
+    let showing = matches!(&m.screen, Screen::Uploading { subject, .. } | Screen::QueuedOffline { subject, .. } if subject.person_id == r.subject_person_id);
     let Some(subject) = m.subject.clone().filter(|_| showing) else {
         return;
     };

@@ -445,6 +445,7 @@ impl Core {
                     &item.body,
                     &sig,
                     lang,
+                    self.progress_reporter(),
                 )
                 .await;
             match answer {
@@ -475,6 +476,20 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// Tells the reducer how far an upload got, every 5 percent.
+    fn progress_reporter(self: &Arc<Self>) -> Arc<dyn Fn(u64, u64) + Send + Sync> {
+        let core = Arc::downgrade(self);
+        let reported = AtomicU64::new(u64::MAX);
+        Arc::new(move |sent, total| {
+            let step = sent * 20 / total.max(1);
+            if reported.swap(step, Ordering::Relaxed) != step {
+                if let Some(core) = core.upgrade() {
+                    core.dispatch(Msg::UploadProgress { sent, total });
+                }
+            }
+        })
     }
 
     /// One frame of the running capture, converted into the capture's buffer

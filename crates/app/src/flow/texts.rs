@@ -301,3 +301,34 @@ pub fn evidence_not_built(lang: Language) -> Message {
         ),
     )
 }
+
+/// The upload's progress in words, by quarters (each said once as it is
+/// reached), and "checking" once all is sent.
+pub fn upload_progress(lang: Language, sent: u64, total: u64) -> Message {
+    let quarter = (sent * 4 / total.max(1)).min(4);
+    if quarter == 4 {
+        return msg(
+            "upload.checking",
+            tr!(
+                lang,
+                "已上传，正在核验，请稍候。",
+                "已上傳，正在核驗，請稍候。",
+                "Sent. It is being checked, please wait."
+            ),
+        );
+    }
+    if quarter == 0 {
+        return instruction(lang, "uploading");
+    }
+    let pct = quarter * 25;
+    msg(
+        &format!("upload.{pct}"),
+        tr!(
+            lang,
+            "正在上传，已完成百分之{}。",
+            "正在上傳，已完成百分之{}。",
+            "Sending: {} percent done.",
+            pct
+        ),
+    )
+}

@@ -109,6 +109,10 @@ pub enum Screen {
     },
     Uploading {
         subject: PersonCard,
+        /// Bytes of the evidence handed to the network so far, of all of
+        /// them (0 of 0 until the upload starts): for a progress bar.
+        sent_bytes: u64,
+        total_bytes: u64,
     },
     QueuedOffline {
         subject: PersonCard,

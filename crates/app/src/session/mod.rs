@@ -359,6 +359,8 @@ impl ApiClient {
             .await
     }
 
+    /// `progress(sent, total)` is called as each chunk of the body is handed
+    /// to the connection.
     pub async fn upload(
         &self,
         certification_id: &str,
@@ -366,14 +368,16 @@ impl ApiClient {
         body: &[u8],
         signature_b64: &str,
         lang: Language,
+        progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
     ) -> Result<api::CertificationRecord, NetError> {
-        let body = body.to_vec();
+        let body: Arc<[u8]> = body.into();
         self.authed(lang, |c| {
             c.put(self.url(&format!("/v1/certifications/{certification_id}/evidence")))
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_LENGTH, body.len())
                 .header(api::IDEMPOTENCY_HEADER, idempotency_key)
                 .header(api::SIGNATURE_HEADER, signature_b64)
-                .body(body.clone())
+                .body(chunked(body.clone(), progress.clone()))
         })
         .await
     }
@@ -418,4 +422,19 @@ pub fn lang_tag(lang: Language) -> &'static str {
         Language::ZhHant => "zh-Hant",
         Language::En => "en",
     }
+}
+
+/// Upload chunks: small enough that a slow rural link shows progress every
+/// second or so, big enough not to matter on a fast one.
+const UPLOAD_CHUNK: usize = 16 * 1024;
+
+/// `body` as a stream of chunks, reporting each one as it is taken.
+fn chunked(body: Arc<[u8]>, progress: Arc<dyn Fn(u64, u64) + Send + Sync>) -> reqwest::Body {
+    let total = body.len();
+    let chunks = (0..total.div_ceil(UPLOAD_CHUNK)).map(move |i| {
+        let end = ((i + 1) * UPLOAD_CHUNK).min(total);
+        progress(end as u64, total as u64);
+        Ok::<_, std::io::Error>(body[i * UPLOAD_CHUNK..end].to_vec())
+    });
+    reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
 }

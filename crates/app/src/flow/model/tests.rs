@@ -782,6 +782,44 @@ fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
 }
 
 #[test]
+fn upload_progress_moves_on_the_screen_and_is_said_once_a_quarter() {
+    let mut m = uploading();
+    let mut progress = |sent| {
+        update(
+            &mut m,
+            Msg::UploadProgress {
+                sent,
+                total: 400_000,
+            },
+        )
+    };
+    let fx = progress(10_000);
+    assert!(matches!(
+        rendered(&fx).screen,
+        Screen::Uploading {
+            sent_bytes: 10_000,
+            total_bytes: 400_000,
+            ..
+        }
+    ));
+    assert!(spoken(&fx).is_empty(), "'sending' was said already");
+    assert_eq!(spoken(&progress(120_000)), ["upload.25"]);
+    let fx = progress(130_000);
+    assert!(spoken(&fx).is_empty(), "not again within the quarter");
+    assert!(matches!(
+        rendered(&fx).screen,
+        Screen::Uploading {
+            sent_bytes: 130_000,
+            ..
+        }
+    ));
+    assert_eq!(spoken(&progress(200_000)), ["upload.50"]);
+    let fx = progress(400_000);
+    assert_eq!(spoken(&fx), ["upload.checking"]);
+    assert_eq!(rendered(&fx).instruction.key, "upload.checking");
+}
+
+#[test]
 fn an_answer_for_someone_else_does_not_replace_the_screen() {
     let mut m = uploading();
     let fx = uploaded(&mut m, record(Outcome::Passed, MOTHER), None);

@@ -20,6 +20,7 @@ import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.Spacer
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
@@ -78,7 +79,6 @@ import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
-import androidx.compose.material3.LinearProgressIndicator
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
@@ -210,7 +210,15 @@ private fun Body(view: AppView, l: Labels, model: LifeCertViewModel) {
         is Screen.Capture -> CapturePage(s.update, l, model)
         is Screen.Uploading -> Page(view.instruction) {
             IconLine(Icons.Filled.CloudUpload, s.subject.name, MaterialTheme.typography.titleLarge)
-            Spinner()
+            if (s.totalBytes > 0uL) {
+                // How far, in a bar and (the instruction above) in words.
+                LinearProgressIndicator(
+                    progress = { s.sentBytes.toFloat() / s.totalBytes.toFloat() },
+                    modifier = Modifier.fillMaxWidth().height(12.dp),
+                )
+            } else {
+                Spinner()
+            }
         }
         is Screen.QueuedOffline -> Page(null) {
             IconLine(Icons.Filled.CloudOff, s.message.display, MaterialTheme.typography.headlineSmall)
