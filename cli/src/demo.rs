@@ -203,9 +203,28 @@ fn certify(app: &LifeCertApp, person_id: &str, photo: &str) -> Result<AppView, S
 }
 
 fn expect(v: &AppView, kind: ResultKind, what: &str) -> Result<(), String> {
+    show_receipt(v);
     match &v.screen {
         Screen::Result { kind: k, .. } if *k == kind => Ok(()),
         other => Err(format!("{what}: expected {kind:?}, got {other:?}")),
+    }
+}
+
+/// A passed result's receipt as a counter would scan it: the QR code's line,
+/// and the QR code as a PNG in the temporary folder.
+fn show_receipt(v: &AppView) {
+    let Screen::Result {
+        receipt_code: Some(code),
+        ..
+    } = &v.screen
+    else {
+        return;
+    };
+    let png = std::env::temp_dir().join(format!("lifecert-receipt-{}.png", std::process::id()));
+    let written = std::fs::write(&png, lifecert_app::receipts::receipt_qr_png(code.clone()));
+    println!("      receipt QR: {code}");
+    if written.is_ok() {
+        println!("      receipt QR picture: {}", png.display());
     }
 }
 

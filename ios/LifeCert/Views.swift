@@ -134,7 +134,7 @@ private struct ScreenBody: View {
                 BigButton(l.sendNow, "icloud.and.arrow.up", enabled: !view.busy) { model.send(.retryUploads) }
                 BigButton(l.home, "house", prominent: false) { model.send(.refreshHome) }
             }
-        case let .result(_, kind, message, advice, receiptVerified, nextDue):
+        case let .result(_, kind, message, advice, receiptVerified, receiptCode, nextDue):
             Page(instruction: nil) {
                 Label {
                     Text(l.kind(kind)).font(.largeTitle.bold())
@@ -144,6 +144,13 @@ private struct ScreenBody: View {
                 Text(message.display).font(.title2)
                 if let advice { IconLine(advice.display, "lightbulb") }
                 if receiptVerified { IconLine(l.receiptVerified, "checkmark.seal.fill") }
+                if let receiptCode, let qr = UIImage(data: receiptQrPng(text: receiptCode)) {
+                    // The receipt a bank or agency counter scans.
+                    Image(uiImage: qr).interpolation(.none).resizable().scaledToFit()
+                        .frame(maxWidth: 240).accessibilityLabel(l.receiptCode)
+                        .accessibilityIdentifier("receipt-qr")
+                    Text(l.receiptCode)
+                }
                 if let nextDue { IconLine(l.nextDue(nextDue), "calendar") }
                 if kind == .failed {
                     BigButton(l.retry, "arrow.clockwise", enabled: !view.busy) { model.send(.retry) }

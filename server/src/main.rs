@@ -76,6 +76,10 @@ enum Command {
     Evidence { certification_id: String },
     /// Campaign report: counts of certified, due, overdue, stopped, in review (JSON).
     Report,
+    /// Check a receipt scanned from a pensioner's phone (its one line,
+    /// `LCR1.…`) against this agency's receipt keys, offline; prints its
+    /// claims, or fails.
+    VerifyReceipt { text: String },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -129,6 +133,16 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         // The key folder alone: no database, no models.
         let kid = certd::receipts::rotate(&certd::receipts::keys_dir(&config))?;
         eprintln!("certd: receipt key {kid} added; restart certd to sign with it");
+        return Ok(());
+    }
+    if let Command::VerifyReceipt { text } = &command {
+        // The key folder alone: no database, no network.
+        let keys = certd::receipts::public_keys(&certd::receipts::keys_dir(&config))?;
+        let receipt = lifecert_domain::api::Receipt::from_text(text)
+            .ok_or("not a LifeCert receipt (it starts LCR1.)")?;
+        let claims = lifecert_domain::api::verify_receipt_with(&receipt, &keys)
+            .ok_or("NOT VALID: no receipt key of this agency signed it, or it was changed")?;
+        print_json(&claims);
         return Ok(());
     }
     if let Command::RotateEvidenceKey = command {
@@ -220,7 +234,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::Openapi => unreachable!("handled before the runtime starts"),
-        Command::RotateReceiptKey | Command::RotateEvidenceKey => {
+        Command::RotateReceiptKey | Command::RotateEvidenceKey | Command::VerifyReceipt { .. } => {
             unreachable!("handled before the state opens")
         }
     }

@@ -145,6 +145,15 @@ impl Certd {
     }
 
     /// An agency tool on the same data (the server may be running).
+    /// An agency command's success and what it printed.
+    fn try_agency(&self, args: &[&str]) -> (bool, String) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_certd"));
+        cmd.args(args).arg("--data").arg(&self.data);
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text.into_owned())
+    }
+
     fn agency(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_certd"));
         cmd.args(args).arg("--data").arg(&self.data);
@@ -305,6 +314,23 @@ fn a_pensioner_certifies_herself_and_sees_a_verified_receipt_in_records() {
         "{said:?}"
     );
     assert_eq!(result_kind(&v), ResultKind::Passed, "{v:?}");
+    // The receipt as a QR code's line checks out at the agency, offline;
+    // one changed character does not.
+    let Screen::Result {
+        receipt_code: Some(code),
+        ..
+    } = &v.screen
+    else {
+        panic!("a passed result carries its receipt code: {v:?}")
+    };
+    let (ok, out) = certd.try_agency(&["verify-receipt", code]);
+    assert!(ok && out.contains(&me(&home)), "{out}");
+    assert!(!lifecert_app::receipts::receipt_qr_png(code.clone()).is_empty());
+    let mut forged: Vec<char> = code.chars().collect();
+    let i = forged.len() / 3;
+    forged[i] = if forged[i] == 'A' { 'B' } else { 'A' };
+    let (ok, out) = certd.try_agency(&["verify-receipt", &forged.into_iter().collect::<String>()]);
+    assert!(!ok && out.contains("NOT VALID"), "{out}");
     if let Screen::Result {
         receipt_verified,
         next_due,

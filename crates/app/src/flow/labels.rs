@@ -40,6 +40,8 @@ pub struct Labels {
     pub send_now: String,
     pub back: String,
     pub receipt_verified: String,
+    /// Under the receipt's QR code.
+    pub receipt_code: String,
     pub large_text: String,
     pub voice: String,
     pub language: String,
@@ -108,6 +110,12 @@ pub fn labels(language: Language) -> Labels {
         send_now: tr!(l, "现在发送", "現在發送", "Send now"),
         back: tr!(l, "返回", "返回", "Back"),
         receipt_verified: tr!(l, "回执已核验", "回執已核驗", "Receipt verified"),
+        receipt_code: tr!(
+            l,
+            "在银行或社保窗口出示这个二维码，工作人员扫码即可核验认证结果",
+            "在銀行或社保窗口出示這個二維碼，工作人員掃碼即可核驗認證結果",
+            "Show this code at a bank or social insurance counter: staff scan it to check the result"
+        ),
         large_text: tr!(l, "大字体", "大字體", "Large text"),
         voice: tr!(l, "语音播报", "語音播報", "Spoken prompts"),
         language: tr!(l, "语言", "語言", "Language"),

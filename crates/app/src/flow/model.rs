@@ -768,6 +768,7 @@ fn show_result(m: &mut Model, r: &CertificationRecord, receipt: Option<ReceiptCl
         return;
     };
     let verified = receipt.is_some();
+    let receipt_code = r.receipt.as_ref().filter(|_| verified).map(|x| x.to_text());
     let next_due = receipt.and_then(|c| c.next_due);
     let advice = r
         .advice
@@ -791,6 +792,7 @@ fn show_result(m: &mut Model, r: &CertificationRecord, receipt: Option<ReceiptCl
         message,
         advice,
         receipt_verified: verified,
+        receipt_code,
         next_due,
     });
 }
@@ -803,6 +805,7 @@ fn failed_result(lang: Language, subject: PersonCard, message: Option<Message>) 
         kind: ResultKind::Failed,
         advice: Some(texts::retry_advice(lang)),
         receipt_verified: false,
+        receipt_code: None,
         next_due: None,
     }
 }
@@ -958,6 +961,7 @@ fn record_row(
         summary: texts::record_summary(lang, kind),
         advice: r.advice.clone().map(|a| texts::msg("record.advice", a)),
         receipt_verified: verified,
+        receipt_code: r.receipt.as_ref().filter(|_| verified).map(|x| x.to_text()),
     }
 }
 

@@ -65,6 +65,8 @@ pub struct RecordRow {
     pub advice: Option<Message>,
     /// A receipt came with it and its signature checked out.
     pub receipt_verified: bool,
+    /// The verified receipt as one line, for a QR code (`receipt_qr_png`).
+    pub receipt_code: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -125,6 +127,9 @@ pub enum Screen {
         /// What to do next (retry, go to the police station, look again later).
         advice: Option<Message>,
         receipt_verified: bool,
+        /// The verified receipt as one line, for a QR code the person can
+        /// show at a counter (`receipt_qr_png`); `None` until verified.
+        receipt_code: Option<String>,
         next_due: Option<CalendarDate>,
     },
     /// Certification cannot start for this person today, and why.

@@ -263,6 +263,41 @@ pub struct Receipt {
     pub kid: Option<String>,
 }
 
+/// The prefix of a receipt written as one line (a QR code's content).
+pub const RECEIPT_TEXT_PREFIX: &str = "LCR1";
+
+impl Receipt {
+    /// The receipt as one line, for a QR code a bank or agency counter scans:
+    /// `LCR1.<claims>.<signature>[.<kid>]` (base64 has no dots).
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{RECEIPT_TEXT_PREFIX}.{}.{}", self.claims, self.signature);
+        if let Some(kid) = &self.kid {
+            out.push('.');
+            out.push_str(kid);
+        }
+        out
+    }
+
+    /// A scanned line back into a receipt (not yet verified: see
+    /// [`verify_receipt_with`]).
+    pub fn from_text(text: &str) -> Option<Receipt> {
+        let mut parts = text.trim().split('.');
+        if parts.next()? != RECEIPT_TEXT_PREFIX {
+            return None;
+        }
+        let (claims, signature) = (parts.next()?, parts.next()?);
+        let kid = parts.next().map(str::to_string);
+        if parts.next().is_some() || claims.is_empty() || signature.is_empty() {
+            return None;
+        }
+        Some(Receipt {
+            claims: claims.into(),
+            signature: signature.into(),
+            kid,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReceiptClaims {
     pub certification_id: String,
@@ -339,6 +374,30 @@ pub fn verify_receipt_with(receipt: &Receipt, keys: &[ReceiptKey]) -> Option<Rec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_receipt_goes_to_one_line_and_back_and_other_lines_are_refused() {
+        let r = Receipt {
+            claims: "eyJhIjoxfQ==".into(),
+            signature: "c2ln/+==".into(),
+            kid: Some("k2".into()),
+        };
+        assert_eq!(r.to_text(), "LCR1.eyJhIjoxfQ==.c2ln/+==.k2");
+        assert_eq!(Receipt::from_text(&r.to_text()), Some(r.clone()));
+        let old = Receipt { kid: None, ..r };
+        assert_eq!(Receipt::from_text(&old.to_text()), Some(old));
+        for bad in [
+            "",
+            "LCR1",
+            "LCR1.a",
+            "LCR2.a.b",
+            "LCR1..b",
+            "LCR1.a.b.c.d",
+            "hello",
+        ] {
+            assert_eq!(Receipt::from_text(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn mask_id_hides_the_birth_date_and_sequence() {

@@ -743,7 +743,13 @@ fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
         issued_ms: 1,
     };
     let mut m = uploading();
-    let fx = uploaded(&mut m, record(Outcome::Passed, ME), Some(claims));
+    let mut passed = record(Outcome::Passed, ME);
+    passed.receipt = Some(Receipt {
+        claims: "Y2xhaW1z".into(),
+        signature: "c2ln".into(),
+        kid: Some("k1".into()),
+    });
+    let fx = uploaded(&mut m, passed.clone(), Some(claims));
     assert!(calls(&fx).contains(&Request::HomeData), "statuses refresh");
     let Screen::Result {
         kind,
@@ -757,18 +763,23 @@ fn certds_answer_shows_passed_with_a_verified_receipt_in_review_or_failed() {
     assert_eq!(*kind, ResultKind::Passed);
     assert!(*receipt_verified);
     assert_eq!(*next_due, Some(CalendarDate::new(2028, 1, 31)));
+    assert!(
+        matches!(&rendered(&fx).screen, Screen::Result { receipt_code: Some(c), .. } if c == "LCR1.Y2xhaW1z.c2ln.k1"),
+        "the verified receipt as a QR line"
+    );
 
     let mut m = uploading();
-    let fx = uploaded(&mut m, record(Outcome::Passed, ME), None);
+    let fx = uploaded(&mut m, passed, None);
     assert!(
         matches!(
             &rendered(&fx).screen,
             Screen::Result {
                 receipt_verified: false,
+                receipt_code: None,
                 ..
             }
         ),
-        "no receipt, no 'verified'"
+        "a receipt that did not verify is neither 'verified' nor shown as a code"
     );
 
     for (outcome, kind) in [

@@ -1,5 +1,10 @@
 package org.lifecert.app.ui
 
+import org.lifecert.core.receiptQrPng
+import androidx.compose.ui.platform.testTag
+import androidx.compose.ui.graphics.asImageBitmap
+import androidx.compose.foundation.Image
+import android.graphics.BitmapFactory
 import android.Manifest
 import android.content.Intent
 import android.content.pm.PackageManager
@@ -402,10 +407,22 @@ private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, model: LifeCe
         Text(s.message.display, style = MaterialTheme.typography.headlineSmall)
         s.advice?.let { IconLine(Icons.Filled.Lightbulb, it.display) }
         if (s.receiptVerified) IconLine(Icons.Filled.VerifiedUser, l.receiptVerified)
+        s.receiptCode?.let { code -> ReceiptCode(code, l.receiptCode) }
         s.nextDue?.let { IconLine(Icons.Filled.Event, l.nextDue(it)) }
         if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, enabled = !busy, onClick = { model.send(Event.Retry) })
         BigButton(l.home, Icons.Filled.Home, primary = s.kind != ResultKind.FAILED, onClick = { model.send(Event.RefreshHome) })
     }
+}
+
+/** The verified receipt as a QR code a counter scans, with what it is for. */
+@Composable
+private fun ReceiptCode(code: String, caption: String) {
+    val qr = remember(code) {
+        receiptQrPng(code).takeIf { it.isNotEmpty() }
+            ?.let { BitmapFactory.decodeByteArray(it, 0, it.size)?.asImageBitmap() }
+    } ?: return
+    Image(qr, contentDescription = caption, modifier = Modifier.size(240.dp).testTag("receipt-qr"))
+    Text(caption, style = MaterialTheme.typography.bodyLarge)
 }
 
 @Composable
