@@ -203,7 +203,7 @@ pub async fn upload(
             "UPDATE certifications SET outcome = 'expired' WHERE id = $1 AND (outcome = 'open' OR (outcome = 'verifying' AND claimed_ms < $2))",
         )
         .bind(&cert_id)
-        .bind(now - CLAIM_LEASE_MS)
+        .bind(now - claim_lease_ms(&state))
         .execute(&state.db)
         .await?;
         return Err(ApiError::new(StatusCode::GONE, Code::ChallengeExpired));
@@ -269,7 +269,7 @@ pub async fn upload(
     .bind(sha256_hex(&body))
     .bind(claimed_ms)
     .bind(&cert_id)
-    .bind(claimed_ms - CLAIM_LEASE_MS)
+    .bind(claimed_ms - claim_lease_ms(&state))
     .execute(&state.db)
     .await;
     match claim {
@@ -285,7 +285,7 @@ pub async fn upload(
                 .await?;
             return match settled(&state, &row, &key, lang).await? {
                 Some(answer) => answer,
-                None => Err(in_progress(true, CLAIM_LEASE_MS)),
+                None => Err(in_progress(true, claim_lease_ms(&state))),
             };
         }
         Ok(_) => {}
@@ -394,15 +394,22 @@ pub async fn upload(
             accounts::mark_verified(&mut *tx, &subject_id).await?;
         }
     }
+    // Tests, debug builds only: die here as a crash would, with the body
+    // read, judged and stored and the record not committed.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("CERTD_CRASH_BEFORE_COMMIT").is_some() {
+        std::process::abort();
+    }
     tx.commit().await?;
     reread(&state, &cert_id, &key, lang).await
 }
 
-/// How long an upload holds its certification while it is judged. A claim
-/// older than this belongs to a certd that died mid-verification (a judgement
-/// takes about a second, queueing included well under a minute), and a retry
-/// may take it over.
-pub const CLAIM_LEASE_MS: i64 = 2 * 60 * 1000;
+/// How long an upload holds its certification while it is judged
+/// (`upload_claim_lease_s`): a claim older than this belongs to a certd that
+/// died mid-verification, and a retry may take it over.
+pub fn claim_lease_ms(state: &AppState) -> i64 {
+    state.config.upload_claim_lease_s as i64 * 1000
+}
 
 struct Claim<'a> {
     cert_id: &'a str,
@@ -447,7 +454,7 @@ async fn settled(
         "open" => Ok(None),
         "verifying" => {
             let claimed = row.try_get::<Option<i64>, _>("claimed_ms")?.unwrap_or(0);
-            let left = claimed + CLAIM_LEASE_MS - now_ms();
+            let left = claimed + claim_lease_ms(state) - now_ms();
             Ok((left > 0).then(|| Err(in_progress(same_key, left))))
         }
         // A retry of an upload that already went through gets the same answer.

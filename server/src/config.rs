@@ -37,6 +37,11 @@ pub struct Config {
     pub refresh_token_ttl_s: u64,
     /// Minutes a challenge stays open: generous, nobody fails for being slow.
     pub challenge_minutes: u64,
+    /// Seconds an upload holds its certification while it is judged; a hold
+    /// older than this belongs to a certd that died mid-upload, and the
+    /// phone's retry (same idempotency key) takes it over. A judgement takes
+    /// about a second, queueing included well under a minute.
+    pub upload_claim_lease_s: u64,
     /// A capture made with the screen colours turned off (photosensitivity)
     /// goes to a person instead of passing on its own.
     pub require_light_check: bool,
@@ -136,6 +141,7 @@ impl Default for Config {
             // about the following year can still reach the pictures.
             evidence_retention_days: 730,
             models: None,
+            upload_claim_lease_s: 120,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_s: 30 * 24 * 3600,
             challenge_minutes: 30,

@@ -1378,7 +1378,9 @@ async fn a_certification_left_verifying_by_a_dead_server_is_taken_over_by_a_retr
         (StatusCode::TOO_MANY_REQUESTS, "upload_in_progress"),
         "its own retry waits"
     );
-    claim(certd::certify::CLAIM_LEASE_MS + 1000).await.unwrap();
+    claim(certd::config::Config::default().upload_claim_lease_s as i64 * 1000 + 1000)
+        .await
+        .unwrap();
     let (s, b) = srv.upload(&me, &cert, "k-dead", &body, sig.as_ref()).await;
     assert_eq!(
         s,

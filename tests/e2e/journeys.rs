@@ -127,6 +127,13 @@ impl Certd {
         self.child = Some(child);
     }
 
+    /// Whether the process has ended on its own.
+    fn died(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_some())
+    }
+
     fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
             c.kill().unwrap(); // SIGKILL: no shutdown code runs.
@@ -596,6 +603,44 @@ fn an_upload_cut_off_by_a_server_crash_is_retried_with_the_same_key_and_counted_
         panic!()
     };
     assert_eq!(rows.len(), 1, "one record, however many tries");
+    assert_eq!(rows[0].kind, ResultKind::Passed);
+}
+
+#[test]
+fn an_upload_whose_server_dies_after_judging_it_and_before_committing_is_counted_once() {
+    // certd reads, judges and stores the evidence, then dies before the
+    // record is committed (debug builds honour CERTD_CRASH_BEFORE_COMMIT).
+    // Its hold on the certification lapses after 2 s here (120 by default).
+    let mut certd = Certd::start_with(
+        Some("upload_claim_lease_s = 2\n"),
+        vec![("CERTD_CRASH_BEFORE_COMMIT", "1")],
+    );
+    let dir = temp_dir("commit-crash");
+    let app = app(&certd.url(), &dir);
+    let home = register_and_log_in(&app, PENSIONER);
+    let v = begin(&app, &me(&home));
+    let actions = replay::challenge(&v).expect("challenge");
+    block(app.send_and_wait(Event::CameraReady));
+    replay::feed(&app, &replay::clip("grace_hopper.jpg", &actions));
+    let v = block(app.settle());
+    assert!(matches!(v.screen, Screen::QueuedOffline { .. }), "{v:?}");
+    assert!(certd.died(), "certd crashed at the commit");
+    assert_eq!(app.queued_uploads(), 1, "the evidence stays on the phone");
+    // Back up (without the crash): the same item, with the same key, once.
+    certd.kill9();
+    certd.env.clear();
+    certd.launch();
+    // While the dead certd's hold lasts, the retry is told to wait and keeps
+    // the evidence; once it lapses, the same upload goes through.
+    block(app.send_and_wait(Event::RetryUploads));
+    std::thread::sleep(Duration::from_millis(2500));
+    block(app.send_and_wait(Event::RetryUploads));
+    assert_eq!(app.queued_uploads(), 0);
+    let records = block(app.send_and_wait(Event::ShowRecords));
+    let Screen::Records { rows } = &records.screen else {
+        panic!("{records:?}")
+    };
+    assert_eq!(rows.len(), 1, "one record of one capture");
     assert_eq!(rows[0].kind, ResultKind::Passed);
 }
 
