@@ -457,6 +457,12 @@ async fn settled(
             let left = claimed + claim_lease_ms(state) - now_ms();
             Ok((left > 0).then(|| Err(in_progress(same_key, left))))
         }
+        // Expired before any upload went through: say so, every time (not
+        // "already decided", which sends the person to the records page).
+        "expired" => Ok(Some(Err(ApiError::new(
+            StatusCode::GONE,
+            Code::ChallengeExpired,
+        )))),
         // A retry of an upload that already went through gets the same answer.
         _ if same_key => Ok(Some(Ok(Json(record(state, row, lang).await?)))),
         _ => Ok(Some(Err(ApiError::conflict(Code::AlreadyDecided)))),

@@ -1284,6 +1284,41 @@ async fn of_two_concurrent_uploads_only_the_winners_evidence_is_stored() {
 }
 
 #[tokio::test]
+async fn an_expired_challenge_and_an_earlier_challenges_evidence_are_refused() {
+    let srv = server().await;
+    let me = srv.account(PENSIONER).await;
+    // Evidence made for one challenge, offered to the next: its nonce is wrong.
+    let (first, _) = started(&srv, &me).await;
+    let (second, cert2) = started(&srv, &me).await;
+    let old = evidence(&first, false, vec![]);
+    let (s, b) = srv
+        .upload(&me, &cert2, "reused", &old, me.key.sign(&old).as_ref())
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "evidence_invalid")
+    );
+    // A challenge past its time: 410, and it stays expired.
+    sqlx::query("UPDATE certifications SET expires_ms = $1 WHERE id = $2")
+        .bind(1_i64)
+        .bind(&cert2)
+        .execute(&srv.state.db)
+        .await
+        .unwrap();
+    let body = evidence(&second, false, vec![]);
+    for key in ["late-1", "late-2"] {
+        let (s, b) = srv
+            .upload(&me, &cert2, key, &body, me.key.sign(&body).as_ref())
+            .await;
+        assert_eq!(
+            (s, code(&b)),
+            (StatusCode::GONE, "challenge_expired"),
+            "{key}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_idempotency_key_of_another_certification_gets_409_with_a_code() {
     let srv = server().await;
     let me = srv.account(PENSIONER).await;

@@ -260,3 +260,63 @@ pub fn rejection(l: Language, reason: super::RejectReason) -> Message {
     };
     Message::same(key, text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL_ISSUES: [QualityIssue; 11] = [
+        QualityIssue::NoFace,
+        QualityIssue::MultipleFaces,
+        QualityIssue::TooFar,
+        QualityIssue::TooClose,
+        QualityIssue::NotCentred,
+        QualityIssue::TurnedAway,
+        QualityIssue::TooDark,
+        QualityIssue::TooBright,
+        QualityIssue::Backlit,
+        QualityIssue::Blurry,
+        QualityIssue::MovingTooMuch,
+    ];
+
+    #[test]
+    fn every_picture_problem_has_its_own_words_to_show_and_say_in_three_languages() {
+        // Exhaustive: a new issue fails to compile here until it is listed.
+        for q in ALL_ISSUES {
+            match q {
+                QualityIssue::NoFace
+                | QualityIssue::MultipleFaces
+                | QualityIssue::TooFar
+                | QualityIssue::TooClose
+                | QualityIssue::NotCentred
+                | QualityIssue::TurnedAway
+                | QualityIssue::TooDark
+                | QualityIssue::TooBright
+                | QualityIssue::Backlit
+                | QualityIssue::Blurry
+                | QualityIssue::MovingTooMuch => {}
+            }
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for q in ALL_ISSUES {
+            let [hans, hant, en] =
+                [Language::ZhHans, Language::ZhHant, Language::En].map(|l| quality_hint(l, q));
+            assert!(keys.insert(hans.key.clone()), "{q:?} shares its key");
+            for m in [&hans, &hant, &en] {
+                assert!(
+                    !m.display.trim().is_empty() && !m.speech.trim().is_empty(),
+                    "{q:?}"
+                );
+                assert_eq!(m.key, hans.key, "one key in every language");
+            }
+            assert!(en.speech.is_ascii(), "{q:?}: {}", en.speech);
+            assert!(!hans.speech.is_ascii() && !hant.speech.is_ascii(), "{q:?}");
+        }
+        // Each in its own words, not one sentence for all.
+        let texts: std::collections::BTreeSet<_> = ALL_ISSUES
+            .iter()
+            .map(|&q| quality_hint(Language::ZhHans, q).display)
+            .collect();
+        assert_eq!(texts.len(), ALL_ISSUES.len());
+    }
+}
