@@ -44,9 +44,11 @@ pub struct LifeCertApp {
 
 struct Core {
     model: Mutex<Model>,
-    /// Held while a change is handed to the observers, so they see changes
-    /// in the order they happened.
+    /// Held while changes are handed to the observers, so they see them in
+    /// the order they happened.
     delivery: Mutex<()>,
+    /// Messages waiting for the reducer (see `dispatch`).
+    inbox: Mutex<std::collections::VecDeque<Msg>>,
     /// The running capture, apart from `model` so that analysing a frame
     /// (tens of ms) never blocks `view()`.
     capture: Mutex<Option<Capture>>,
@@ -86,6 +88,28 @@ struct Capture {
     frames: FrameConverter,
 }
 
+thread_local! {
+    /// The apps this thread is handing changes to their observers for.
+    static DELIVERING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Marks this thread as delivering for one app until dropped (even if an
+/// observer panics).
+struct Delivering(usize);
+
+impl Delivering {
+    fn enter(core: usize) -> Delivering {
+        DELIVERING.with_borrow_mut(|d| d.push(core));
+        Delivering(core)
+    }
+}
+
+impl Drop for Delivering {
+    fn drop(&mut self) {
+        DELIVERING.with_borrow_mut(|d| d.retain(|&c| c != self.0));
+    }
+}
+
 impl Drop for LifeCertApp {
     fn drop(&mut self) {
         // Never block (or panic) when the last reference goes on an async thread.
@@ -112,22 +136,41 @@ impl Subscription {
 }
 
 impl Core {
-    /// Runs the reducer on `msg` and carries out what it asks.
+    /// Runs the reducer on `msg` and carries out what it asks. Changes reach
+    /// the observers in order, one thread at a time; an observer may call back
+    /// into the app (`send` from `on_view`): its message waits in the inbox
+    /// and this thread delivers it next, instead of deadlocking.
     fn dispatch(self: &Arc<Self>, msg: Msg) {
+        lock(&self.inbox).push_back(msg);
+        let me = Arc::as_ptr(self) as usize;
+        if DELIVERING.with_borrow(|d| d.contains(&me)) {
+            return; // Called from one of our observers: the loop below takes it.
+        }
         let delivery = lock(&self.delivery);
-        let effects = model::update(&mut lock(&self.model), msg);
-        let observers: Vec<_> = lock(&self.observers)
-            .iter()
-            .map(|(_, o)| o.clone())
-            .collect();
+        let _delivering = Delivering::enter(me);
         let mut work = vec![];
-        for effect in effects {
-            match effect {
-                Effect::Render(view) => observers.iter().for_each(|o| o.on_view((*view).clone())),
-                Effect::Speak(words) => observers.iter().for_each(|o| o.on_speak(words.clone())),
-                other => work.push(other),
+        loop {
+            let Some(msg) = lock(&self.inbox).pop_front() else {
+                break;
+            };
+            let effects = model::update(&mut lock(&self.model), msg);
+            let observers: Vec<_> = lock(&self.observers)
+                .iter()
+                .map(|(_, o)| o.clone())
+                .collect();
+            for effect in effects {
+                match effect {
+                    Effect::Render(view) => {
+                        observers.iter().for_each(|o| o.on_view((*view).clone()))
+                    }
+                    Effect::Speak(words) => {
+                        observers.iter().for_each(|o| o.on_speak(words.clone()))
+                    }
+                    other => work.push(other),
+                }
             }
         }
+        drop(_delivering);
         drop(delivery);
         for effect in work {
             self.execute(effect);
@@ -593,6 +636,7 @@ impl LifeCertApp {
         let core = Arc::new(Core {
             model: Mutex::new(model),
             delivery: Mutex::new(()),
+            inbox: Mutex::new(std::collections::VecDeque::new()),
             capture: Mutex::new(None),
             observers: Mutex::new(vec![]),
             next_observer: AtomicU64::new(1),
@@ -777,6 +821,51 @@ mod tests {
         fn delete(&self, key: String) -> Result<(), StoreError> {
             self.0.delete(key)
         }
+    }
+
+    /// Goes back as soon as it is shown the settings: an observer that calls
+    /// into the app from `on_view`.
+    struct BackFromSettings(std::sync::OnceLock<std::sync::Weak<LifeCertApp>>);
+
+    impl AppObserver for BackFromSettings {
+        fn on_view(&self, view: AppView) {
+            if view.screen == super::super::view::Screen::Settings {
+                if let Some(app) = self.0.get().and_then(|a| a.upgrade()) {
+                    app.send(Event::Back);
+                }
+            }
+        }
+        fn on_speak(&self, _: Vec<lifecert_domain::i18n::Message>) {}
+    }
+
+    #[test]
+    fn an_observer_may_send_an_event_from_inside_on_view() {
+        let dir = std::env::temp_dir().join(format!("lifecert-reentry-{}", std::process::id()));
+        let config = AppConfig {
+            server_url: "http://127.0.0.1:9".into(),
+            storage_dir: dir.to_string_lossy().into(),
+            language: Language::ZhHans,
+            receipt_public_key: None,
+        };
+        let app = LifeCertApp::new(config, Arc::new(MemoryStore::default())).unwrap();
+        let observer = Arc::new(BackFromSettings(std::sync::OnceLock::new()));
+        let _ = observer.0.set(Arc::downgrade(&app));
+        let _subscription = app.subscribe(observer);
+        let (done, finished) = std::sync::mpsc::channel();
+        let sender = app.clone();
+        std::thread::spawn(move || {
+            sender.send(Event::ShowSettings);
+            let _ = done.send(sender.view());
+        });
+        let view = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("send returned: no deadlock");
+        assert_eq!(
+            view.screen,
+            super::super::view::Screen::Welcome,
+            "the observer's Back ran"
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -145,10 +145,15 @@ class JourneyTest {
         assertEquals(ResultKind.PASSED, result.kind)
         assertTrue(result.receiptVerified)
         assertNotNull(result.nextDue)
+        // The receipt a bank counter scans: its line, and the QR code as a PNG.
+        val code = assertNotNull(result.receiptCode)
+        assertTrue(code.startsWith("LCR1."), code)
+        val png = receiptQrPng(code)
+        assertTrue(png.size > 100 && png[1] == 'P'.code.toByte(), "a PNG of ${png.size} bytes")
         // Every screen she passed through had something to say aloud, and the core said it.
         assertTrue(screens.seen.all { it.instruction.speech.isNotBlank() })
         val said = screens.said.map { it.key }
-        for (screen in listOf("instruction.home", "instruction.consent", "instruction.capture")) {
+        for (screen in listOf("instruction.home", "instruction.consent", "instruction.capture", "upload.checking")) {
             assertTrue(screen in said, "$screen not said: $said")
         }
         val prompts = screens.said.filter { it.key.startsWith("liveness.") }.map { it.key }.toSet()
