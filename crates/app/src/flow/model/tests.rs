@@ -175,8 +175,8 @@ fn logged_in() -> Model {
     m
 }
 
-/// Logged in, consent given for `who`, challenge received.
-fn at_camera(who: &str) -> Model {
+/// Logged in, `who` chosen and consent given: waiting for the challenge.
+fn consenting(who: &str) -> Model {
     let mut m = logged_in();
     send(
         &mut m,
@@ -185,6 +185,12 @@ fn at_camera(who: &str) -> Model {
         },
     );
     send(&mut m, Event::GiveConsent);
+    m
+}
+
+/// Logged in, consent given for `who`, challenge received.
+fn at_camera(who: &str) -> Model {
+    let mut m = consenting(who);
     challenge_arrives(&mut m, who);
     m
 }
@@ -571,14 +577,7 @@ fn consent_shows_the_template_notice_then_the_challenge_before_the_camera() {
 
 #[test]
 fn certd_refusing_to_start_shows_why_and_a_network_failure_keeps_the_screen() {
-    let mut m = logged_in();
-    send(
-        &mut m,
-        Event::Select {
-            person_id: ME.into(),
-        },
-    );
-    send(&mut m, Event::GiveConsent);
+    let mut m = consenting(ME);
     let fx = update(
         &mut m,
         Msg::Started {
@@ -590,14 +589,7 @@ fn certd_refusing_to_start_shows_why_and_a_network_failure_keeps_the_screen() {
         matches!(&rendered(&fx).screen, Screen::Blocked { problem, .. } if problem.kind == ProblemKind::MaintenanceDay)
     );
 
-    let mut m = logged_in();
-    send(
-        &mut m,
-        Event::Select {
-            person_id: ME.into(),
-        },
-    );
-    send(&mut m, Event::GiveConsent);
+    let mut m = consenting(ME);
     let fx = update(
         &mut m,
         Msg::Started {
