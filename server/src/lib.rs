@@ -34,6 +34,7 @@ pub mod relatives;
 pub mod retention;
 pub mod seal;
 pub mod store;
+pub mod templates;
 pub mod verify;
 
 use std::sync::Arc;

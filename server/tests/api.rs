@@ -1319,6 +1319,48 @@ async fn an_expired_challenge_and_an_earlier_challenges_evidence_are_refused() {
 }
 
 #[tokio::test]
+async fn the_template_photo_is_shown_small_grey_and_only_to_the_person_or_their_relatives() {
+    let srv = server().await;
+    let me = srv.account(PENSIONER).await;
+    let get = |who: Option<&Session>, person: &str| {
+        let mut req = srv
+            .http
+            .get(format!("{}/v1/people/{person}/template", srv.url));
+        if let Some(s) = who {
+            req = req.bearer_auth(&s.token);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            (status, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (s, jpeg) = get(Some(&me), &me.person_id).await;
+    assert_eq!(s, StatusCode::OK);
+    let img = image::load_from_memory(&jpeg).unwrap();
+    assert_eq!(img.color(), image::ColorType::L8, "grey");
+    assert!(
+        img.width() <= 120 && img.height() <= 160,
+        "{}x{}",
+        img.width(),
+        img.height()
+    );
+    assert!(jpeg.len() < 20_000, "{} bytes", jpeg.len());
+    // Nobody else: not a stranger, not without a session.
+    let stranger = srv.account(SON).await;
+    let (s, b) = get(Some(&stranger), &me.person_id).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let b: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(code(&b), "not_your_relative");
+    assert_eq!(get(None, &me.person_id).await.0, StatusCode::UNAUTHORIZED);
+    // No template yet: said so, with its code.
+    let none = srv.account(agency::DEMO_NO_TEMPLATE).await;
+    let (s, b) = get(Some(&none), &none.person_id).await;
+    let b: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!((s, code(&b)), (StatusCode::NOT_FOUND, "no_template"));
+}
+
+#[tokio::test]
 async fn an_idempotency_key_of_another_certification_gets_409_with_a_code() {
     let srv = server().await;
     let me = srv.account(PENSIONER).await;
