@@ -107,9 +107,22 @@ fn describe(v: &AppView) -> String {
                 out.push_str(&format!("\n      • {}", p.display));
             }
         }
-        Screen::CameraPermission { actions, .. } => {
+        Screen::CameraPermission {
+            actions,
+            template_photo,
+            ..
+        } => {
             let names: Vec<&str> = actions.iter().map(|a| a.name()).collect();
             out.push_str(&format!("\n      steps: {}", names.join(" → ")));
+            if let Some(jpeg) = template_photo {
+                let size = image::load_from_memory(jpeg)
+                    .map(|i| format!("{}x{}, grey", i.width(), i.height()))
+                    .unwrap_or_else(|_| "unreadable".into());
+                out.push_str(&format!(
+                    "\n      template photo (模板照片) shown: {} bytes, {size}",
+                    jpeg.len()
+                ));
+            }
         }
         Screen::Result {
             advice: Some(a),

@@ -108,13 +108,14 @@ private struct ScreenBody: View {
                 BigButton(l.agree, "checkmark", enabled: !view.busy) { model.send(.giveConsent) }
                 BigButton(l.decline, "xmark", prominent: false) { model.send(.declineConsent) }
             }
-        case let .templatePreview(subject):
+        case let .templatePreview(subject, templatePhoto):
             Page(instruction: view.instruction) {
+                TemplatePhoto(jpeg: templatePhoto, name: subject.name)
                 PersonCardView(card: subject)
                 ProgressView().controlSize(.large).frame(maxWidth: .infinity)
             }
-        case let .cameraPermission(_, actions):
-            CameraPermissionPage(view: view, actions: actions, l: l)
+        case let .cameraPermission(subject, actions, templatePhoto):
+            CameraPermissionPage(view: view, actions: actions, photo: templatePhoto, name: subject.name, l: l)
         case let .capture(_, update):
             CapturePage(update: update, l: l)
         case let .uploading(subject, sentBytes, totalBytes):
@@ -240,15 +241,34 @@ private struct AddRelativePage: View {
     }
 }
 
+/// The template photo (模板照片) certd keeps, small and grey, with the name:
+/// the right person is certified.
+private struct TemplatePhoto: View {
+    let jpeg: Data?
+    let name: String
+
+    var body: some View {
+        if let jpeg, let image = UIImage(data: jpeg) {
+            Image(uiImage: image).resizable().scaledToFit()
+                .frame(width: 120, height: 160)
+                .accessibilityLabel(name)
+                .accessibilityIdentifier("template-photo")
+        }
+    }
+}
+
 private struct CameraPermissionPage: View {
     let view: AppView
     let actions: [LifeCertCore.Action]
+    let photo: Data?
+    let name: String
     let l: Labels
     @EnvironmentObject private var model: AppModel
     @State private var refused = false
 
     var body: some View {
         Page(instruction: view.instruction) {
+            TemplatePhoto(jpeg: photo, name: name)
             // The steps ahead, in order, so nothing on the next screen is a surprise.
             ForEach(Array(actions.enumerated()), id: \.offset) { i, action in
                 IconLine("\(i + 1). \(l.action(action))", actionSymbol(action), font: .title3)

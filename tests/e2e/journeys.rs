@@ -216,7 +216,8 @@ fn register_and_log_in(app: &LifeCertApp, who: (&str, &str)) -> AppView {
     v
 }
 
-/// Home -> who -> consent -> challenge; returns the CameraPermission view.
+/// Home -> who -> consent -> challenge; returns the CameraPermission view,
+/// which shows the person's template photo, small and grey.
 fn begin(app: &LifeCertApp, person_id: &str) -> AppView {
     app.send(Event::ChooseWho);
     app.send(Event::Select {
@@ -226,7 +227,15 @@ fn begin(app: &LifeCertApp, person_id: &str) -> AppView {
     if !matches!(v.screen, Screen::Consent { .. }) {
         return v;
     }
-    block(app.send_and_wait(Event::GiveConsent))
+    let v = block(app.send_and_wait(Event::GiveConsent));
+    if let Screen::CameraPermission { template_photo, .. } = &v.screen {
+        let photo = template_photo
+            .as_ref()
+            .expect("the template photo is shown");
+        let img = image::load_from_memory(photo).expect("a picture");
+        assert_eq!(img.color(), image::ColorType::L8);
+    }
+    v
 }
 
 /// Begins, then films `photo` doing the challenge and waits for the answer.

@@ -102,6 +102,10 @@ pub enum Request {
     Start {
         person_id: String,
     },
+    /// The person's template photo, small (to show before the scan).
+    Template {
+        person_id: String,
+    },
     /// The records, each with whether its receipt checked out.
     Records,
 }
@@ -165,6 +169,10 @@ pub enum Msg {
         person_id: String,
         result: Result<Started, NetError>,
     },
+    Template {
+        person_id: String,
+        result: Result<Vec<u8>, NetError>,
+    },
     /// Each record with whether its receipt is signed by the agency for it.
     Records(Result<Vec<(CertificationRecord, bool)>, NetError>),
     /// One analysed frame of the running capture.
@@ -205,6 +213,8 @@ pub struct Model {
     pub started: Option<Started>,
     /// A session is saved (tokens): uploads may be sent.
     pub has_session: bool,
+    /// The chosen person's template photo (their id, the JPEG).
+    pub template_photo: Option<(String, Vec<u8>)>,
     /// Certifications waiting in the outbox.
     pub queued: u32,
     /// Start: the first home after opening the app sends what waits.
@@ -228,6 +238,7 @@ impl Model {
             subject: None,
             started: None,
             has_session,
+            template_photo: None,
             queued: 0,
             draining_after_home: false,
             said_instruction: None,
@@ -312,6 +323,14 @@ impl Model {
             .iter()
             .find(|b| b.person.person_id == person_id)
             .map(|b| (b.person.clone(), relative_card(lang, b)))
+    }
+
+    /// The template photo, if it is the subject's.
+    fn photo_of(&self, subject: &PersonCard) -> Option<Vec<u8>> {
+        self.template_photo
+            .as_ref()
+            .filter(|(id, _)| *id == subject.person_id)
+            .map(|(_, jpeg)| jpeg.clone())
     }
 
     fn busy_with(&mut self, request: Request) -> Vec<Effect> {
@@ -445,7 +464,12 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     m.busy = false;
                     let actions = started.actions.clone();
                     m.started = Some(started);
-                    m.go(Screen::CameraPermission { subject, actions });
+                    let template_photo = m.photo_of(&subject);
+                    m.go(Screen::CameraPermission {
+                        subject,
+                        actions,
+                        template_photo,
+                    });
                 }
                 Err(e)
                     if !e.is_transient() && e.problem(lang).kind != ProblemKind::SessionExpired =>
@@ -458,6 +482,29 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::Template {
+            person_id,
+            result: Ok(jpeg),
+        } => {
+            if let Screen::TemplatePreview {
+                subject,
+                template_photo,
+            }
+            | Screen::CameraPermission {
+                subject,
+                template_photo,
+                ..
+            } = &mut m.screen
+            {
+                if subject.person_id == person_id {
+                    *template_photo = Some(jpeg.clone());
+                }
+            }
+            m.template_photo = Some((person_id, jpeg));
+            vec![]
+        }
+        // The photo is a courtesy: without it the name card still shows.
+        Msg::Template { result: Err(_), .. } => vec![],
         Msg::Records(Ok(records)) => {
             let (me, my_name) = m
                 .home
@@ -648,11 +695,18 @@ fn event(m: &mut Model, e: Event) -> Vec<Effect> {
                 return vec![];
             };
             m.go(Screen::TemplatePreview {
+                template_photo: m.photo_of(&subject),
                 subject: subject.clone(),
             });
-            m.busy_with(Request::Start {
-                person_id: subject.person_id,
-            })
+            let mut effects = m.busy_with(Request::Start {
+                person_id: subject.person_id.clone(),
+            });
+            if m.photo_of(&subject).is_none() {
+                effects.push(Effect::Call(Request::Template {
+                    person_id: subject.person_id,
+                }));
+            }
+            effects
         }
         Event::DeclineConsent => {
             m.subject = None;

@@ -337,6 +337,10 @@ impl Core {
                 result: self.api.start(&person_id, lang).await,
                 person_id,
             },
+            Request::Template { person_id } => Msg::Template {
+                result: self.api.template(&person_id, lang).await,
+                person_id,
+            },
             Request::Records => match self.api.records(lang).await {
                 Ok(r) => {
                     let mut rows = Vec::with_capacity(r.records.len());

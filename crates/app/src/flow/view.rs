@@ -95,15 +95,19 @@ pub enum Screen {
         subject: PersonCard,
         points: Vec<Message>,
     },
-    /// The template on file will be compared (the photo itself is not sent to the phone).
+    /// The template on file (模板照片) will be compared: shown small, with
+    /// the name, so the right person is certified.
     TemplatePreview {
         subject: PersonCard,
+        /// certd's small grey JPEG of the template, once it arrives.
+        template_photo: Option<Vec<u8>>,
     },
-    /// The shell must ask for the camera, then call `camera_ready`.
+    /// The shell must ask for the camera, then send `CameraReady`.
     CameraPermission {
         subject: PersonCard,
         /// The steps ahead, in order, so the screen can show them before starting.
         actions: Vec<lifecert_liveness::liveness::Action>,
+        template_photo: Option<Vec<u8>>,
     },
     Capture {
         subject: PersonCard,

@@ -145,6 +145,16 @@ pub fn offline_message(lang: Language) -> Message {
     }
 }
 
+/// A successful answer's JSON (an empty body is `null`).
+fn json<T: DeserializeOwned>((status, bytes): (u16, Vec<u8>)) -> Result<T, NetError> {
+    let bytes = if bytes.is_empty() {
+        &b"null"[..]
+    } else {
+        &bytes[..]
+    };
+    serde_json::from_slice(bytes).map_err(|e| NetError::Protocol(format!("{status}: {e}")))
+}
+
 /// The HTTP side of the app: every call certd offers.
 pub struct ApiClient {
     http: reqwest::Client,
@@ -201,9 +211,10 @@ impl ApiClient {
         format!("{}{path}", self.base)
     }
 
-    async fn read<T: DeserializeOwned>(
+    /// The status and body of a success, or the error the server gave.
+    async fn read_raw(
         res: Result<reqwest::Response, reqwest::Error>,
-    ) -> Result<T, NetError> {
+    ) -> Result<(u16, Vec<u8>), NetError> {
         let res = res.map_err(|e| NetError::Offline(e.to_string()))?;
         let status = res.status().as_u16();
         let bytes = res
@@ -211,13 +222,7 @@ impl ApiClient {
             .await
             .map_err(|e| NetError::Offline(e.to_string()))?;
         if (200..300).contains(&status) {
-            let bytes = if bytes.is_empty() {
-                &b"null"[..]
-            } else {
-                &bytes[..]
-            };
-            return serde_json::from_slice(bytes)
-                .map_err(|e| NetError::Protocol(format!("{status}: {e}")));
+            return Ok((status, bytes.to_vec()));
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(NetError::Api { status, body }),
@@ -238,7 +243,15 @@ impl ApiClient {
         rb: reqwest::RequestBuilder,
         lang: Language,
     ) -> Result<T, NetError> {
-        Self::read(
+        json(self.send_raw(rb, lang).await?)
+    }
+
+    async fn send_raw(
+        &self,
+        rb: reqwest::RequestBuilder,
+        lang: Language,
+    ) -> Result<(u16, Vec<u8>), NetError> {
+        Self::read_raw(
             rb.header(reqwest::header::ACCEPT_LANGUAGE, lang_tag(lang))
                 .send()
                 .await,
@@ -252,13 +265,25 @@ impl ApiClient {
         lang: Language,
         make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<T, NetError> {
+        json(self.authed_raw(lang, make).await?)
+    }
+
+    async fn authed_raw(
+        &self,
+        lang: Language,
+        make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), NetError> {
         let expired = |e: &NetError| e.code() == Some(Code::SessionExpired);
         let token = self.tokens().map(|t| t.access_token).unwrap_or_default();
-        match self.send(make(&self.http).bearer_auth(&token), lang).await {
+        match self
+            .send_raw(make(&self.http).bearer_auth(&token), lang)
+            .await
+        {
             Err(e) if expired(&e) => {
                 self.refresh(lang, &token).await?;
                 let token = self.tokens().map(|t| t.access_token).unwrap_or_default();
-                self.send(make(&self.http).bearer_auth(token), lang).await
+                self.send_raw(make(&self.http).bearer_auth(token), lang)
+                    .await
             }
             other => other,
         }
@@ -380,6 +405,12 @@ impl ApiClient {
                 .body(chunked(body.clone(), progress.clone()))
         })
         .await
+    }
+
+    /// The person's template photo, small (a JPEG), to show before the scan.
+    pub async fn template(&self, person_id: &str, lang: Language) -> Result<Vec<u8>, NetError> {
+        let url = self.url(&format!("/v1/people/{person_id}/template"));
+        Ok(self.authed_raw(lang, |c| c.get(url.clone())).await?.1)
     }
 
     pub async fn records(&self, lang: Language) -> Result<api::Records, NetError> {

@@ -549,7 +549,7 @@ fn selecting_someone_who_cannot_certify_today_says_why_without_calling_certd() {
 }
 
 #[test]
-fn consent_shows_the_template_notice_then_the_challenge_before_the_camera() {
+fn consent_shows_the_template_photo_then_the_challenge_before_the_camera() {
     let mut m = logged_in();
     send(
         &mut m,
@@ -560,19 +560,70 @@ fn consent_shows_the_template_notice_then_the_challenge_before_the_camera() {
     let fx = send(&mut m, Event::GiveConsent);
     assert!(matches!(
         rendered(&fx).screen,
-        Screen::TemplatePreview { .. }
+        Screen::TemplatePreview {
+            template_photo: None,
+            ..
+        }
     ));
+    let me = || ME.to_string();
     assert_eq!(
         calls(&fx),
-        vec![Request::Start {
-            person_id: ME.into()
-        }]
+        vec![
+            Request::Start { person_id: me() },
+            Request::Template { person_id: me() }
+        ]
+    );
+    let photo = vec![0xFF, 0xD8, 1, 2];
+    let fx = update(
+        &mut m,
+        Msg::Template {
+            person_id: me(),
+            result: Ok(photo.clone()),
+        },
+    );
+    assert!(
+        matches!(&rendered(&fx).screen, Screen::TemplatePreview { template_photo: Some(p), .. } if *p == photo)
     );
     let fx = challenge_arrives(&mut m, ME);
-    let Screen::CameraPermission { actions, .. } = &rendered(&fx).screen else {
+    let Screen::CameraPermission {
+        actions,
+        template_photo,
+        ..
+    } = &rendered(&fx).screen
+    else {
         panic!()
     };
     assert_eq!(actions, &started().actions);
+    assert_eq!(
+        template_photo.as_ref(),
+        Some(&photo),
+        "still shown with the steps"
+    );
+    // Another person's photo never shows; a photo that could not be had
+    // shows nothing and says nothing (the name card is enough).
+    let mut m = consenting(MOTHER);
+    let fx = update(
+        &mut m,
+        Msg::Template {
+            person_id: me(),
+            result: Ok(photo.clone()),
+        },
+    );
+    assert!(matches!(
+        rendered(&fx).screen,
+        Screen::TemplatePreview {
+            template_photo: None,
+            ..
+        }
+    ));
+    let fx = update(
+        &mut m,
+        Msg::Template {
+            person_id: MOTHER.into(),
+            result: Err(api_error(404, "no_template")),
+        },
+    );
+    assert!(rendered(&fx).problem.is_none() && spoken(&fx).is_empty());
 }
 
 #[test]

@@ -208,10 +208,11 @@ private fun Body(view: AppView, l: Labels, model: LifeCertViewModel) {
             BigButton(l.decline, Icons.Filled.Close, primary = false, onClick = { model.send(Event.DeclineConsent) })
         }
         is Screen.TemplatePreview -> Page(view.instruction) {
+            TemplatePhoto(s.templatePhoto, s.subject.name)
             PersonCardView(s.subject)
             Spinner()
         }
-        is Screen.CameraPermission -> CameraPermissionPage(s.actions, view, l, model)
+        is Screen.CameraPermission -> CameraPermissionPage(s.actions, s.templatePhoto, s.subject.name, view, l, model)
         is Screen.Capture -> CapturePage(s.update, l, model)
         is Screen.Uploading -> Page(view.instruction) {
             IconLine(Icons.Filled.CloudUpload, s.subject.name, MaterialTheme.typography.titleLarge)
@@ -326,7 +327,7 @@ private fun HomePage(s: Screen.Home, view: AppView, l: Labels, model: LifeCertVi
 }
 
 @Composable
-private fun CameraPermissionPage(actions: List<Action>, view: AppView, l: Labels, model: LifeCertViewModel) {
+private fun CameraPermissionPage(actions: List<Action>, photo: ByteArray?, name: String, view: AppView, l: Labels, model: LifeCertViewModel) {
     val context = LocalContext.current
     var refused by rememberSaveable { mutableStateOf(false) }
     val ask = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
@@ -334,6 +335,7 @@ private fun CameraPermissionPage(actions: List<Action>, view: AppView, l: Labels
         if (granted) model.send(Event.CameraReady)
     }
     Page(view.instruction) {
+        TemplatePhoto(photo, name)
         // The steps ahead, in order, so nothing on the next screen is a surprise.
         actions.forEachIndexed { i, a -> IconLine(actionIcon(a), "${i + 1}. ${l.action(a)}", MaterialTheme.typography.titleLarge) }
         BigButton(l.allowCamera, Icons.Filled.CameraAlt, enabled = !view.busy) {
@@ -412,6 +414,13 @@ private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, model: LifeCe
         if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, enabled = !busy, onClick = { model.send(Event.Retry) })
         BigButton(l.home, Icons.Filled.Home, primary = s.kind != ResultKind.FAILED, onClick = { model.send(Event.RefreshHome) })
     }
+}
+
+/** The template photo (模板照片) certd keeps, small and grey, with the name: the right person is certified. */
+@Composable
+private fun TemplatePhoto(jpeg: ByteArray?, name: String) {
+    val photo = remember(jpeg) { jpeg?.let { BitmapFactory.decodeByteArray(it, 0, it.size)?.asImageBitmap() } } ?: return
+    Image(photo, contentDescription = name, modifier = Modifier.size(width = 120.dp, height = 160.dp).testTag("template-photo"))
 }
 
 /** The verified receipt as a QR code a counter scans, with what it is for. */
