@@ -2,13 +2,13 @@
 //! effects on the core's tokio runtime. The shells send [`Event`]s and camera
 //! frames in; views and words to speak come out through [`AppObserver`].
 //!
-//! Locks, in order: `delivery` before `model`; `capture` is never held while
-//! dispatching. `view()` takes `model` only, briefly: it never waits on the
+//! Locks, in order: `delivery`, then `model`, then `capture`; `capture` is
+//! never held while dispatching. `view()` takes `model` only, briefly: it never waits on the
 //! network, the face models, the disk or an observer.
 
 use super::model::{self, Effect, EvidenceProblem, Model, Msg, Request};
 use super::settings;
-use super::view::AppView;
+use super::view::{AppView, Screen};
 use super::{AppConfig, AppObserver, Event, SetupError};
 use crate::session::{ApiClient, NetError, ProblemKind};
 use crate::storage::SecureStore;
@@ -213,10 +213,14 @@ impl Core {
                             .await;
                     match made {
                         Ok(Ok(engine)) => {
-                            *lock(&core.capture) = Some(Capture {
-                                engine,
-                                frames: FrameConverter::default(),
-                            })
+                            // Not if the person left the capture meanwhile.
+                            let model = lock(&core.model);
+                            if matches!(model.screen, Screen::Capture { .. }) {
+                                *lock(&core.capture) = Some(Capture {
+                                    engine,
+                                    frames: FrameConverter::default(),
+                                });
+                            }
                         }
                         Ok(Err(e)) => {
                             log::error!("liveness engine: {e}");

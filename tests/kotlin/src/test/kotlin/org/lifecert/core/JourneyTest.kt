@@ -113,6 +113,9 @@ class JourneyTest {
         var view = app.sendAndWait(Event.GiveConsent)
         repeat(10) {
             val camera = assertIs<Screen.CameraPermission>(view.screen, "${view.problem}")
+            // The template photo is shown with the steps (a small JPEG).
+            val template = assertNotNull(camera.templatePhoto)
+            assertTrue(template.size > 500 && template[0] == 0xFF.toByte() && template[1] == 0xD8.toByte())
             if (canAct(photo, camera.actions)) {
                 assertIs<Screen.Capture>(app.sendAndWait(Event.CameraReady).screen)
                 film(app, photo, camera.actions)
