@@ -5,7 +5,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::{access, people, AppState};
+use crate::{access, AppState};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,13 +29,11 @@ pub async fn thumbnail(
     if !access::may_act_for(&state, &caller.person_id, &person_id).await? {
         return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
     }
-    people::by_id(&state, &person_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
     let key: Option<String> = sqlx::query("SELECT template_key FROM persons WHERE id = $1")
         .bind(&person_id)
-        .fetch_one(&state.db)
+        .fetch_optional(&state.db)
         .await?
+        .ok_or_else(ApiError::not_found)?
         .try_get("template_key")?;
     let key = key.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, Code::NoTemplate))?;
     let photo = state.store.get(&key).await.map_err(ApiError::internal)?;

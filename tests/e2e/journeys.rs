@@ -152,28 +152,22 @@ impl Certd {
     }
 
     /// An agency tool on the same data (the server may be running).
-    /// An agency command's success and what it printed.
+    /// An agency command's success and what it printed (stdout, then stderr).
     fn try_agency(&self, args: &[&str]) -> (bool, String) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_certd"));
-        cmd.args(args).arg("--data").arg(&self.data);
-        let out = cmd.output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-        (out.status.success(), text.into_owned())
-    }
-
-    fn agency(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_certd"));
         cmd.args(args).arg("--data").arg(&self.data);
         if let Some(c) = &self.config {
             cmd.arg("--config").arg(c);
         }
         let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "certd {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text.into_owned())
+    }
+
+    fn agency(&self, args: &[&str]) -> String {
+        let (ok, out) = self.try_agency(args);
+        assert!(ok, "certd {args:?}: {out}");
+        out
     }
 }
 

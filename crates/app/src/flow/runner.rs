@@ -210,9 +210,11 @@ impl Core {
                     let lang = core.lang();
                     let made =
                         tokio::task::spawn_blocking(move || LivenessEngine::new(challenge, lang))
-                            .await;
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|made| made.map_err(|e| e.to_string()));
                     match made {
-                        Ok(Ok(engine)) => {
+                        Ok(engine) => {
                             // Not if the person left the capture meanwhile.
                             let model = lock(&core.model);
                             if matches!(model.screen, Screen::Capture { .. }) {
@@ -221,10 +223,6 @@ impl Core {
                                     frames: FrameConverter::default(),
                                 });
                             }
-                        }
-                        Ok(Err(e)) => {
-                            log::error!("liveness engine: {e}");
-                            core.dispatch(Msg::CaptureUnavailable);
                         }
                         Err(e) => {
                             log::error!("liveness engine: {e}");
