@@ -13,7 +13,7 @@ export IPHONEOS_DEPLOYMENT_TARGET=16.0
 rustup target add aarch64-apple-ios aarch64-apple-ios-sim
 # Release, without the test hooks (feature `testing` stays off).
 for target in aarch64-apple-ios aarch64-apple-ios-sim; do
-  cargo build --release -p lifecert-ffi --target "$target"
+  cargo rustc --release -p lifecert-ffi --lib --crate-type staticlib --target "$target"
 done
 
 # Library mode reads the interface from the built library itself, with the

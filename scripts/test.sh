@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 started=$(date +%s); last=$started; current=""
 step() {
   local now; now=$(date +%s)
-  [ -n "$current" ] && printf '== %s: %d s\n' "$current" $((now - last))
+  [ -n "$current" ] && printf '== %s: %d s (disk free: %s)\n' "$current" $((now - last)) "$(df -h . | awk 'NR==2 {print $4}')"
   current="$*"; last=$now
   printf '\n== %s\n' "$*"
 }
@@ -59,3 +59,5 @@ if t == 0 or f or e:
 PY
 step "all tests passed"
 printf '== total: %d s\n' $(($(date +%s) - started))
+# The disk a cold build needs, so CI's room can be watched too.
+printf '== target/: %s; free: %s\n' "$(du -sh target | cut -f1)" "$(df -h . | awk 'NR==2 {print $4}')"
