@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the core for iOS devices and the arm64 simulator, generates its Swift
-# bindings, and fills ios/LifeCertCore: Sources/LifeCertCore/*.swift (one
+# bindings, and fills ios/LifeCertKit: Sources/LifeCertCore/*.swift (one
 # per crate) and LifeCertCoreFFI.xcframework. Needs macOS with Xcode and rustup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkg=ios/LifeCertCore
+pkg=ios/LifeCertKit
 out=target/bindings/swift
 # Match the app's deployment target (project.yml, Package.swift).
 export IPHONEOS_DEPLOYMENT_TARGET=16.0
@@ -28,6 +28,6 @@ xcodebuild -create-xcframework \
   -library target/aarch64-apple-ios-sim/release/liblifecert.a -headers "$out/headers" \
   -output "$pkg/LifeCertCoreFFI.xcframework"
 
-rm -rf "$pkg/Sources/LifeCertCore" && mkdir -p "$pkg/Sources/LifeCertCore"
+rm -f "$pkg"/Sources/LifeCertCore/*.swift
 cp "$out"/*.swift "$pkg/Sources/LifeCertCore/"
 echo "ready: $pkg (LifeCertCore sources + LifeCertCoreFFI.xcframework)"

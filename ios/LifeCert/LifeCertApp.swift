@@ -1,14 +1,39 @@
 import SwiftUI
+import LifeCertCore
+import LifeCertModel
+import LifeCertPhone
 
 /// The app's entry point. Not named `LifeCertApp`: that is the core's class
 /// (`LifeCertCore.LifeCertApp`), which `AppModel` holds.
 @main
 struct LifeCertShell: App {
-    @StateObject private var model = AppModel()
+    @StateObject private var model = ObservedModel(AppModel.onPhone())
 
     var body: some Scene {
         WindowGroup {
             RootView().environmentObject(model)
         }
+    }
+}
+
+/// The view model (LifeCertKit's AppModel, built and tested on Linux too,
+/// where Combine is not) published to SwiftUI: the one place the app uses
+/// ObservableObject.
+@MainActor
+final class ObservedModel: ObservableObject {
+    let model: AppModel
+    @Published private(set) var shell: AppModel.Shell
+
+    init(_ model: AppModel) {
+        self.model = model
+        shell = model.shell
+        model.onChange = { [weak self] shell in self?.shell = shell }
+    }
+
+    var core: LifeCertApp? { model.core }
+    var camera: Camera { model.camera }
+
+    func send(_ event: Event) {
+        model.send(event)
     }
 }

@@ -1,22 +1,26 @@
 import AVFoundation
 import SwiftUI
 import LifeCertCore
+import LifeCertModel
+import LifeCertPhone
 
 // Draws AppView and forwards taps; nothing here decides anything. Words come
-// from the core's Messages (`display`); Labels only names buttons and fields.
+// from the core's Messages (`display`); ScreenLabels only names buttons and fields.
+// Every actionable element and every text a UI test reads has a stable
+// accessibilityIdentifier, listed in ../../shells/element-ids.txt.
 
 private let minTouch: CGFloat = 64
 
 struct RootView: View {
-    @EnvironmentObject private var model: AppModel
+    @EnvironmentObject private var model: ObservedModel
 
     var body: some View {
         switch model.shell {
         case .starting:
-            ProgressView().controlSize(.large)
+            ProgressView().controlSize(.large).accessibilityIdentifier("starting")
         case let .failed(language):
             Page(instruction: nil) {
-                IconLine(Labels.of(language).startupFailed, "exclamationmark.triangle.fill", font: .title2)
+                IconLine(ScreenLabels.of(language).startupFailed, "exclamationmark.triangle.fill", font: .title2, id: "startup-failed")
             }
         case let .showing(view):
             AppScreen(view: view)
@@ -26,14 +30,14 @@ struct RootView: View {
 
 private struct AppScreen: View {
     let view: AppView
-    @EnvironmentObject private var model: AppModel
+    @EnvironmentObject private var model: ObservedModel
 
     var body: some View {
-        let l = Labels.of(view.language)
+        let l = ScreenLabels.of(view.language)
         NavigationStack {
             VStack(spacing: 0) {
                 // Busy: a network call runs; the screen and its buttons stay.
-                if view.busy { ProgressView().progressViewStyle(.linear) }
+                if view.busy { ProgressView().progressViewStyle(.linear).accessibilityIdentifier("busy") }
                 if let problem = view.problem { ProblemBanner(message: problem.message) }
                 ScreenBody(view: view, l: l)
                     .frame(maxWidth: .infinity, maxHeight: .infinity, alignment: .top)
@@ -41,12 +45,17 @@ private struct AppScreen: View {
             .navigationTitle(view.title.display)
             .navigationBarTitleDisplayMode(.inline)
             .toolbar {
+                // The title as an element UI tests can read.
+                ToolbarItem(placement: .principal) {
+                    Text(view.title.display).font(.headline).accessibilityIdentifier("title")
+                }
                 if view.canGoBack {
                     ToolbarItem(placement: .navigationBarLeading) {
                         Button { model.send(.back) } label: {
                             Label(l.back, systemImage: "chevron.backward").labelStyle(.titleAndIcon)
                         }
                         .frame(minWidth: minTouch, minHeight: minTouch)
+                        .accessibilityIdentifier("back")
                     }
                 }
             }
@@ -58,60 +67,67 @@ private struct AppScreen: View {
 
 private struct ScreenBody: View {
     let view: AppView
-    let l: Labels
-    @EnvironmentObject private var model: AppModel
+    let l: ScreenLabels
+    @EnvironmentObject private var model: ObservedModel
 
     var body: some View {
         switch view.screen {
         case .welcome:
             Page(instruction: view.instruction) {
-                BigButton(l.logIn, "person.crop.circle.badge.checkmark") { model.send(.showLogIn) }
-                BigButton(l.register, "person.crop.circle.badge.plus", prominent: false) { model.send(.showRegister) }
+                BigButton(l.logIn, "person.crop.circle.badge.checkmark", id: "welcome-log-in") { model.send(.showLogIn) }
+                BigButton(l.register, "person.crop.circle.badge.plus", id: "welcome-register", prominent: false) { model.send(.showRegister) }
             }
         case .register:
             RegisterPage(view: view, l: l)
         case .logIn:
             LogInPage(view: view, l: l)
-        case let .home(me, relatives, requests, queuedUploads):
+        case let .home(me, relatives, requests, queuedUploads, verifyFirst):
             Page(instruction: view.instruction) {
-                PersonCardView(card: me)
-                BigButton(l.start, "faceid") { model.send(.chooseWho) }
+                PersonCardView(card: me, id: "home-me")
+                if let verifyFirst { IconLine(verifyFirst.display, "info.circle", id: "home-verify-first") }
+                BigButton(l.start, "faceid", id: "home-start") { model.send(.chooseWho) }
                 if queuedUploads > 0 {
-                    IconLine(l.queued(queuedUploads), "icloud.and.arrow.up")
-                    BigButton(l.sendNow, "icloud.and.arrow.up", prominent: false, enabled: !view.busy) { model.send(.retryUploads) }
+                    IconLine(l.queued(queuedUploads), "icloud.and.arrow.up", id: "home-queued")
+                    BigButton(l.sendNow, "icloud.and.arrow.up", id: "home-send-now", prominent: false, enabled: !view.busy) { model.send(.retryUploads) }
                 }
-                ForEach(requests, id: \.bindingId) { request in
-                    IconLine(request.message.display, "person.2.fill")
-                    BigButton(l.accept, "checkmark", enabled: !view.busy) { model.send(.acceptRequest(bindingId: request.bindingId)) }
+                ForEach(Array(requests.enumerated()), id: \.element.bindingId) { i, request in
+                    IconLine(request.message.display, "person.2.fill", id: "home-request-\(i)")
+                    BigButton(l.accept, "checkmark", id: "home-request-accept-\(i)", enabled: !view.busy) {
+                        model.send(.acceptRequest(bindingId: request.bindingId))
+                    }
                 }
-                ForEach(relatives, id: \.personId) { PersonCardView(card: $0) }
-                BigButton(l.addRelative, "person.badge.plus", prominent: false) { model.send(.showAddRelative) }
-                BigButton(l.records, "clock.arrow.circlepath", prominent: false) { model.send(.showRecords) }
-                BigButton(l.settings, "gearshape", prominent: false) { model.send(.showSettings) }
-                BigButton(l.refresh, "arrow.clockwise", prominent: false, enabled: !view.busy) { model.send(.refreshHome) }
+                ForEach(Array(relatives.enumerated()), id: \.element.personId) { i, relative in
+                    PersonCardView(card: relative, id: "home-relative-\(i)")
+                }
+                BigButton(l.addRelative, "person.badge.plus", id: "home-add-relative", prominent: false) { model.send(.showAddRelative) }
+                BigButton(l.records, "clock.arrow.circlepath", id: "home-records", prominent: false) { model.send(.showRecords) }
+                BigButton(l.settings, "gearshape", id: "home-settings", prominent: false) { model.send(.showSettings) }
+                BigButton(l.refresh, "arrow.clockwise", id: "home-refresh", prominent: false, enabled: !view.busy) { model.send(.refreshHome) }
             }
         case let .chooseWho(people):
             Page(instruction: view.instruction) {
-                ForEach(people, id: \.personId) { person in
+                // who-0 is the person themself, then their relatives in Home's order.
+                ForEach(Array(people.enumerated()), id: \.element.personId) { i, person in
                     Button { model.send(.select(personId: person.personId)) } label: {
                         PersonCardView(card: person, chevron: true)
                     }
                     .buttonStyle(.plain)
+                    .accessibilityIdentifier("who-\(i)")
                 }
             }
         case .addRelative:
             AddRelativePage(view: view, l: l)
         case let .consent(subject, points):
             Page(instruction: view.instruction) {
-                PersonCardView(card: subject)
-                ForEach(points, id: \.key) { IconLine($0.display, "lock.shield") }
-                BigButton(l.agree, "checkmark", enabled: !view.busy) { model.send(.giveConsent) }
-                BigButton(l.decline, "xmark", prominent: false) { model.send(.declineConsent) }
+                PersonCardView(card: subject, id: "consent-subject")
+                ForEach(Array(points.enumerated()), id: \.offset) { i, point in IconLine(point.display, "lock.shield", id: "consent-point-\(i)") }
+                BigButton(l.agree, "checkmark", id: "consent-agree", enabled: !view.busy) { model.send(.giveConsent) }
+                BigButton(l.decline, "xmark", id: "consent-decline", prominent: false) { model.send(.declineConsent) }
             }
         case let .templatePreview(subject, templatePhoto):
             Page(instruction: view.instruction) {
                 TemplatePhoto(jpeg: templatePhoto, name: subject.name)
-                PersonCardView(card: subject)
+                PersonCardView(card: subject, id: "template-subject")
                 ProgressView().controlSize(.large).frame(maxWidth: .infinity)
             }
         case let .cameraPermission(subject, actions, templatePhoto):
@@ -125,15 +141,17 @@ private struct ScreenBody: View {
                     // How far, in a bar and (the instruction above) in words.
                     ProgressView(value: Double(sentBytes), total: Double(totalBytes))
                         .scaleEffect(y: 3).frame(maxWidth: .infinity)
+                        .accessibilityIdentifier("upload-progress")
                 } else {
                     ProgressView().controlSize(.large).frame(maxWidth: .infinity)
+                        .accessibilityIdentifier("upload-progress")
                 }
             }
         case let .queuedOffline(_, message):
             Page(instruction: nil) {
-                IconLine(message.display, "wifi.slash", font: .title2)
-                BigButton(l.sendNow, "icloud.and.arrow.up", enabled: !view.busy) { model.send(.retryUploads) }
-                BigButton(l.home, "house", prominent: false) { model.send(.refreshHome) }
+                IconLine(message.display, "wifi.slash", font: .title2, id: "offline-message")
+                BigButton(l.sendNow, "icloud.and.arrow.up", id: "offline-send-now", enabled: !view.busy) { model.send(.retryUploads) }
+                BigButton(l.home, "house", id: "offline-home", prominent: false) { model.send(.refreshHome) }
             }
         case let .result(_, kind, message, advice, receiptVerified, receiptCode, nextDue):
             Page(instruction: nil) {
@@ -142,9 +160,10 @@ private struct ScreenBody: View {
                 } icon: {
                     Image(systemName: resultSymbol(kind)).foregroundStyle(resultTint(kind))
                 }
-                Text(message.display).font(.title2)
-                if let advice { IconLine(advice.display, "lightbulb") }
-                if receiptVerified { IconLine(l.receiptVerified, "checkmark.seal.fill") }
+                .accessibilityIdentifier("result-kind")
+                Text(message.display).font(.title2).accessibilityIdentifier("result-message")
+                if let advice { IconLine(advice.display, "lightbulb", id: "result-advice") }
+                if receiptVerified { IconLine(l.receiptVerified, "checkmark.seal.fill", id: "result-receipt-verified") }
                 if let receiptCode, let qr = UIImage(data: receiptQrPng(text: receiptCode)) {
                     // The receipt a bank or agency counter scans.
                     Image(uiImage: qr).interpolation(.none).resizable().scaledToFit()
@@ -152,21 +171,22 @@ private struct ScreenBody: View {
                         .accessibilityIdentifier("receipt-qr")
                     Text(l.receiptCode)
                 }
-                if let nextDue { IconLine(l.nextDue(nextDue), "calendar") }
+                if let nextDue { IconLine(l.nextDue(nextDue), "calendar", id: "result-next-due") }
                 if kind == .failed {
-                    BigButton(l.retry, "arrow.clockwise", enabled: !view.busy) { model.send(.retry) }
+                    BigButton(l.retry, "arrow.clockwise", id: "result-retry", enabled: !view.busy) { model.send(.retry) }
                 }
-                BigButton(l.home, "house", prominent: kind != .failed) { model.send(.refreshHome) }
+                BigButton(l.home, "house", id: "result-home", prominent: kind != .failed) { model.send(.refreshHome) }
             }
         case let .blocked(subject, problem):
             Page(instruction: nil) {
-                IconLine(problem.message.display, "nosign", font: .title2)
+                IconLine(problem.message.display, "nosign", font: .title2, id: "blocked-message")
                 PersonCardView(card: subject)
-                BigButton(l.home, "house") { model.send(.refreshHome) }
+                BigButton(l.home, "house", id: "blocked-home") { model.send(.refreshHome) }
             }
         case let .records(rows):
             Page(instruction: view.instruction) {
-                ForEach(rows, id: \.certificationId) { RecordRowView(row: $0, l: l) }
+                // Newest first, as the core gives them: record-0 is the newest.
+                ForEach(Array(rows.enumerated()), id: \.element.certificationId) { i, row in RecordRowView(row: row, l: l, id: "record-\(i)") }
             }
         case .settings:
             SettingsPage(view: view, l: l)
@@ -178,8 +198,8 @@ private struct ScreenBody: View {
 
 private struct RegisterPage: View {
     let view: AppView
-    let l: Labels
-    @EnvironmentObject private var model: AppModel
+    let l: ScreenLabels
+    @EnvironmentObject private var model: ObservedModel
     @State private var name = ""
     @State private var idNumber = ""
     @State private var password = ""
@@ -190,13 +210,13 @@ private struct RegisterPage: View {
     // No checks here: the core (and the server, with the same rules) answer with a problem.
     var body: some View {
         Page(instruction: view.instruction) {
-            Field(l.name, text: $name).textContentType(.name)
-            Field(l.idNumber, text: $idNumber).idNumberKeyboard()
-            Field(l.password, text: $password, secret: true).textContentType(.newPassword)
-            Field(l.mobile, text: $mobile).keyboardType(.phonePad).textContentType(.telephoneNumber)
-            Field(l.mobileAgain, text: $mobileAgain).keyboardType(.phonePad)
-            Toggle(isOn: $terms) { Text(l.acceptTerms) }.frame(minHeight: minTouch)
-            BigButton(l.register, "person.crop.circle.badge.plus", enabled: !view.busy) {
+            Field(l.name, text: $name, id: "register-name").textContentType(.name)
+            Field(l.idNumber, text: $idNumber, id: "register-id-number").idNumberKeyboard()
+            Field(l.password, text: $password, id: "register-password", secret: true).textContentType(.newPassword)
+            Field(l.mobile, text: $mobile, id: "register-mobile").keyboardType(.phonePad).textContentType(.telephoneNumber)
+            Field(l.mobileAgain, text: $mobileAgain, id: "register-mobile-again").keyboardType(.phonePad)
+            Toggle(isOn: $terms) { Text(l.acceptTerms) }.frame(minHeight: minTouch).accessibilityIdentifier("register-terms")
+            BigButton(l.register, "person.crop.circle.badge.plus", id: "register-submit", enabled: !view.busy) {
                 model.send(.register(name: name, idNumber: idNumber, password: password, mobile: mobile, mobileAgain: mobileAgain, termsAccepted: terms))
             }
         }
@@ -205,16 +225,16 @@ private struct RegisterPage: View {
 
 private struct LogInPage: View {
     let view: AppView
-    let l: Labels
-    @EnvironmentObject private var model: AppModel
+    let l: ScreenLabels
+    @EnvironmentObject private var model: ObservedModel
     @State private var idNumber = ""
     @State private var password = ""
 
     var body: some View {
         Page(instruction: view.instruction) {
-            Field(l.idNumber, text: $idNumber).idNumberKeyboard().textContentType(.username)
-            Field(l.password, text: $password, secret: true).textContentType(.password)
-            BigButton(l.logIn, "person.crop.circle.badge.checkmark", enabled: !view.busy) {
+            Field(l.idNumber, text: $idNumber, id: "log-in-id-number").idNumberKeyboard().textContentType(.username)
+            Field(l.password, text: $password, id: "log-in-password", secret: true).textContentType(.password)
+            BigButton(l.logIn, "person.crop.circle.badge.checkmark", id: "log-in-submit", enabled: !view.busy) {
                 model.send(.logIn(idNumber: idNumber, password: password))
             }
         }
@@ -223,18 +243,18 @@ private struct LogInPage: View {
 
 private struct AddRelativePage: View {
     let view: AppView
-    let l: Labels
-    @EnvironmentObject private var model: AppModel
+    let l: ScreenLabels
+    @EnvironmentObject private var model: ObservedModel
     @State private var name = ""
     @State private var idNumber = ""
     @State private var relation = ""
 
     var body: some View {
         Page(instruction: view.instruction) {
-            Field(l.name, text: $name)
-            Field(l.idNumber, text: $idNumber).idNumberKeyboard()
-            Field(l.relation, text: $relation)
-            BigButton(l.addRelative, "person.badge.plus", enabled: !view.busy) {
+            Field(l.name, text: $name, id: "relative-name")
+            Field(l.idNumber, text: $idNumber, id: "relative-id-number").idNumberKeyboard()
+            Field(l.relation, text: $relation, id: "relative-relation")
+            BigButton(l.addRelative, "person.badge.plus", id: "relative-submit", enabled: !view.busy) {
                 model.send(.addRelative(name: name, idNumber: idNumber, relation: relation))
             }
         }
@@ -262,8 +282,8 @@ private struct CameraPermissionPage: View {
     let actions: [LifeCertCore.Action]
     let photo: Data?
     let name: String
-    let l: Labels
-    @EnvironmentObject private var model: AppModel
+    let l: ScreenLabels
+    @EnvironmentObject private var model: ObservedModel
     @State private var refused = false
 
     var body: some View {
@@ -271,12 +291,12 @@ private struct CameraPermissionPage: View {
             TemplatePhoto(jpeg: photo, name: name)
             // The steps ahead, in order, so nothing on the next screen is a surprise.
             ForEach(Array(actions.enumerated()), id: \.offset) { i, action in
-                IconLine("\(i + 1). \(l.action(action))", actionSymbol(action), font: .title3)
+                IconLine("\(i + 1). \(l.action(action))", actionSymbol(action), font: .title3, id: "camera-step-\(i)")
             }
-            BigButton(l.allowCamera, "camera", enabled: !view.busy) { openCamera() }
+            BigButton(l.allowCamera, "camera", id: "camera-allow", enabled: !view.busy) { openCamera() }
             // Once refused, iOS does not ask again: only Settings can allow it.
             if refused {
-                BigButton(l.openSystemSettings, "gear", prominent: false) {
+                BigButton(l.openSystemSettings, "gear", id: "camera-open-settings", prominent: false) {
                     if let url = URL(string: UIApplication.openSettingsURLString) { UIApplication.shared.open(url) }
                 }
             }
@@ -299,9 +319,8 @@ private struct CameraPermissionPage: View {
 
 private struct CapturePage: View {
     let update: LivenessUpdate
-    let l: Labels
-    @EnvironmentObject private var model: AppModel
-    @StateObject private var feed = CameraFeed()
+    let l: ScreenLabels
+    @EnvironmentObject private var model: ObservedModel
 
     var body: some View {
         VStack(spacing: 0) {
@@ -309,37 +328,49 @@ private struct CapturePage: View {
                 let diameter = min(geo.size.width, geo.size.height) * 0.8
                 let hole = CGRect(x: (geo.size.width - diameter) / 2, y: (geo.size.height - diameter) / 2, width: diameter, height: diameter)
                 ZStack {
-                    CameraPreview(session: feed.session)
+                    // The view model runs the camera while this screen is up; a
+                    // recorded clip (test builds) has no preview.
+                    Group {
+                        if let feed = model.camera as? CameraFeed {
+                            CameraPreview(session: feed.session)
+                        } else {
+                            Color.black
+                        }
+                    }
+                    .accessibilityElement()
+                    .accessibilityIdentifier("capture-camera")
                     // Dim everything but the circle the face goes in.
                     Path { path in
                         path.addRect(CGRect(origin: .zero, size: geo.size))
                         path.addEllipse(in: hole)
                     }
                     .fill(Color.black.opacity(0.55), style: FillStyle(eoFill: true))
+                    .accessibilityHidden(true)
                     // The circle's rim is the progress ring.
-                    Circle()
-                        .stroke(Color.white.opacity(0.4), lineWidth: 12)
-                        .frame(width: diameter, height: diameter)
-                    Circle()
-                        .trim(from: 0, to: CGFloat(update.progress))
-                        .stroke(Color.accentColor, style: StrokeStyle(lineWidth: 12, lineCap: .round))
-                        .rotationEffect(.degrees(-90))
-                        .frame(width: diameter, height: diameter)
-                        .animation(.easeOut, value: update.progress)
+                    ZStack {
+                        Circle()
+                            .stroke(Color.white.opacity(0.4), lineWidth: 12)
+                        Circle()
+                            .trim(from: 0, to: CGFloat(update.progress))
+                            .stroke(Color.accentColor, style: StrokeStyle(lineWidth: 12, lineCap: .round))
+                            .rotationEffect(.degrees(-90))
+                            .animation(.easeOut, value: update.progress)
+                    }
+                    .frame(width: diameter, height: diameter)
+                    .accessibilityElement()
+                    .accessibilityIdentifier("capture-progress")
+                    .accessibilityValue("\(Int((update.progress * 100).rounded())) %")
                 }
             }
-            .accessibilityHidden(true) // the prompt below says it all
             VStack(alignment: .leading, spacing: 8) {
-                Text(update.prompt.display).font(.largeTitle.bold())
+                Text(update.prompt.display).font(.largeTitle.bold()).accessibilityIdentifier("capture-prompt")
                 if update.totalSteps > 0 {
-                    Text(l.step(update.doneSteps, update.totalSteps)).font(.title2)
+                    Text(l.step(update.doneSteps, update.totalSteps)).font(.title2).accessibilityIdentifier("capture-step")
                 }
             }
             .frame(maxWidth: .infinity, alignment: .leading)
             .padding(24)
         }
-        .onAppear { if let core = model.core { feed.start(pushingTo: core) } }
-        .onDisappear { feed.stop() }
     }
 }
 
@@ -364,7 +395,8 @@ private struct CameraPreview: UIViewRepresentable {
 
 private struct RecordRowView: View {
     let row: RecordRow
-    let l: Labels
+    let l: ScreenLabels
+    let id: String
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
@@ -380,38 +412,42 @@ private struct RecordRowView: View {
         .padding()
         .background(RoundedRectangle(cornerRadius: 12).fill(Color(.secondarySystemBackground)))
         .accessibilityElement(children: .combine)
+        .accessibilityIdentifier(id)
     }
 }
 
 private struct SettingsPage: View {
     let view: AppView
-    let l: Labels
-    @EnvironmentObject private var model: AppModel
+    let l: ScreenLabels
+    @EnvironmentObject private var model: ObservedModel
 
     var body: some View {
         Page(instruction: view.instruction) {
             IconLine(l.language, "globe", font: .title3.bold())
-            ForEach(Labels.languages, id: \.self) { language in
+            ForEach(ScreenLabels.languages, id: \.self) { language in
                 let selected = view.language == language
                 Button { model.send(.setLanguage(language: language)) } label: {
                     // The tick, not a colour, shows the choice.
-                    Label(Labels.name(of: language), systemImage: selected ? "checkmark.circle.fill" : "circle")
+                    Label(ScreenLabels.name(of: language), systemImage: selected ? "checkmark.circle.fill" : "circle")
                         .font(.title3)
                         .frame(maxWidth: .infinity, minHeight: minTouch, alignment: .leading)
                 }
                 .accessibilityAddTraits(selected ? .isSelected : [])
+                .accessibilityIdentifier("settings-language-\(languageId(language))")
             }
             Divider()
             Toggle(isOn: Binding(get: { view.largeText }, set: { model.send(.setLargeText(on: $0)) })) {
                 Label(l.largeText, systemImage: "textformat.size").font(.title3)
             }
             .frame(minHeight: minTouch)
+            .accessibilityIdentifier("settings-large-text")
             Toggle(isOn: Binding(get: { view.voiceOn }, set: { model.send(.setVoice(on: $0)) })) {
                 Label(l.voice, systemImage: "speaker.wave.2").font(.title3)
             }
             .frame(minHeight: minTouch)
+            .accessibilityIdentifier("settings-voice")
             Divider()
-            BigButton(l.logOut, "rectangle.portrait.and.arrow.right", prominent: false) { model.send(.logOut) }
+            BigButton(l.logOut, "rectangle.portrait.and.arrow.right", id: "settings-log-out", prominent: false) { model.send(.logOut) }
         }
     }
 }
@@ -432,7 +468,7 @@ private struct Page<Content: View>: View {
         ScrollView {
             VStack(alignment: .leading, spacing: 16) {
                 if let instruction {
-                    Text(instruction.display).font(.title2)
+                    Text(instruction.display).font(.title2).accessibilityIdentifier("instruction")
                 }
                 content
             }
@@ -446,7 +482,7 @@ private struct ProblemBanner: View {
     let message: Message
 
     var body: some View {
-        IconLine(message.display, "exclamationmark.triangle.fill", font: .headline)
+        IconLine(message.display, "exclamationmark.triangle.fill", font: .headline, id: "problem")
             .frame(maxWidth: .infinity, alignment: .leading)
             .padding()
             .background(Color.red.opacity(0.15))
@@ -458,28 +494,34 @@ private struct IconLine: View {
     let text: String
     let symbol: String
     var font: Font = .body
+    /// The UI tests' handle on it ("" when they read none).
+    var id = ""
 
-    init(_ text: String, _ symbol: String, font: Font = .body) {
+    init(_ text: String, _ symbol: String, font: Font = .body, id: String = "") {
         self.text = text
         self.symbol = symbol
         self.font = font
+        self.id = id
     }
 
     var body: some View {
-        Label(text, systemImage: symbol).font(font)
+        Label(text, systemImage: symbol).font(font).accessibilityIdentifier(id)
     }
 }
 
 private struct BigButton: View {
     let title: String
     let symbol: String
+    /// The UI tests' handle on it.
+    let id: String
     var prominent = true
     var enabled = true
     let action: () -> Void
 
-    init(_ title: String, _ symbol: String, prominent: Bool = true, enabled: Bool = true, action: @escaping () -> Void) {
+    init(_ title: String, _ symbol: String, id: String, prominent: Bool = true, enabled: Bool = true, action: @escaping () -> Void) {
         self.title = title
         self.symbol = symbol
+        self.id = id
         self.prominent = prominent
         self.enabled = enabled
         self.action = action
@@ -492,6 +534,7 @@ private struct BigButton: View {
                 .frame(maxWidth: .infinity, minHeight: minTouch)
         }
         .disabled(!enabled)
+        .accessibilityIdentifier(id)
         if prominent {
             button.buttonStyle(.borderedProminent)
         } else {
@@ -504,11 +547,14 @@ private struct BigButton: View {
 private struct Field: View {
     let label: String
     @Binding var text: String
+    /// The UI tests' handle on the text field.
+    let id: String
     var secret = false
 
-    init(_ label: String, text: Binding<String>, secret: Bool = false) {
+    init(_ label: String, text: Binding<String>, id: String, secret: Bool = false) {
         self.label = label
         self._text = text
+        self.id = id
         self.secret = secret
     }
 
@@ -525,6 +571,7 @@ private struct Field: View {
             .font(.title3)
             .textFieldStyle(.roundedBorder)
             .frame(minHeight: minTouch)
+            .accessibilityIdentifier(id)
         }
     }
 }
@@ -542,6 +589,8 @@ private extension View {
 private struct PersonCardView: View {
     let card: PersonCard
     var chevron = false
+    /// The UI tests' handle on it ("" inside a button that has its own).
+    var id = ""
 
     var body: some View {
         HStack {
@@ -559,6 +608,16 @@ private struct PersonCardView: View {
         .padding()
         .background(RoundedRectangle(cornerRadius: 12).fill(Color(.secondarySystemBackground)))
         .accessibilityElement(children: .combine)
+        .accessibilityIdentifier(id)
+    }
+}
+
+/// The language's part of its settings id (settings-language-zh-hans, ...).
+private func languageId(_ language: Language) -> String {
+    switch language {
+    case .zhHans: return "zh-hans"
+    case .zhHant: return "zh-hant"
+    case .en: return "en"
     }
 }
 

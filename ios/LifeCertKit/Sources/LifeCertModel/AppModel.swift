@@ -1,70 +1,116 @@
 import Foundation
-import Network
-import SwiftUI
 import LifeCertCore
 
 /// Holds the core for the app's life (so nothing is torn down: the subscription
 /// and the network monitor end with the process). The core owns all state; this
-/// class only publishes its views on the main actor and sends taps back, off it.
+/// class only shows its views on the main actor, has its words said, runs the
+/// camera while the capture screen is up, and sends taps back, off the main actor.
+///
+/// Not an ObservableObject (Combine is not on Linux, where this is tested):
+/// `onChange` tells the one listener, the app's SwiftUI wrapper, of each change.
 @MainActor
-final class AppModel: ObservableObject {
-    enum Shell {
+public final class AppModel {
+    public enum Shell {
         case starting
         /// The core could not be created (storage or network client).
         case failed(Language)
         case showing(AppView)
     }
 
-    @Published private(set) var shell: Shell = .starting
+    public private(set) var shell: Shell = .starting {
+        didSet { onChange?(shell) }
+    }
+
+    /// Called on the main actor after every change of `shell`.
+    public var onChange: ((Shell) -> Void)?
 
     /// nil only when the core could not be created.
-    let core: LifeCertApp?
+    public let core: LifeCertApp?
+    public let camera: Camera
+    private let speech: Speech
+    private let network: NetworkMonitor
     private var subscription: LifeCertCore.Subscription?
-    private let speaker = Speaker()
-    private let network = NWPathMonitor()
+    /// Taps reach the core in the order they were made, off the main actor.
+    private let sender = DispatchQueue(label: "org.lifecert.send", qos: .userInitiated)
+    /// The steps the camera-permission screen showed: the capture's challenge.
+    private var challenge: [Action] = []
+    private var cameraRunning = false
 
-    init() {
-        let language = Self.systemLanguage()
+    /// `config` is read once here; when it or the core fails, the shell shows
+    /// the start-up failure in `language`.
+    public init(config: () throws -> AppConfig, language: Language, platform: Platform) {
+        camera = platform.camera
+        speech = platform.speech
+        network = platform.network
         do {
-            core = try LifeCertApp.withPlatformKey(
-                config: Self.config(language: language),
-                store: KeychainSecureStore(),
-                platformKey: AppAttestDeviceKey()
-            )
+            let config = try config()
+            if let key = platform.platformKey {
+                core = try LifeCertApp.withPlatformKey(config: config, store: platform.store, platformKey: key)
+            } else {
+                core = try LifeCertApp(config: config, store: platform.store)
+            }
         } catch {
             core = nil
             shell = .failed(language)
             return
         }
+        // The core's threads reach the model through the main queue, in order.
+        let model = WeakModel(self)
         let forwarder = Forwarder(
-            view: { [weak self] view in
+            view: { view in
                 DispatchQueue.main.async {
-                    MainActor.assumeIsolated { if let self { self.show(view) } }
+                    MainActor.assumeIsolated { model.value?.show(view) }
                 }
             },
-            speak: { [weak self] words in
+            speak: { words in
                 // The core decides what to say and when; the phone only says it.
                 DispatchQueue.main.async {
-                    MainActor.assumeIsolated { if let self { self.speaker.say(words) } }
+                    MainActor.assumeIsolated { model.value?.speech.say(words) }
                 }
             }
         )
         subscription = core?.subscribe(observer: forwarder)
 
-        network.pathUpdateHandler = { [weak self] path in
-            guard path.status == .satisfied else { return }
+        network.start(satisfied: {
             DispatchQueue.main.async {
-                MainActor.assumeIsolated { if let self { self.networkIsBack() } }
+                MainActor.assumeIsolated { model.value?.networkIsBack() }
             }
-        }
-        network.start(queue: DispatchQueue(label: "org.lifecert.network"))
+        })
 
         send(.start)
     }
 
+    /// The view being shown, if any.
+    public var view: AppView? {
+        if case let .showing(view) = shell { return view }
+        return nil
+    }
+
     private func show(_ view: AppView) {
-        speaker.use(view.language)
+        speech.use(view.language)
+        followCamera(view.screen)
         shell = .showing(view)
+    }
+
+    /// The camera runs exactly while the capture screen is up.
+    private func followCamera(_ screen: Screen) {
+        switch screen {
+        case let .cameraPermission(_, actions, _):
+            challenge = actions
+            stopCamera()
+        case .capture:
+            guard !cameraRunning, let core else { return }
+            cameraRunning = true
+            camera.start(pushingTo: core, challenge: challenge)
+        default:
+            stopCamera()
+        }
+    }
+
+    private func stopCamera() {
+        guard cameraRunning else { return }
+        cameraRunning = false
+        camera.stop()
     }
 
     /// Sends the offline queue now; the core also retries on its own schedule.
@@ -75,44 +121,27 @@ final class AppModel: ObservableObject {
 
     /// A tap, as the core's `Event`: the one entry point. Sent off the main
     /// actor (sending may wait while the core hands a camera frame's change to
-    /// the observers); the new view and any words come back through the observer.
-    func send(_ event: Event) {
+    /// the observers), in the order of the taps; the new view and any words
+    /// come back through the observer.
+    public func send(_ event: Event) {
         guard let core else { return }
-        Task.detached(priority: .userInitiated) { core.send(event: event) }
+        sender.async { core.send(event: event) }
     }
 
-    // MARK: Setup
-
-    private static func config(language: Language) throws -> AppConfig {
-        let info = Bundle.main.infoDictionary ?? [:]
-        let key = (info["LifeCertReceiptPublicKey"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        return AppConfig(
-            serverUrl: info["LifeCertServerURL"] as? String ?? "",
-            storageDir: try storageDirectory().path,
-            language: language,
-            receiptPublicKey: key
-        )
+    /// Returns once every tap sent so far has reached the core (tests, device farms).
+    public func flush() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            sender.async { done.resume() }
+        }
     }
+}
 
-    /// Application Support/LifeCert, kept out of backups: the queue in it is
-    /// sealed by a Keychain key that never leaves this phone.
-    private static func storageDirectory() throws -> URL {
-        var dir = try FileManager.default
-            .url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
-            .appendingPathComponent("LifeCert", isDirectory: true)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var values = URLResourceValues()
-        values.isExcludedFromBackup = true
-        try dir.setResourceValues(values)
-        return dir
-    }
+/// The model, not kept alive by the core's callbacks.
+private final class WeakModel: @unchecked Sendable {
+    weak var value: AppModel?
 
-    /// The phone's language as a first guess; the person can change it in Settings.
-    private static func systemLanguage() -> Language {
-        let preferred = Locale.preferredLanguages.first ?? "zh-Hans"
-        guard preferred.hasPrefix("zh") else { return .en }
-        let traditional = preferred.contains("Hant") || preferred.hasSuffix("-TW") || preferred.hasSuffix("-HK") || preferred.hasSuffix("-MO")
-        return traditional ? .zhHant : .zhHans
+    init(_ value: AppModel) {
+        self.value = value
     }
 }
 

@@ -4,47 +4,47 @@ import LifeCertCore
 /// Button, field and icon labels, all from the core (src/flow/labels.rs) so
 /// every shell uses the core's wording in its three languages. This type only
 /// gives the views short names for them; it holds no text of its own.
-struct Labels: Sendable {
-    let logIn: String
-    let register: String
-    let name: String
-    let idNumber: String
-    let password: String
-    let mobile: String
-    let mobileAgain: String
-    let acceptTerms: String
-    let relation: String
-    let start: String
-    let addRelative: String
-    let records: String
-    let settings: String
-    let refresh: String
-    let logOut: String
-    let accept: String
-    let agree: String
-    let decline: String
-    let allowCamera: String
-    let openSystemSettings: String
-    let retry: String
-    let home: String
-    let sendNow: String
-    let back: String
-    let receiptVerified: String
-    let largeText: String
-    let voice: String
-    let language: String
-    let startupFailed: String
-    let queued: @Sendable (UInt32) -> String
-    let step: @Sendable (_ done: UInt32, _ total: UInt32) -> String
-    let kind: @Sendable (ResultKind) -> String
-    let action: @Sendable (Action) -> String
-    let date: @Sendable (CalendarDate) -> String
-    let nextDue: @Sendable (CalendarDate) -> String
+public struct ScreenLabels: Sendable {
+    public let logIn: String
+    public let register: String
+    public let name: String
+    public let idNumber: String
+    public let password: String
+    public let mobile: String
+    public let mobileAgain: String
+    public let acceptTerms: String
+    public let relation: String
+    public let start: String
+    public let addRelative: String
+    public let records: String
+    public let settings: String
+    public let refresh: String
+    public let logOut: String
+    public let accept: String
+    public let agree: String
+    public let decline: String
+    public let allowCamera: String
+    public let openSystemSettings: String
+    public let retry: String
+    public let home: String
+    public let sendNow: String
+    public let back: String
+    public let receiptVerified: String
+    public let largeText: String
+    public let voice: String
+    public let language: String
+    public let startupFailed: String
+    public let queued: @Sendable (UInt32) -> String
+    public let step: @Sendable (_ done: UInt32, _ total: UInt32) -> String
+    public let kind: @Sendable (ResultKind) -> String
+    public let action: @Sendable (Action) -> String
+    public let date: @Sendable (CalendarDate) -> String
+    public let nextDue: @Sendable (CalendarDate) -> String
 
-    static func of(_ language: Language) -> Labels {
+    public static func of(_ language: Language) -> ScreenLabels {
         let c = LifeCertCore.labels(language: language)
         let say: @Sendable (Labelled) -> String = { LifeCertCore.label(of: $0, language: language) }
-        return Labels(
+        return ScreenLabels(
             logIn: c.logIn,
             register: c.register,
             name: c.name,
@@ -83,10 +83,10 @@ struct Labels: Sendable {
         )
     }
 
-    static let languages: [Language] = [.zhHans, .zhHant, .en]
+    public static let languages: [Language] = [.zhHans, .zhHant, .en]
 
     /// Each language names itself, whatever the current language.
-    static func name(of language: Language) -> String {
+    public static func name(of language: Language) -> String {
         switch language {
         case .zhHans: return "简体中文"
         case .zhHant: return "繁體中文"

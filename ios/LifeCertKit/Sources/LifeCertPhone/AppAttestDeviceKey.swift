@@ -1,3 +1,4 @@
+#if os(iOS)
 import CryptoKit
 import DeviceCheck
 import Foundation
@@ -12,15 +13,17 @@ import LifeCertCore
 /// The core calls these methods on its own threads and waits: the completion
 /// handlers of DCAppAttestService are bridged with a semaphore, never on the
 /// main thread.
-final class AppAttestDeviceKey: PlatformKey {
+public final class AppAttestDeviceKey: PlatformKey {
+    public init() {}
+
     private let service = DCAppAttestService.shared
     private let defaults = UserDefaults.standard
     /// The key identifier is not secret (it is the SHA-256 of the public key).
     private let keyIdEntry = "org.lifecert.appattest.key-id"
 
-    func kind() -> PlatformKeyKind { .appAttest }
+    public func kind() -> PlatformKeyKind { .appAttest }
 
-    func attest(challenge: Data) throws -> AttestedKey {
+    public func attest(challenge: Data) throws -> AttestedKey {
         guard service.isSupported else {
             // Simulators, Macs without the Secure Enclave, app extensions.
             throw PlatformKeyError.Unsupported(detail: "App Attest is not supported here")
@@ -51,7 +54,7 @@ final class AppAttestDeviceKey: PlatformKey {
 
     /// An assertion whose client data is `message` (certd hashes the upload
     /// body the same way).
-    func sign(message: Data) throws -> Data {
+    public func sign(message: Data) throws -> Data {
         guard let keyId = defaults.string(forKey: keyIdEntry) else {
             throw PlatformKeyError.Failed(detail: "no App Attest key: log in again")
         }
@@ -86,3 +89,4 @@ final class AppAttestDeviceKey: PlatformKey {
         return value
     }
 }
+#endif

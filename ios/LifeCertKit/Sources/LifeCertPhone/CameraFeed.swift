@@ -1,14 +1,18 @@
+#if os(iOS)
 import AVFoundation
 import UIKit
 import LifeCertCore
+import LifeCertModel
 
 /// The front camera: a session for the preview layer, and every frame the core
 /// can keep up with handed to `LifeCertApp.pushFrame` on the capture queue.
+/// The view model starts it when the capture screen appears and stops it
+/// when that screen goes; the view only shows `session` in a preview layer.
 ///
 /// `@unchecked Sendable`: the session's setup and `core` are only touched on
 /// `queue`, `rotation` only under `lock`.
-final class CameraFeed: NSObject, ObservableObject, AVCaptureVideoDataOutputSampleBufferDelegate, @unchecked Sendable {
-    let session = AVCaptureSession()
+public final class CameraFeed: NSObject, Camera, AVCaptureVideoDataOutputSampleBufferDelegate, @unchecked Sendable {
+    public let session = AVCaptureSession()
     private let queue = DispatchQueue(label: "org.lifecert.camera")
     private var core: LifeCertApp?
     private var configured = false
@@ -17,8 +21,12 @@ final class CameraFeed: NSObject, ObservableObject, AVCaptureVideoDataOutputSamp
     private var rotation: UInt32 = 90 // portrait
     private var orientationObserver: NSObjectProtocol?
 
+    override public init() {
+        super.init()
+    }
+
     @MainActor
-    func start(pushingTo core: LifeCertApp) {
+    public func start(pushingTo core: LifeCertApp, challenge _: [Action]) {
         // The UI is portrait-only; follow how the phone is really held so the
         // core still gets the face upright.
         UIDevice.current.beginGeneratingDeviceOrientationNotifications()
@@ -36,7 +44,7 @@ final class CameraFeed: NSObject, ObservableObject, AVCaptureVideoDataOutputSamp
     }
 
     @MainActor
-    func stop() {
+    public func stop() {
         if let observer = orientationObserver { NotificationCenter.default.removeObserver(observer) }
         orientationObserver = nil
         UIDevice.current.endGeneratingDeviceOrientationNotifications()
@@ -75,7 +83,7 @@ final class CameraFeed: NSObject, ObservableObject, AVCaptureVideoDataOutputSamp
         return true
     }
 
-    func captureOutput(_ output: AVCaptureOutput, didOutput sampleBuffer: CMSampleBuffer, from connection: AVCaptureConnection) {
+    public func captureOutput(_ output: AVCaptureOutput, didOutput sampleBuffer: CMSampleBuffer, from connection: AVCaptureConnection) {
         guard let core, let pixels = CMSampleBufferGetImageBuffer(sampleBuffer) else { return }
         CVPixelBufferLockBaseAddress(pixels, .readOnly)
         defer { CVPixelBufferUnlockBaseAddress(pixels, .readOnly) }
@@ -125,3 +133,4 @@ final class CameraFeed: NSObject, ObservableObject, AVCaptureVideoDataOutputSamp
         lock.unlock()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if os(iOS)
 import Foundation
 import Security
 import LifeCertCore
@@ -6,14 +7,14 @@ import LifeCertCore
 /// generic-password Keychain items, readable after the first unlock and never
 /// synced or restored to another device. Called from core threads; the
 /// Keychain API is thread-safe. Errors are the core's `StoreError`.
-final class KeychainSecureStore: SecureStore {
+public final class KeychainSecureStore: SecureStore {
     private let service: String
 
-    init(service: String = "org.lifecert.securestore") {
+    public init(service: String = "org.lifecert.securestore") {
         self.service = service
     }
 
-    func get(key: String) throws -> Data? {
+    public func get(key: String) throws -> Data? {
         var query = item(key)
         query[kSecReturnData as String] = true
         query[kSecMatchLimit as String] = kSecMatchLimitOne
@@ -32,7 +33,7 @@ final class KeychainSecureStore: SecureStore {
         }
     }
 
-    func put(key: String, value: Data) throws {
+    public func put(key: String, value: Data) throws {
         let attributes: [String: Any] = [
             kSecValueData as String: value,
             kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
@@ -44,7 +45,7 @@ final class KeychainSecureStore: SecureStore {
         guard status == errSecSuccess else { throw failure(key, status) }
     }
 
-    func delete(key: String) throws {
+    public func delete(key: String) throws {
         let status = SecItemDelete(item(key) as CFDictionary)
         // Deleting what is not there is not an error (the trait's contract).
         guard status == errSecSuccess || status == errSecItemNotFound else { throw failure(key, status) }
@@ -68,3 +69,4 @@ final class KeychainSecureStore: SecureStore {
         return .Unavailable(detail: "\(key): \(reason)")
     }
 }
+#endif

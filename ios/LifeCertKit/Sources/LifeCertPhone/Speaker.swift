@@ -1,24 +1,26 @@
+#if os(iOS)
 import AVFoundation
 import LifeCertCore
+import LifeCertModel
 
 /// The phone's voice. It decides nothing: the core says what to speak and
 /// when (`AppObserver.onSpeak`); this only speaks it in the view's language.
 @MainActor
-final class Speaker {
+public final class Speaker: Speech {
     private let synthesizer = AVSpeechSynthesizer()
     private var language: Language = .zhHans
 
-    init() {
+    public init() {
         // Spoken prompts are the main guidance: play them even with the silent switch on.
         try? AVAudioSession.sharedInstance().setCategory(.playback, mode: .spokenAudio, options: [.duckOthers])
     }
 
-    func use(_ language: Language) {
+    public func use(_ language: Language) {
         self.language = language
     }
 
     /// The newest words replace whatever is still being said; none: stop.
-    func say(_ words: [Message]) {
+    public func say(_ words: [Message]) {
         synthesizer.stopSpeaking(at: .immediate)
         let voice = AVSpeechSynthesisVoice(language: Self.voiceLanguage(language))
         for text in words.map(\.speech) where !text.isEmpty {
@@ -37,3 +39,4 @@ final class Speaker {
         }
     }
 }
+#endif
