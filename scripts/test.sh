@@ -2,7 +2,8 @@
 # Every test of the project, as CI runs it: formatting and lints, the Rust
 # tests (core, certd on SQLite then on PostgreSQL, the app-to-server
 # journeys), the API fuzzed from its OpenAPI document, the models' checksums,
-# and the Kotlin bindings on the JVM.
+# the Kotlin bindings on the JVM, and the iOS Swift package (not its SwiftUI
+# views) on Linux.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,10 @@ print(f"kotlin: {t - f - e - s} passed, {f + e} failed, {s} skipped")
 if t == 0 or f or e:
     raise SystemExit(1)
 PY
+step "Swift package on Linux (trixie chroot: view model and journeys against certd)"
+# Reuses the library, certd, clipgen and Swift bindings scripts/bindings.sh
+# built above; the chroot is made once per machine.
+scripts/swift.sh
 step "all tests passed"
 printf '== total: %d s\n' $(($(date +%s) - started))
 # The disk a cold build needs, so CI's room can be watched too.

@@ -31,6 +31,7 @@ final class ObservedModel: ObservableObject {
     }
 
     var core: LifeCertApp? { model.core }
+    func voiceMissing(_ view: AppView) -> Bool { model.voiceMissing(view) }
     var camera: Camera { model.camera }
 
     func send(_ event: Event) {

@@ -39,6 +39,12 @@ private struct AppScreen: View {
                 // Busy: a network call runs; the screen and its buttons stay.
                 if view.busy { ProgressView().progressViewStyle(.linear).accessibilityIdentifier("busy") }
                 if let problem = view.problem { ProblemBanner(message: problem.message) }
+                // Spoken prompts are on but the phone has no voice for them: say so, in writing.
+                if model.voiceMissing(view) {
+                    IconLine(LifeCertCore.labels(language: view.language).voiceMissing, "speaker.slash", id: "voice-missing")
+                        .frame(maxWidth: .infinity, alignment: .leading)
+                        .padding(.horizontal)
+                }
                 ScreenBody(view: view, l: l)
                     .frame(maxWidth: .infinity, maxHeight: .infinity, alignment: .top)
             }

@@ -80,6 +80,12 @@ public final class AppModel {
         send(.start)
     }
 
+    /// Spoken prompts are on but the phone has no voice for the view's
+    /// language: the shell shows a line saying so (id `voice-missing`).
+    public func voiceMissing(_ view: AppView) -> Bool {
+        view.voiceOn && !speech.hasVoice(for: view.language)
+    }
+
     /// The view being shown, if any.
     public var view: AppView? {
         if case let .showing(view) = shell { return view }

@@ -14,6 +14,9 @@ public protocol Speech: AnyObject {
     func use(_ language: Language)
     /// The newest words replace whatever is still being said; none: stop.
     func say(_ words: [Message])
+    /// Whether the phone has a voice for `language` (a phone may have none
+    /// installed for Chinese): without one the shell says so, in writing.
+    func hasVoice(for language: Language) -> Bool
 }
 
 /// Feeds the core frames while the capture screen is up: the front camera

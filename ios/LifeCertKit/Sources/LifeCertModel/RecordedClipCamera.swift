@@ -13,7 +13,10 @@ import LifeCertCore
 /// short clip of the face doing that action between neutral pauses: these
 /// are played in the order of the challenge certd chose, so any challenge
 /// can be answered. Frames go in on the clip's own thread at `fps`, with
-/// timestamps at that rate, until the clip ends or `stop()`.
+/// timestamps at that rate, until the clip ends or `stop()`. The clip starts
+/// when the core's capture does: while the core answers `NotCapturing` to the
+/// first frame (its engine still loading) that frame is offered again, so
+/// the clip's neutral lead-in is never lost.
 public final class RecordedClipCamera: Camera, @unchecked Sendable {
     /// Hands one encoded upright frame to the core: on iOS decoded to BGRA
     /// and passed to `pushFrame` (LifeCertPhone), in the Linux tests
@@ -72,17 +75,30 @@ public final class RecordedClipCamera: Camera, @unchecked Sendable {
         playedFrames = 0
         lock.unlock()
         let thread = Thread { [self] in
-            let started = Date()
+            var started: Date?
             for (i, file) in files.enumerated() {
-                guard playing(mine) else { return }
+                guard playing(mine), let data = try? Data(contentsOf: file) else { return }
                 let due = Double(i) / fps
-                if realTime {
+                if realTime, let started {
                     let wait = due - Date().timeIntervalSince(started)
                     if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 }
-                guard let data = try? Data(contentsOf: file) else { continue }
-                // As with the camera: a frame the core refuses is for the log only.
-                try? push(core, data, UInt64(due * 1000))
+                while true {
+                    do {
+                        try push(core, data, UInt64(due * 1000))
+                    } catch CaptureError.NotCapturing where started == nil {
+                        // The capture has not started yet: the same frame again soon.
+                        Thread.sleep(forTimeInterval: 0.02)
+                        guard playing(mine) else { return }
+                        continue
+                    } catch CaptureError.NotCapturing, CaptureError.EngineUnavailable {
+                        return // the capture is over
+                    } catch {
+                        // As with the camera: a frame the core refuses is for the log only.
+                    }
+                    break
+                }
+                if started == nil { started = Date() }
                 lock.lock()
                 if generation == mine { playedFrames += 1 }
                 lock.unlock()

@@ -31,6 +31,10 @@ public final class Speaker: Speech {
         }
     }
 
+    public func hasVoice(for language: Language) -> Bool {
+        AVSpeechSynthesisVoice(language: Self.voiceLanguage(language)) != nil
+    }
+
     private static func voiceLanguage(_ language: Language) -> String {
         switch language {
         case .zhHans: return "zh-CN"

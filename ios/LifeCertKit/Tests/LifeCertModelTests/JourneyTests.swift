@@ -30,15 +30,18 @@ final class JourneyTests: XCTestCase {
             if canAct(photo, actions) {
                 phone.camera.film(try Clips.folder(photo: photo, actions: actions))
                 let starts = phone.camera.starts.count
-                let capture = try await phone.tap(.cameraReady)
-                guard case .capture = capture.screen else { throw Failure("no capture: \(capture.screen)") }
-                // The view model started the camera with the steps shown.
+                phone.model.send(.cameraReady)
+                // The capture screen came and the view model started the camera
+                // with the steps shown (the clip may finish before this looks).
                 try await phone.until("the camera starts") { phone.camera.starts.count == starts + 1 }
                 XCTAssertEqual(phone.camera.starts.last, actions)
+                XCTAssertTrue(phone.seen.contains { if case .capture = $0.screen { return true } else { return false } })
                 // The clip plays until the capture ends, then the camera stops.
                 try await phone.until("the capture ends") {
-                    if case .capture = phone.view?.screen { return false }
-                    return true
+                    switch phone.view?.screen {
+                    case .capture?, .cameraPermission?: return false
+                    default: return true
+                    }
                 }
                 let result = try await phone.settle()
                 XCTAssertEqual(phone.camera.stops, phone.camera.starts.count, "the camera stops with the capture")
@@ -157,5 +160,21 @@ final class JourneyTests: XCTestCase {
         XCTAssertFalse(problem.message.speech.isEmpty)
         // The problem was said aloud, once.
         XCTAssertEqual(phone.speech.said.filter { $0.key == problem.message.key }.count, 1, "\(phone.speech.said.map(\.key))")
+    }
+
+    func testAPhoneWithoutAChineseVoiceSaysSoInWritingUntilTheVoiceIsOff() async throws {
+        let phone = try Phone()
+        phone.speech.voices = [.en]
+        let welcome = try await phone.settle()
+        XCTAssertTrue(welcome.voiceOn)
+        XCTAssertTrue(phone.model.voiceMissing(welcome), "no zh-CN voice, prompts on")
+        let english = try await phone.tap(.setLanguage(language: .en))
+        XCTAssertEqual(english.language, .en)
+        XCTAssertFalse(phone.model.voiceMissing(english), "there is an English voice")
+        try await phone.tap(.setLanguage(language: .zhHans))
+        let silent = try await phone.tap(.setVoice(on: false))
+        XCTAssertFalse(silent.voiceOn)
+        XCTAssertFalse(phone.model.voiceMissing(silent), "prompts off: nothing is missing")
+        XCTAssertEqual(phone.speech.languages, [.zhHans, .en, .zhHans])
     }
 }

@@ -179,6 +179,11 @@ final class MemoryStore: SecureStore, @unchecked Sendable {
 final class RecordingSpeech: Speech {
     var said: [Message] = []
     var languages: [Language] = []
+    var voices: Set<Language> = [.zhHans, .zhHant, .en]
+
+    func hasVoice(for language: Language) -> Bool {
+        voices.contains(language)
+    }
 
     func use(_ language: Language) {
         if languages.last != language { languages.append(language) }
@@ -304,7 +309,9 @@ final class Phone {
             if condition() { return true }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        XCTFail("timed out: \(what)", file: file, line: line)
+        let state = "showing \(model.view.map { "\($0.screen)" } ?? "nothing"), problem \(String(describing: model.view?.problem)), "
+            + "the camera played \(camera.clip.framesPlayed) of \(camera.clip.frames(for: camera.starts.last ?? []).count) frames"
+        XCTFail("timed out: \(what); \(state)", file: file, line: line)
         throw Failure("timed out: \(what)")
     }
 }
