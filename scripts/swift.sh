@@ -61,7 +61,7 @@ debian_mirror() {
   {
     awk '$1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }' /etc/apt/sources.list.d/*.sources 2>/dev/null
     awk '$1 == "deb" { print ($2 ~ /^\[/ ? $3 : $2) }' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
-  } | grep -E '/debian/?$' | head -1
+  } | grep -E '/debian/?$' | head -1 || true
 }
 
 setup_chroot() {
@@ -146,8 +146,10 @@ bind /dev /dev
 tmp=$(mktemp -d "$root/tmp/lifecert-swift.XXXXXX")
 lap "bindings copied, folders mounted"
 
+# Runs a command in the package folder inside the chroot (for at most $limit
+# seconds when set).
 in_chroot() {
-  chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TMPDIR="${tmp#"$root"}" \
+  timeout -k 10 "${limit:-0}" chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TMPDIR="${tmp#"$root"}" \
     LANG=C.UTF-8 LIFECERT_LIB_DIR="$target/debug" LD_LIBRARY_PATH="$target/debug" \
     LIFECERT_REPO="$repo" LIFECERT_TARGET_DIR="$target" LIFECERT_HOST_LIBS="$hostlibs" \
     sh -c "cd '$repo/$pkg' && $*"
@@ -164,7 +166,8 @@ lap "swift build --build-tests"
 log=$tmp/test.log
 set +e
 # XCTest only: the package has no swift-testing tests.
-in_chroot swift test --skip-build --disable-swift-testing "$test_args" 2>&1 | tee "$log"
+# Bounded: a journey that hangs (a wait with no timeout of its own) ends the step.
+limit=900 in_chroot swift test --skip-build --disable-swift-testing "$test_args" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 lap "swift test"
