@@ -100,7 +100,7 @@ setup_chroot() {
 setup_chroot
 [ "${1:-}" = --setup ] && exit 0
 [ "${1:-}" = -- ] && shift
-test_args="$*"
+test_args=("$@")
 
 target=$(realpath "${TARGET_DIR:-target}")
 for f in debug/liblifecert.so debug/certd debug/clipgen bindings/swift/headers/module.modulemap; do
@@ -152,7 +152,7 @@ in_chroot() {
   timeout -k 10 "${limit:-0}" chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TMPDIR="${tmp#"$root"}" \
     LANG=C.UTF-8 LIFECERT_LIB_DIR="$target/debug" LD_LIBRARY_PATH="$target/debug" \
     LIFECERT_REPO="$repo" LIFECERT_TARGET_DIR="$target" LIFECERT_HOST_LIBS="$hostlibs" \
-    sh -c "cd '$repo/$pkg' && $*"
+    sh -c 'cd "$1" && shift && exec "$@"' sh "$repo/$pkg" "$@"
 }
 
 set +e
@@ -167,7 +167,7 @@ log=$tmp/test.log
 set +e
 # XCTest only: the package has no swift-testing tests.
 # Bounded: a journey that hangs (a wait with no timeout of its own) ends the step.
-limit=900 in_chroot swift test --skip-build --disable-swift-testing "$test_args" 2>&1 | tee "$log"
+limit=900 in_chroot swift test --skip-build --disable-swift-testing "${test_args[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 lap "swift test"

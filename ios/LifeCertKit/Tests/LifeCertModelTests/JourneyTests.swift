@@ -177,4 +177,70 @@ final class JourneyTests: XCTestCase {
         XCTAssertFalse(phone.model.voiceMissing(silent), "prompts off: nothing is missing")
         XCTAssertEqual(phone.speech.languages, [.zhHans, .en, .zhHans])
     }
+
+    func testAPensionerWithNoTemplatePhotoIsToldWhereToGoInsteadOfAScanThatCannotPass() async throws {
+        let certd = try Certd()
+        defer { certd.close() }
+        let phone = try Phone(certd: certd)
+        // On the demo roster without a template photo (建模 not done).
+        let me = try await signUp(phone, name: "刘淑珍", id: "330502195207200026")
+        phone.model.send(.chooseWho)
+        let view = try await phone.tap(.select(personId: me.personId))
+        guard case let .blocked(_, problem) = view.screen else { throw Failure("not blocked: \(view.screen)") }
+        XCTAssertFalse(problem.message.display.isEmpty)
+        XCTAssertTrue(phone.speech.said.contains { $0.key == problem.message.key }, "the reason is said aloud")
+        let home = try await phone.tap(.refreshHome)
+        guard case .home = home.screen else { throw Failure("not home: \(home.screen)") }
+        XCTAssertTrue(phone.camera.starts.isEmpty, "no camera for a scan that cannot pass")
+    }
+
+    /// The network monitor's part: when a path is back, the view model sends
+    /// what waited (the Android journey taps "send now" instead).
+    func testOfflineAtUploadTheCertificationWaitsOnThePhoneAndGoesWhenTheNetworkIsBack() async throws {
+        let certd = try Certd()
+        defer { certd.close() }
+        let phone = try Phone(certd: certd)
+        let me = try await signUp(phone, name: "赵桂兰", id: "110105194812090023")
+        phone.model.send(.chooseWho)
+        _ = try await phone.tap(.select(personId: me.personId))
+        let camera = try await phone.tap(.giveConsent)
+        guard case let .cameraPermission(_, actions, _) = camera.screen else { throw Failure("no camera screen: \(camera.screen)") }
+        phone.camera.film(try Clips.folder(photo: "grace_hopper.jpg", actions: actions))
+        // A path comes and goes while nothing waits: nothing is sent.
+        phone.network.comeBack()
+        // The challenge is on the phone; the server goes down before the capture.
+        certd.kill()
+        phone.model.send(.cameraReady)
+        try await phone.until("the certification waits on the phone") {
+            if case .queuedOffline = phone.view?.screen { return true }
+            return false
+        }
+        XCTAssertEqual(try phone.core.queuedUploads(), 1)
+        // Home cannot be fetched while the server is down: the screen stays, with a word on why.
+        let stays = try await phone.tap(.refreshHome)
+        guard case .queuedOffline = stays.screen else { throw Failure("left the queued screen: \(stays.screen)") }
+        XCTAssertNotNil(stays.problem)
+        XCTAssertEqual(try phone.core.queuedUploads(), 1)
+
+        // The server stays down past the core's own first retry (15 s backoff,
+        // checked every 5 s): its next one is 30 s later, so a queue sent
+        // sooner was sent by the view model.
+        try await Task.sleep(nanoseconds: 21_000_000_000)
+        XCTAssertEqual(try phone.core.queuedUploads(), 1)
+
+        // Back online: the monitor reports a path, the view model sends what
+        // waited at once, and nothing is captured again.
+        try certd.start()
+        let starts = phone.camera.starts.count
+        phone.network.comeBack()
+        try await phone.until("the view model sends the queue when the network is back", seconds: 15) {
+            (try? phone.core.queuedUploads()) == 0
+        }
+        _ = try await phone.settle()
+        XCTAssertEqual(phone.camera.starts.count, starts)
+        let records = try await phone.tap(.showRecords)
+        guard case let .records(rows) = records.screen else { throw Failure("no records: \(records.screen)") }
+        XCTAssertEqual(rows.map(\.kind), [.passed])
+        XCTAssertTrue(rows.first?.summary.display.hasPrefix("✔") == true, "\(rows)")
+    }
 }

@@ -1,5 +1,12 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+private let sendSignal = Glibc.kill
+#else
+import Darwin
+private let sendSignal = Darwin.kill
+#endif
 import LifeCertCore
 @testable import LifeCertModel
 
@@ -63,34 +70,50 @@ func run(_ program: URL, _ arguments: [String]) throws -> (status: Int32, output
     return (process.terminationStatus, output)
 }
 
-/// `certd demo` on a free port with a fresh data folder, for the whole test run.
+/// `certd demo` (the sample roster, template photos) on a free port with a
+/// fresh data folder: one shared by the tests, or a test's own, which it can
+/// stop and start again on the same port and data (a phone losing its server).
 final class Certd {
     static let shared = Result { try Certd() }
 
-    let url: String
+    private(set) var url = ""
     let data: URL
-    private let process: Process
+    private var process: Process?
+    private var port = 0
 
-    private init() throws {
+    init() throws {
         data = try temporaryDirectory("certd-swift")
+        try start()
+        if Certd.exitHook == nil {
+            // Ended with the test process (XCTest has no suite-wide teardown on Linux).
+            Certd.exitHook = ()
+            atexit { Certd.stopShared() }
+        }
+    }
+
+    private static var exitHook: Void?
+
+    /// Starts certd, on the port it had before if it ran before.
+    func start() throws {
         let log = data.appendingPathComponent("certd.log")
+        try? FileManager.default.removeItem(at: log)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
-        process = Process()
+        let process = Process()
         process.executableURL = Paths.certd
-        process.arguments = ["demo", "--listen", "127.0.0.1:0", "--data", data.path]
+        process.arguments = ["demo", "--listen", "127.0.0.1:\(port)", "--data", data.path]
         process.environment = hostToolEnvironment()
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        self.process = process
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.contains("listening on ") }),
                let range = line.range(of: "http://") {
                 url = String(line[range.lowerBound...])
-                // Ended with the test process (XCTest has no suite-wide teardown on Linux).
-                atexit { Certd.stopShared() }
+                port = Int(url.split(separator: ":").last ?? "") ?? 0
                 return
             }
             if !process.isRunning { break }
@@ -100,11 +123,22 @@ final class Certd {
         throw Failure("certd did not start: " + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
     }
 
+    /// The server goes away as in a power cut (no goodbye).
+    func kill() {
+        guard let process, process.isRunning else { return }
+        _ = sendSignal(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Stopped, and its data gone.
+    func close() {
+        kill()
+        try? FileManager.default.removeItem(at: data)
+    }
+
     static func stopShared() {
-        guard case let .success(certd) = shared, certd.process.isRunning else { return }
-        certd.process.terminate()
-        certd.process.waitUntilExit()
-        try? FileManager.default.removeItem(at: certd.data)
+        guard case let .success(certd) = shared else { return }
+        certd.close()
     }
 
     /// An agency tool on the running server's data (`certd verify-account ...`).
@@ -254,8 +288,9 @@ final class Phone {
     private(set) var seen: [AppView] = []
     private let storage: URL
 
-    init(language: Language = .zhHans) throws {
-        let certd = try Certd.shared.get()
+    /// Against `certd`, by default the one the tests share.
+    init(certd: Certd? = nil, language: Language = .zhHans) throws {
+        let certd = try certd ?? Certd.shared.get()
         storage = try temporaryDirectory("lifecert-phone")
         camera = CountingCamera(clip: CountingCamera.recordedClip(storage.appendingPathComponent("no-clip")))
         model = AppModel(
