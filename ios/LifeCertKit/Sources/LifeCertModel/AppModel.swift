@@ -22,7 +22,7 @@ public final class AppModel {
     }
 
     /// Called on the main actor after every change of `shell`.
-    public var onChange: ((Shell) -> Void)?
+    public var onChange: (@MainActor (Shell) -> Void)?
 
     /// nil only when the core could not be created.
     public let core: LifeCertApp?
