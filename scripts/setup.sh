@@ -31,6 +31,8 @@ ls /usr/lib/x86_64-linux-gnu/liblapack.so >/dev/null 2>&1 || need_apt+=(liblapac
 # certd's tests also run on PostgreSQL.
 command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+# The Compose screens' screenshots show Chinese: without a CJK font it renders as boxes.
+installed fonts-noto-cjk || need_apt+=(fonts-noto-cjk)
 if [ "$camera" = 1 ]; then
   installed libclang-dev || need_apt+=(libclang-dev)
 fi

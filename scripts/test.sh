@@ -22,20 +22,30 @@ scripts/setup.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy (deny warnings)"
-cargo clippy --workspace --all-targets --features lifecert-ffi/testing -- -D warnings
+# One build of everything, linted while it compiles: clippy-driver compiles
+# the workspace's own crates (as `cargo clippy` runs it, with warnings denied)
+# and every later cargo command here reuses that build. `cargo clippy` on its
+# own would compile every dependency a second time, in check mode.
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)"
+# How cargo-clippy hands `-- -D warnings` to clippy-driver.
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+features=(--workspace --features lifecert-ffi/testing)
 
-step "cargo test (SQLite)"
-cargo test --workspace
+step "build everything once, with clippy's lints (deny warnings)"
+cargo build "${features[@]}" --all-targets
 
 step "layering: what links what (certd, the phone library, the CLI)"
 scripts/layering.sh
+
+step "cargo test (SQLite)"
+cargo test "${features[@]}"
 
 step "certd API tests on PostgreSQL with evidence in an S3-compatible store"
 pg_url="$(scripts/postgres.sh)"
 s3_url="$(scripts/s3.sh)"
 trap 'scripts/postgres.sh stop; scripts/s3.sh stop' EXIT
-CERTD_TEST_POSTGRES="$pg_url" CERTD_TEST_S3="$s3_url" cargo test --workspace --test api
+CERTD_TEST_POSTGRES="$pg_url" CERTD_TEST_S3="$s3_url" cargo test "${features[@]}" --test api
 
 step "schemathesis against certd's OpenAPI document"
 scripts/schemathesis.sh
@@ -44,20 +54,22 @@ step "face models match their checksums"
 (cd models && grep '\.onnx$' SHA256SUMS | sha256sum --check --strict)
 (cd models/dlib && grep '\.dat$' SHA256SUMS | sha256sum --check --strict)
 
-step "Kotlin bindings on the JVM"
+step "Kotlin: the bindings on the JVM, the Android screens on Compose desktop (UI journeys, screenshots, elder-mode rules)"
 scripts/bindings.sh
-(cd tests/kotlin && mvn -B -q test -Dsurefire.printSummary=true)
+rm -rf android/desktop/target/screenshots
+(cd android/desktop && mvn -B -q test -Dsurefire.printSummary=true)
 # Maven -q hides Surefire's summary; print the counts from its reports.
 python3 - <<'PY'
 import glob, xml.etree.ElementTree as ET
 t = f = e = s = 0
-for p in glob.glob("tests/kotlin/target/surefire-reports/TEST-*.xml"):
+for p in glob.glob("android/desktop/target/surefire-reports/TEST-*.xml"):
     r = ET.parse(p).getroot()
     t += int(r.get("tests")); f += int(r.get("failures")); e += int(r.get("errors")); s += int(r.get("skipped"))
 print(f"kotlin: {t - f - e - s} passed, {f + e} failed, {s} skipped")
 if t == 0 or f or e:
     raise SystemExit(1)
 PY
+echo "screenshots: $(find android/desktop/target/screenshots -name '*.png' | wc -l) PNG files under android/desktop/target/screenshots"
 step "Swift package on Linux (trixie chroot: view model and journeys against certd)"
 # Reuses the library, certd, clipgen and Swift bindings scripts/bindings.sh
 # built above; the chroot is made once per machine.

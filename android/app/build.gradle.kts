@@ -43,6 +43,12 @@ android {
             // The generated org.lifecert.core package compiles with the app;
             // liblifecert.so is picked up from the default src/main/jniLibs.
             java.srcDir(coreBindings)
+            // The screens, shared with the Compose desktop build that tests them (../desktop).
+            java.srcDir("../ui/src/main/kotlin")
+        }
+        getByName("debug") {
+            // The recorded-clip camera for device farms; release builds have none (src/release/.../Feeds.kt).
+            java.srcDir("../clip/src/main/kotlin")
         }
     }
 

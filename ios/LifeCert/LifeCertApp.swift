@@ -8,10 +8,15 @@ import LifeCertPhone
 @main
 struct LifeCertShell: App {
     @StateObject private var model = ObservedModel(AppModel.onPhone())
+    @Environment(\.scenePhase) private var phase
 
     var body: some Scene {
         WindowGroup {
             RootView().environmentObject(model)
+        }
+        // Sent to the background mid-capture: back to the same steps, with a word on why.
+        .onChange(of: phase) { now in
+            if now == .background { model.model.cameraInterrupted() }
         }
     }
 }

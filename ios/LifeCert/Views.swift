@@ -328,6 +328,12 @@ private struct CapturePage: View {
     let l: ScreenLabels
     @EnvironmentObject private var model: ObservedModel
 
+    /// The light check: while the core learns the neutral face it names
+    /// colours for the screen to shine on the face (docs/liveness.md).
+    private var light: Color? {
+        update.screenColour.map { Color(red: Double($0.red) / 255, green: Double($0.green) / 255, blue: Double($0.blue) / 255) }
+    }
+
     var body: some View {
         VStack(spacing: 0) {
             GeometryReader { geo in
@@ -345,12 +351,13 @@ private struct CapturePage: View {
                     }
                     .accessibilityElement()
                     .accessibilityIdentifier("capture-camera")
+                    .accessibilityLabel(Text(update.prompt.display))
                     // Dim everything but the circle the face goes in.
                     Path { path in
                         path.addRect(CGRect(origin: .zero, size: geo.size))
                         path.addEllipse(in: hole)
                     }
-                    .fill(Color.black.opacity(0.55), style: FillStyle(eoFill: true))
+                    .fill(light ?? Color.black.opacity(0.55), style: FillStyle(eoFill: true))
                     .accessibilityHidden(true)
                     // The circle's rim is the progress ring.
                     ZStack {
@@ -369,7 +376,9 @@ private struct CapturePage: View {
                 }
             }
             VStack(alignment: .leading, spacing: 8) {
+                // VoiceOver reads each new prompt (announced by the Speaker; the app's own voice is quiet then).
                 Text(update.prompt.display).font(.largeTitle.bold()).accessibilityIdentifier("capture-prompt")
+                    .accessibilityAddTraits(.updatesFrequently)
                 if update.totalSteps > 0 {
                     Text(l.step(update.doneSteps, update.totalSteps)).font(.title2).accessibilityIdentifier("capture-step")
                 }
@@ -377,6 +386,7 @@ private struct CapturePage: View {
             .frame(maxWidth: .infinity, alignment: .leading)
             .padding(24)
         }
+        .background(light ?? Color.clear)
     }
 }
 

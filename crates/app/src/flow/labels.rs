@@ -44,6 +44,9 @@ pub struct Labels {
     pub receipt_code: String,
     pub large_text: String,
     pub voice: String,
+    /// Shown when the phone has no voice for the language: the words are on
+    /// the screen only.
+    pub voice_missing: String,
     pub language: String,
     /// Shown when the core could not be created at all.
     pub startup_failed: String,
@@ -118,6 +121,12 @@ pub fn labels(language: Language) -> Labels {
         ),
         large_text: tr!(l, "大字体", "大字體", "Large text"),
         voice: tr!(l, "语音播报", "語音播報", "Spoken prompts"),
+        voice_missing: tr!(
+            l,
+            "这部手机没有中文语音，请看屏幕上的文字。可以在手机设置里下载语音。",
+            "這部手機沒有中文語音，請看螢幕上的文字。可以在手機設定裡下載語音。",
+            "This phone has no voice for English. Please read the words on the screen; a voice can be added in the phone's settings."
+        ),
         language: tr!(l, "语言", "語言", "Language"),
         startup_failed: tr!(
             l,

@@ -64,6 +64,10 @@ pub enum Event {
     DeclineConsent,
     /// The camera is open: the liveness prompts start.
     CameraReady,
+    /// The camera stopped during the capture (the app went to the
+    /// background, a call, another app took the camera): back to the camera
+    /// screen with the same steps, to start again when the person is ready.
+    CameraInterrupted,
     /// Try again for the same person (after a failure or an expired attempt).
     Retry,
     ShowRecords,
@@ -119,8 +123,12 @@ pub enum Effect {
     /// Say these words now, replacing whatever is being said; empty: stop.
     Speak(Vec<Message>),
     Call(Request),
-    /// Start the liveness engine on this challenge (frames go to it).
-    StartCapture(Challenge),
+    /// Start the liveness engine on this challenge (frames go to it),
+    /// unless it expires (`expires_at_ms`, certd's clock) too soon to finish.
+    StartCapture {
+        challenge: Challenge,
+        expires_at_ms: u64,
+    },
     StopCapture,
     /// The running capture's prompts in another language.
     CaptureLanguage(Language),
@@ -196,6 +204,8 @@ pub enum Msg {
     UploadRefused(NetError),
     /// How many certifications wait in the outbox.
     Queued(u32),
+    /// The capture was to start on a challenge that expires too soon to finish.
+    AttemptStale,
 }
 
 /// The state the shells' screens are drawn from.
@@ -217,6 +227,8 @@ pub struct Model {
     pub template_photo: Option<(String, Vec<u8>)>,
     /// Certifications waiting in the outbox.
     pub queued: u32,
+    /// Shown on the next camera screen (why the steps are asked again).
+    pub note: Option<Problem>,
     /// Start: the first home after opening the app sends what waits.
     draining_after_home: bool,
     /// What was last said, so the same words are not said twice.
@@ -240,6 +252,7 @@ impl Model {
             has_session,
             template_photo: None,
             queued: 0,
+            note: None,
             draining_after_home: false,
             said_instruction: None,
             said_problem: None,
@@ -455,6 +468,7 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Started { person_id, result } => {
+            let note = m.note.take();
             let Some(subject) = m.subject.clone().filter(|s| s.person_id == person_id) else {
                 m.busy = false;
                 return vec![];
@@ -470,6 +484,7 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
                         actions,
                         template_photo,
                     });
+                    m.problem = note;
                 }
                 Err(e)
                     if !e.is_transient() && e.problem(lang).kind != ProblemKind::SessionExpired =>
@@ -578,8 +593,21 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.fail(&e);
             vec![]
         }
+        Msg::UploadRefused(e) if e.problem(lang).kind == ProblemKind::AttemptExpired => {
+            // Too slow is not a failure: new steps, and a word on why.
+            renew_attempt(m)
+        }
+        Msg::AttemptStale => {
+            if matches!(m.screen, Screen::Capture { .. }) {
+                let mut effects = vec![Effect::StopCapture];
+                effects.extend(renew_attempt(m));
+                effects
+            } else {
+                vec![]
+            }
+        }
         Msg::UploadRefused(e) => {
-            // Expired, decided or invalid: say why and let the person start again.
+            // Decided or invalid: say why and let the person start again.
             if let Some(subject) = m.subject.clone() {
                 let problem = e.problem(lang);
                 m.busy = false;
@@ -733,10 +761,30 @@ fn event(m: &mut Model, e: Event) -> Vec<Effect> {
                 screen_colour: None,
             };
             m.go(Screen::Capture { subject, update });
-            vec![Effect::StartCapture(Challenge {
-                actions: started.actions,
-                nonce: started.nonce,
-            })]
+            vec![Effect::StartCapture {
+                challenge: Challenge {
+                    actions: started.actions,
+                    nonce: started.nonce,
+                },
+                expires_at_ms: started.expires_at_ms,
+            }]
+        }
+        Event::CameraInterrupted => {
+            let (Screen::Capture { subject, .. }, Some(started)) = (&m.screen, &m.started) else {
+                return vec![];
+            };
+            let screen = Screen::CameraPermission {
+                subject: subject.clone(),
+                actions: started.actions.clone(),
+                template_photo: m.photo_of(subject),
+            };
+            m.go(screen);
+            m.problem = Some(Problem {
+                kind: ProblemKind::AttemptExpired,
+                message: texts::camera_interrupted(lang),
+                retry_after_s: None,
+            });
+            vec![Effect::StopCapture]
         }
         Event::Retry => match m.subject.clone() {
             Some(subject) => m.busy_with(Request::Start {
@@ -783,6 +831,22 @@ fn save_settings(m: &Model) -> Effect {
 
 /// One analysed frame: the capture screen follows it until it passes (then
 /// the evidence is queued) or is rejected.
+/// A fresh challenge for the same person, shown with why the steps are new.
+fn renew_attempt(m: &mut Model) -> Vec<Effect> {
+    let Some(subject) = m.subject.clone() else {
+        return vec![];
+    };
+    m.started = None;
+    m.note = Some(Problem {
+        kind: ProblemKind::AttemptExpired,
+        message: texts::attempt_renewed(m.language),
+        retry_after_s: None,
+    });
+    m.busy_with(Request::Start {
+        person_id: subject.person_id,
+    })
+}
+
 fn frame(m: &mut Model, update: LivenessUpdate) -> Vec<Effect> {
     let Screen::Capture { subject, .. } = &m.screen else {
         return vec![]; // A late frame after the capture ended.

@@ -32,6 +32,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A capture rarely takes a minute; less left than this and it may expire.
+const CAPTURE_NEEDS_MS: i64 = 60_000;
+/// Younger than this, a challenge is used whatever the clocks say.
+const FRESH_CHALLENGE: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub(crate) fn now_ms() -> u64 {
     chrono::Utc::now().timestamp_millis().max(0) as u64
 }
@@ -52,6 +57,8 @@ struct Core {
     /// The running capture, apart from `model` so that analysing a frame
     /// (tens of ms) never blocks `view()`.
     capture: Mutex<Option<Capture>>,
+    /// When the current challenge reached the phone (see `StartCapture`).
+    challenge_arrived: Mutex<Option<std::time::Instant>>,
     observers: Mutex<Vec<(u64, Arc<dyn AppObserver>)>>,
     next_observer: AtomicU64,
     runtime: tokio::runtime::Handle,
@@ -203,7 +210,21 @@ impl Core {
                     core.dispatch(answer);
                 });
             }
-            Effect::StartCapture(challenge) => {
+            Effect::StartCapture {
+                challenge,
+                expires_at_ms,
+            } => {
+                // Too little time left to finish (the person waited on the
+                // camera screen, the app was away): new steps, not a capture
+                // certd would refuse as expired. A challenge that just
+                // arrived is never renewed, so a phone whose clock is off
+                // cannot loop.
+                let left_ms = expires_at_ms as i64 - now_ms() as i64;
+                let age = lock(&self.challenge_arrived).map(|t| t.elapsed());
+                if left_ms < CAPTURE_NEEDS_MS && age.is_some_and(|a| a > FRESH_CHALLENGE) {
+                    self.dispatch(Msg::AttemptStale);
+                    return;
+                }
                 let core = self.clone();
                 self.spawn(async move {
                     // Loading the face models takes a moment: not on the UI thread.
@@ -335,10 +356,11 @@ impl Core {
             Request::Accept { binding_id } => {
                 Msg::Accepted(self.api.accept_binding(&binding_id, lang).await)
             }
-            Request::Start { person_id } => Msg::Started {
-                result: self.api.start(&person_id, lang).await,
-                person_id,
-            },
+            Request::Start { person_id } => {
+                let result = self.api.start(&person_id, lang).await;
+                *lock(&self.challenge_arrived) = Some(std::time::Instant::now());
+                Msg::Started { result, person_id }
+            }
             Request::Template { person_id } => Msg::Template {
                 result: self.api.template(&person_id, lang).await,
                 person_id,
@@ -644,6 +666,7 @@ impl LifeCertApp {
             delivery: Mutex::new(()),
             inbox: Mutex::new(std::collections::VecDeque::new()),
             capture: Mutex::new(None),
+            challenge_arrived: Mutex::new(None),
             observers: Mutex::new(vec![]),
             next_observer: AtomicU64::new(1),
             runtime: runtime.handle().clone(),

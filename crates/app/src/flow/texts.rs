@@ -332,3 +332,30 @@ pub fn upload_progress(lang: Language, sent: u64, total: u64) -> Message {
         ),
     )
 }
+
+/// The attempt ran out of time (the person was slow, or the phone was
+/// away): new steps are shown, nothing counts against them.
+pub fn attempt_renewed(lang: Language) -> Message {
+    msg(
+        "attempt.renewed",
+        tr!(
+            lang,
+            "上一次的时间到了，没关系。下面是新的动作，准备好后再开始。",
+            "上一次的時間到了，沒關係。下面是新的動作，準備好後再開始。",
+            "The time for that attempt ran out. That is fine: here are new steps, start when you are ready."
+        ),
+    )
+}
+
+/// The camera stopped mid-capture (a call, another app, the phone put away).
+pub fn camera_interrupted(lang: Language) -> Message {
+    msg(
+        "attempt.interrupted",
+        tr!(
+            lang,
+            "相机被打断了，没关系。准备好后再开始。",
+            "相機被打斷了，沒關係。準備好後再開始。",
+            "The camera was interrupted. That is fine: start again when you are ready."
+        ),
+    )
+}

@@ -45,6 +45,9 @@ pub enum ProblemKind {
     ServerBusy,
     /// The face check cannot run on this phone: certify another way.
     CaptureUnavailable,
+    /// The attempt's time ran out (or the camera was interrupted): the same
+    /// steps again, or new ones, are on the camera screen; nothing failed.
+    AttemptExpired,
     /// Anything else (the message says what to do).
     Other,
 }
@@ -94,6 +97,7 @@ impl NetError {
                     Some(Code::BenefitStopped) => ProblemKind::BenefitStopped,
                     Some(Code::NotYourRelative) => ProblemKind::NotYourRelative,
                     Some(Code::FaceMismatch) => ProblemKind::FaceMismatch,
+                    Some(Code::ChallengeExpired) => ProblemKind::AttemptExpired,
                     _ if *status >= 500 || *status == 429 => ProblemKind::ServerBusy,
                     _ => ProblemKind::Other,
                 };

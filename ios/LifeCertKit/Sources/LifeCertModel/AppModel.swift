@@ -113,6 +113,15 @@ public final class AppModel {
         }
     }
 
+    /// The camera stopped mid-capture: the app went to the background, a
+    /// call came, another app took the camera. The core goes back to the same
+    /// steps with a word on why, rather than a capture with a gap certd would
+    /// refuse. Outside a capture it does nothing.
+    public func cameraInterrupted() {
+        guard cameraRunning else { return }
+        send(.cameraInterrupted)
+    }
+
     private func stopCamera() {
         guard cameraRunning else { return }
         cameraRunning = false

@@ -20,6 +20,10 @@ public final class CameraFeed: NSObject, Camera, AVCaptureVideoDataOutputSampleB
     private let lock = NSLock()
     private var rotation: UInt32 = 90 // portrait
     private var orientationObserver: NSObjectProtocol?
+    private var interruptionObserver: NSObjectProtocol?
+    /// Called (on the main actor) when the system interrupts the session: a
+    /// call, another app using the camera, split screen.
+    public var onInterrupted: (@MainActor () -> Void)?
 
     override public init() {
         super.init()
@@ -36,6 +40,11 @@ public final class CameraFeed: NSObject, Camera, AVCaptureVideoDataOutputSampleB
         ) { [weak self] _ in
             MainActor.assumeIsolated { if let self { self.updateRotation() } }
         }
+        interruptionObserver = NotificationCenter.default.addObserver(
+            forName: AVCaptureSession.wasInterruptedNotification, object: session, queue: .main
+        ) { [weak self] _ in
+            MainActor.assumeIsolated { self?.onInterrupted?() }
+        }
         queue.async {
             self.core = core
             if !self.configured { self.configured = self.configure() }
@@ -47,6 +56,8 @@ public final class CameraFeed: NSObject, Camera, AVCaptureVideoDataOutputSampleB
     public func stop() {
         if let observer = orientationObserver { NotificationCenter.default.removeObserver(observer) }
         orientationObserver = nil
+        if let observer = interruptionObserver { NotificationCenter.default.removeObserver(observer) }
+        interruptionObserver = nil
         UIDevice.current.endGeneratingDeviceOrientationNotifications()
         queue.async {
             self.session.stopRunning()

@@ -11,7 +11,7 @@ extension AppModel {
     /// the network monitor, and the server settings from Info.plist.
     public static func onPhone() -> AppModel {
         let language = firstLanguage(preferred: Locale.preferredLanguages.first)
-        return AppModel(
+        let model = AppModel(
             config: { try phoneConfig(language: language) },
             language: language,
             platform: Platform(
@@ -22,6 +22,9 @@ extension AppModel {
                 network: PathMonitor()
             )
         )
+        // A call or another app taking the camera mid-capture: the same steps again.
+        (model.camera as? CameraFeed)?.onInterrupted = { [weak model] in model?.cameraInterrupted() }
+        return model
     }
 
     private static func phoneCamera() -> Camera {

@@ -1,5 +1,6 @@
 #if os(iOS)
 import AVFoundation
+import UIKit
 import LifeCertCore
 import LifeCertModel
 
@@ -20,8 +21,15 @@ public final class Speaker: Speech {
     }
 
     /// The newest words replace whatever is still being said; none: stop.
+    /// Under VoiceOver the app does not talk over the screen reader: the
+    /// words go to VoiceOver as an announcement, in its voice and turn.
     public func say(_ words: [Message]) {
         synthesizer.stopSpeaking(at: .immediate)
+        if UIAccessibility.isVoiceOverRunning {
+            let text = words.map(\.speech).filter { !$0.isEmpty }.joined(separator: " ")
+            if !text.isEmpty { UIAccessibility.post(notification: .announcement, argument: text) }
+            return
+        }
         let voice = AVSpeechSynthesisVoice(language: Self.voiceLanguage(language))
         for text in words.map(\.speech) where !text.isEmpty {
             let utterance = AVSpeechUtterance(string: text)

@@ -194,6 +194,36 @@ final class JourneyTests: XCTestCase {
         XCTAssertTrue(phone.camera.starts.isEmpty, "no camera for a scan that cannot pass")
     }
 
+    /// What the app does when it goes to the background or the camera is taken
+    /// mid-capture (LifeCertApp.swift, CameraFeed's interruption observer).
+    func testSentToTheBackgroundMidCaptureSheIsBackAtTheSameStepsAndThenPasses() async throws {
+        let certd = try Certd()
+        defer { certd.close() }
+        let phone = try Phone(certd: certd)
+        let me = try await signUp(phone, name: "赵桂兰", id: "110105194812090023")
+        phone.model.send(.chooseWho)
+        _ = try await phone.tap(.select(personId: me.personId))
+        let camera = try await phone.tap(.giveConsent)
+        guard case let .cameraPermission(_, actions, _) = camera.screen else { throw Failure("no camera screen: \(camera.screen)") }
+        phone.model.cameraInterrupted() // not capturing yet: nothing happens
+        phone.camera.film(try Clips.folder(photo: "grace_hopper.jpg", actions: actions))
+        phone.model.send(.cameraReady)
+        try await phone.until("the camera starts") { phone.camera.starts.count == 1 }
+        phone.model.cameraInterrupted()
+        try await phone.until("back at the camera screen") {
+            if case .cameraPermission = phone.view?.screen { return true }
+            return false
+        }
+        let back = try XCTUnwrap(phone.view)
+        guard case let .cameraPermission(_, again, _) = back.screen else { throw Failure("\(back.screen)") }
+        XCTAssertEqual(again, actions, "the same steps, not a new challenge")
+        XCTAssertEqual(back.problem?.message.key, "attempt.interrupted")
+        XCTAssertEqual(phone.camera.stops, 1, "the camera stops with the capture")
+        let result = try await film(phone, photo: "grace_hopper.jpg", from: back)
+        guard case let .result(_, kind, _, _, _, _, _) = result.screen else { throw Failure("no result: \(result.screen)") }
+        XCTAssertEqual(kind, .passed)
+    }
+
     /// The network monitor's part: when a path is back, the view model sends
     /// what waited (the Android journey taps "send now" instead).
     func testOfflineAtUploadTheCertificationWaitsOnThePhoneAndGoesWhenTheNetworkIsBack() async throws {

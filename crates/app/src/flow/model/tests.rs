@@ -346,6 +346,10 @@ fn every_problem_kind_from_a_call_is_shown_and_said_in_the_persons_language() {
         (api_error(422, "face_mismatch"), ProblemKind::FaceMismatch),
         (api_error(503, "internal"), ProblemKind::ServerBusy),
         (
+            api_error(410, "challenge_expired"),
+            ProblemKind::AttemptExpired,
+        ),
+        (
             NetError::Protocol("garbage".into()),
             ProblemKind::ServerBusy,
         ),
@@ -398,6 +402,7 @@ fn every_problem_kind_from_a_call_is_shown_and_said_in_the_persons_language() {
         ProblemKind::FaceMismatch,
         ProblemKind::ServerBusy,
         ProblemKind::CaptureUnavailable,
+        ProblemKind::AttemptExpired,
         ProblemKind::Other,
     ];
     // Exhaustive: a new kind fails to compile here until it has a case.
@@ -417,6 +422,7 @@ fn every_problem_kind_from_a_call_is_shown_and_said_in_the_persons_language() {
             | ProblemKind::FaceMismatch
             | ProblemKind::ServerBusy
             | ProblemKind::CaptureUnavailable
+            | ProblemKind::AttemptExpired
             | ProblemKind::Other => assert!(seen.contains(&format!("{k:?}")), "{k:?}"),
         }
     }
@@ -680,10 +686,13 @@ fn declining_consent_returns_home_and_forgets_who_was_chosen() {
 fn camera_ready_starts_the_capture_on_the_servers_nonce_and_says_the_first_prompt() {
     let mut m = at_camera(ME);
     let fx = send(&mut m, Event::CameraReady);
-    assert!(fx.contains(&Effect::StartCapture(Challenge {
-        actions: started().actions,
-        nonce: "n-1".into()
-    })));
+    assert!(fx.contains(&Effect::StartCapture {
+        challenge: Challenge {
+            actions: started().actions,
+            nonce: "n-1".into()
+        },
+        expires_at_ms: started().expires_at_ms,
+    }));
     assert!(matches!(rendered(&fx).screen, Screen::Capture { .. }));
     assert_eq!(spoken(&fx), vec!["instruction.capture".to_string()]);
 }
@@ -899,13 +908,13 @@ fn an_upload_certd_refuses_for_good_ends_in_a_failed_result_with_its_reason() {
     let mut m = uploading();
     let fx = update(
         &mut m,
-        Msg::UploadRefused(api_error(409, "challenge_expired")),
+        Msg::UploadRefused(api_error(409, "already_decided")),
     );
     let Screen::Result { kind, message, .. } = &rendered(&fx).screen else {
         panic!()
     };
     assert_eq!(*kind, ResultKind::Failed);
-    assert_eq!(message.key, "api.challenge_expired");
+    assert_eq!(message.key, "api.already_decided");
     // A session that expired meanwhile: to log-in; the evidence stays queued.
     let mut m = uploading();
     let fx = update(
@@ -913,6 +922,88 @@ fn an_upload_certd_refuses_for_good_ends_in_a_failed_result_with_its_reason() {
         Msg::UploadRefused(api_error(401, "session_expired")),
     );
     assert_eq!(rendered(&fx).screen, Screen::LogIn);
+}
+
+#[test]
+fn an_attempt_that_expired_before_upload_asks_the_steps_again_instead_of_failing() {
+    let mut m = uploading();
+    let fx = update(
+        &mut m,
+        Msg::UploadRefused(api_error(410, "challenge_expired")),
+    );
+    assert!(
+        !matches!(rendered(&fx).screen, Screen::Result { .. }),
+        "no failed result"
+    );
+    assert_eq!(
+        calls(&fx),
+        vec![Request::Start {
+            person_id: ME.into()
+        }]
+    );
+    // The new steps come with a word on why.
+    let fx = challenge_arrives(&mut m, ME);
+    let v = rendered(&fx);
+    assert!(matches!(v.screen, Screen::CameraPermission { .. }));
+    let p = v.problem.as_ref().expect("why the steps are new");
+    assert_eq!(
+        (p.kind, p.message.key.as_str()),
+        (ProblemKind::AttemptExpired, "attempt.renewed")
+    );
+    assert!(spoken(&fx).contains(&"attempt.renewed".to_string()));
+    // Shown once: the next challenge (a later retry) comes without it.
+    let fx = challenge_arrives(&mut m, ME);
+    assert!(rendered(&fx).problem.is_none());
+}
+
+#[test]
+fn a_capture_starting_on_a_stale_challenge_gets_new_steps_not_a_refusal_later() {
+    let mut m = capturing();
+    let fx = update(&mut m, Msg::AttemptStale);
+    assert!(fx.contains(&Effect::StopCapture));
+    assert_eq!(
+        calls(&fx),
+        vec![Request::Start {
+            person_id: ME.into()
+        }]
+    );
+    let fx = challenge_arrives(&mut m, ME);
+    assert_eq!(
+        rendered(&fx).problem.as_ref().map(|p| p.kind),
+        Some(ProblemKind::AttemptExpired)
+    );
+    // Not capturing (the person left): nothing happens.
+    let mut m = logged_in();
+    let fx = update(&mut m, Msg::AttemptStale);
+    assert!(calls(&fx).is_empty() && !fx.contains(&Effect::StopCapture));
+    assert!(matches!(m.screen, Screen::Home { .. }));
+}
+
+#[test]
+fn an_interrupted_camera_goes_back_to_the_same_steps_and_says_so() {
+    let mut m = capturing();
+    let fx = send(&mut m, Event::CameraInterrupted);
+    assert!(fx.contains(&Effect::StopCapture));
+    let v = rendered(&fx);
+    let Screen::CameraPermission { actions, .. } = &v.screen else {
+        panic!("{:?}", v.screen)
+    };
+    assert_eq!(*actions, started().actions, "the same challenge");
+    assert_eq!(
+        v.problem.as_ref().map(|p| p.message.key.as_str()),
+        Some("attempt.interrupted")
+    );
+    assert!(calls(&fx).is_empty(), "no new challenge needed");
+    // Ready again: the capture restarts on the same nonce.
+    let fx = send(&mut m, Event::CameraReady);
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::StartCapture { challenge, .. } if challenge.nonce == "n-1")));
+    // Outside a capture it does nothing.
+    let mut m = logged_in();
+    let fx = send(&mut m, Event::CameraInterrupted);
+    assert!(calls(&fx).is_empty() && !fx.contains(&Effect::StopCapture));
+    assert!(matches!(m.screen, Screen::Home { .. }));
 }
 
 #[test]

@@ -20,11 +20,19 @@ import org.lifecert.liveness.PixelFormat
 import java.nio.ByteBuffer
 import java.util.concurrent.Executors
 
+/** Where the capture's frames come from: the front camera, or (debug builds only) a recorded clip. */
+interface FrameFeed {
+    /** Main thread. */
+    fun start(context: Context, owner: LifecycleOwner, previewView: PreviewView)
+    /** Main thread. */
+    fun stop()
+}
+
 /**
  * The front camera: a preview for the person, and every frame the core can
  * keep up with handed to [push] (LifeCertApp.pushFrame) on a camera thread.
  */
-class CameraFeed(private val push: (ByteBuffer, FrameInfo) -> Unit) : ImageAnalysis.Analyzer {
+class CameraFeed(private val push: (ByteBuffer, FrameInfo) -> Unit) : FrameFeed, ImageAnalysis.Analyzer {
     private val executor = Executors.newSingleThreadExecutor()
     private var provider: ProcessCameraProvider? = null
     private var orientation: OrientationEventListener? = null
@@ -34,7 +42,7 @@ class CameraFeed(private val push: (ByteBuffer, FrameInfo) -> Unit) : ImageAnaly
     private var packed: ByteBuffer? = null
 
     /** Main thread. */
-    fun start(context: Context, owner: LifecycleOwner, previewView: PreviewView) {
+    override fun start(context: Context, owner: LifecycleOwner, previewView: PreviewView) {
         val preview = Preview.Builder().build().also { it.setSurfaceProvider(previewView.surfaceProvider) }
         val analysis = ImageAnalysis.Builder()
             // The core analyses at its own pace: stale frames are dropped, not queued.
@@ -74,7 +82,7 @@ class CameraFeed(private val push: (ByteBuffer, FrameInfo) -> Unit) : ImageAnaly
     }
 
     /** Main thread. */
-    fun stop() {
+    override fun stop() {
         stopped = true
         orientation?.disable()
         provider?.unbindAll()

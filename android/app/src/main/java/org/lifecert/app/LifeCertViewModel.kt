@@ -15,25 +15,19 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
 import org.lifecert.core.AppConfig
 import org.lifecert.core.AppObserver
-import org.lifecert.core.AppView
 import org.lifecert.core.Event
+import org.lifecert.core.AppView
+import org.lifecert.core.Screen
 import org.lifecert.domain.Message
 import org.lifecert.liveness.CaptureException
 import org.lifecert.liveness.FrameInfo
 import org.lifecert.domain.Language
 import org.lifecert.core.LifeCertApp
 import org.lifecert.core.SetupException
+import org.lifecert.app.ui.Shell
 import java.io.File
 import java.nio.ByteBuffer
 import java.util.Locale
-
-/** What the activity draws: the core's view once the core is up. */
-sealed interface Shell {
-    data object Starting : Shell
-    /** The core could not be created (storage or network client); [language] picks the words. */
-    data class Failed(val language: Language) : Shell
-    data class Showing(val view: AppView) : Shell
-}
 
 /**
  * Holds the core for the activity's whole life. The core owns all state; this
@@ -46,6 +40,8 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
     @Volatile
     private var core: LifeCertApp? = null
     private val speaker = Speaker(application)
+    /** The phone cannot speak the view's language: the screen says so. */
+    val voiceMissing: StateFlow<Boolean> = speaker.voiceMissing
     private val main = Handler(Looper.getMainLooper())
 
     // Events never go from the main thread (sending one may wait while the core
@@ -57,6 +53,11 @@ class LifeCertViewModel(application: Application) : AndroidViewModel(application
         // Called on a core thread, in order, after every change.
         override fun onView(view: AppView) {
             main.post {
+                // Home carries the due dates: keep the notifications in step with them.
+                if (view.screen is Screen.Home) {
+                    val app = getApplication<Application>()
+                    core?.let { Reminders.schedule(app, it.reminders(), app.getString(R.string.app_name)) }
+                }
                 speaker.use(view.language)
                 _shell.value = Shell.Showing(view)
             }

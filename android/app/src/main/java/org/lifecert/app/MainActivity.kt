@@ -5,7 +5,7 @@ import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
 import androidx.activity.viewModels
-import org.lifecert.app.ui.LifeCertRoot
+import org.lifecert.app.ui.LifeCertActivityContent
 
 /** Hosts the Compose screens; the ViewModel (and the core in it) outlives rotations. */
 class MainActivity : ComponentActivity() {
@@ -14,6 +14,6 @@ class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         enableEdgeToEdge()
-        setContent { LifeCertRoot(model) }
+        setContent { LifeCertActivityContent(model) }
     }
 }

@@ -13,6 +13,7 @@ object Ids {
     const val BACK = "back"
     const val PROBLEM = "problem"
     const val BUSY = "busy"
+    const val VOICE_MISSING = "voice-missing"
     const val STARTING = "starting"
     const val STARTUP_FAILED = "startup-failed"
 

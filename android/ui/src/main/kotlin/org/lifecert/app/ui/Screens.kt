@@ -1,20 +1,16 @@
 package org.lifecert.app.ui
 
-import org.lifecert.core.receiptQrPng
 import androidx.compose.ui.platform.testTag
-import androidx.compose.ui.graphics.asImageBitmap
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.liveRegion
+import androidx.compose.material.icons.filled.VoiceOverOff
+import org.lifecert.core.receiptQrPng
+import androidx.compose.material3.LinearProgressIndicator
 import androidx.compose.foundation.Image
-import android.graphics.BitmapFactory
-import android.Manifest
-import android.content.Intent
-import android.content.pm.PackageManager
-import android.net.Uri
-import android.provider.Settings as SystemSettings
-import androidx.activity.compose.BackHandler
-import androidx.activity.compose.rememberLauncherForActivityResult
-import androidx.activity.result.contract.ActivityResultContracts
-import androidx.camera.view.PreviewView
 import androidx.compose.foundation.Canvas
+import androidx.compose.foundation.background
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.BoxWithConstraints
@@ -31,7 +27,7 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.layout.width
 import androidx.compose.foundation.lazy.LazyColumn
-import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.lazy.itemsIndexed
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.selectable
 import androidx.compose.foundation.selection.selectableGroup
@@ -94,8 +90,6 @@ import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.material3.TopAppBar
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.CompositionLocalProvider
-import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
@@ -109,8 +103,6 @@ import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.graphics.Path
 import androidx.compose.ui.graphics.PathFillType
 import androidx.compose.ui.graphics.vector.ImageVector
-import androidx.compose.ui.platform.LocalContext
-import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.TextStyle
 import androidx.compose.ui.text.input.ImeAction
@@ -118,15 +110,7 @@ import androidx.compose.ui.text.input.KeyboardCapitalization
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.compose.ui.text.input.VisualTransformation
-import androidx.compose.ui.unit.Density
 import androidx.compose.ui.unit.dp
-import androidx.compose.ui.viewinterop.AndroidView
-import androidx.core.content.ContextCompat
-import androidx.lifecycle.compose.LocalLifecycleOwner
-import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import org.lifecert.app.CameraFeed
-import org.lifecert.app.LifeCertViewModel
-import org.lifecert.app.Shell
 import org.lifecert.domain.Action
 import org.lifecert.core.AppView
 import org.lifecert.core.Event
@@ -137,39 +121,38 @@ import org.lifecert.core.RecordRow
 import org.lifecert.core.ResultKind
 import org.lifecert.core.Screen
 import org.lifecert.domain.StatusKind
+import org.lifecert.domain.Language
 
 // Draws AppView and forwards taps; nothing here decides anything. Words come
 // from the core's Messages (`display`); Labels only names buttons and fields.
+// Every element a test or a device farm reads or taps has an id from [Ids].
 
-private val MinTouch = 64.dp
-private const val LARGE_TEXT_SCALE = 1.35f
-
+/** The whole app: start-up, or the core's current screen. */
 @Composable
-fun LifeCertRoot(model: LifeCertViewModel) {
-    val shell by model.shell.collectAsStateWithLifecycle()
-    MaterialTheme {
-        when (val s = shell) {
-            Shell.Starting -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
-            is Shell.Failed -> Page(null) { IconLine(Icons.Filled.Warning, startupFailedText(s.language), MaterialTheme.typography.headlineSmall) }
-            is Shell.Showing -> AppScreen(s.view, model)
+fun LifeCertRoot(shell: Shell, send: (Event) -> Unit, platform: Platform, voiceMissing: Boolean = false) {
+    when (shell) {
+        Shell.Starting -> LifeCertTheme(false) {
+            Box(Modifier.fillMaxSize().testTag(Ids.STARTING), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
         }
+        is Shell.Failed -> LifeCertTheme(false) {
+            Page(null) { IconLine(Icons.Filled.Warning, startupFailedText(shell.language), MaterialTheme.typography.headlineSmall, Ids.STARTUP_FAILED) }
+        }
+        is Shell.Showing -> AppScreen(shell.view, send, platform, voiceMissing)
     }
 }
 
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-private fun AppScreen(view: AppView, model: LifeCertViewModel) {
+fun AppScreen(view: AppView, send: (Event) -> Unit, platform: Platform, voiceMissing: Boolean = false) {
     val l = labelsFor(view.language)
-    // System back goes to the core's previous screen; at the root it leaves the app.
-    BackHandler(enabled = view.canGoBack) { model.send(Event.Back) }
-    TextScale(view.largeText) {
+    LifeCertTheme(view.largeText) {
         Scaffold(
             topBar = {
                 TopAppBar(
-                    title = { Text(view.title.display, style = MaterialTheme.typography.headlineSmall) },
+                    title = { Text(view.title.display, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.testTag(Ids.TITLE)) },
                     navigationIcon = {
                         if (view.canGoBack) {
-                            IconButton(onClick = { model.send(Event.Back) }, modifier = Modifier.size(MinTouch)) {
+                            IconButton(onClick = { send(Event.Back) }, modifier = Modifier.size(MinTouch).testTag(Ids.BACK)) {
                                 Icon(Icons.AutoMirrored.Filled.ArrowBack, contentDescription = l.back)
                             }
                         }
@@ -179,73 +162,77 @@ private fun AppScreen(view: AppView, model: LifeCertViewModel) {
         ) { padding ->
             Column(Modifier.padding(padding).fillMaxSize()) {
                 // Busy: a network call runs; the screen and its buttons stay.
-                if (view.busy) LinearProgressIndicator(Modifier.fillMaxWidth())
+                if (view.busy) LinearProgressIndicator(Modifier.fillMaxWidth().testTag(Ids.BUSY))
                 view.problem?.let { ProblemBanner(it.message) }
-                Body(view, l, model)
+                // Spoken prompts are on but the phone has no voice for them: say so, in writing.
+                if (voiceMissing && view.voiceOn) {
+                    Box(Modifier.padding(horizontal = 16.dp)) { IconLine(Icons.Filled.VoiceOverOff, l.voiceMissing, tag = Ids.VOICE_MISSING) }
+                }
+                Body(view, l, send, platform)
             }
         }
     }
 }
 
 @Composable
-private fun Body(view: AppView, l: Labels, model: LifeCertViewModel) {
+private fun Body(view: AppView, l: Labels, send: (Event) -> Unit, platform: Platform) {
     when (val s = view.screen) {
         is Screen.Welcome -> Page(view.instruction) {
-            BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, onClick = { model.send(Event.ShowLogIn) })
-            BigButton(l.register, Icons.Filled.HowToReg, primary = false, onClick = { model.send(Event.ShowRegister) })
+            BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, Ids.WELCOME_LOG_IN, onClick = { send(Event.ShowLogIn) })
+            BigButton(l.register, Icons.Filled.HowToReg, Ids.WELCOME_REGISTER, primary = false, onClick = { send(Event.ShowRegister) })
         }
-        is Screen.Register -> RegisterPage(view, l, model)
-        is Screen.LogIn -> LogInPage(view, l, model)
-        is Screen.Home -> HomePage(s, view, l, model)
+        is Screen.Register -> RegisterPage(view, l, send)
+        is Screen.LogIn -> LogInPage(view, l, send)
+        is Screen.Home -> HomePage(s, view, l, send)
         is Screen.ChooseWho -> Page(view.instruction) {
-            s.people.forEach { p -> PersonCardView(p, onClick = { model.send(Event.Select(p.personId)) }) }
+            s.people.forEachIndexed { i, p -> PersonCardView(p, Ids.WHO_ + i, onClick = { send(Event.Select(p.personId)) }) }
         }
-        is Screen.AddRelative -> AddRelativePage(view, l, model)
+        is Screen.AddRelative -> AddRelativePage(view, l, send)
         is Screen.Consent -> Page(view.instruction) {
-            PersonCardView(s.subject)
-            s.points.forEach { IconLine(Icons.Filled.PrivacyTip, it.display) }
-            BigButton(l.agree, Icons.Filled.Check, enabled = !view.busy, onClick = { model.send(Event.GiveConsent) })
-            BigButton(l.decline, Icons.Filled.Close, primary = false, onClick = { model.send(Event.DeclineConsent) })
+            PersonCardView(s.subject, Ids.CONSENT_SUBJECT)
+            s.points.forEachIndexed { i, point -> IconLine(Icons.Filled.PrivacyTip, point.display, tag = Ids.CONSENT_POINT_ + i) }
+            BigButton(l.agree, Icons.Filled.Check, Ids.CONSENT_AGREE, enabled = !view.busy, onClick = { send(Event.GiveConsent) })
+            BigButton(l.decline, Icons.Filled.Close, Ids.CONSENT_DECLINE, primary = false, onClick = { send(Event.DeclineConsent) })
         }
         is Screen.TemplatePreview -> Page(view.instruction) {
-            TemplatePhoto(s.templatePhoto, s.subject.name)
-            PersonCardView(s.subject)
+            TemplatePhoto(s.templatePhoto, s.subject.name, platform)
+            PersonCardView(s.subject, Ids.TEMPLATE_SUBJECT)
             Spinner()
         }
-        is Screen.CameraPermission -> CameraPermissionPage(s.actions, s.templatePhoto, s.subject.name, view, l, model)
-        is Screen.Capture -> CapturePage(s.update, l, model)
+        is Screen.CameraPermission -> CameraPermissionPage(s, view, l, send, platform)
+        is Screen.Capture -> CapturePage(s.update, l, platform)
         is Screen.Uploading -> Page(view.instruction) {
             IconLine(Icons.Filled.CloudUpload, s.subject.name, MaterialTheme.typography.titleLarge)
             if (s.totalBytes > 0uL) {
                 // How far, in a bar and (the instruction above) in words.
                 LinearProgressIndicator(
                     progress = { s.sentBytes.toFloat() / s.totalBytes.toFloat() },
-                    modifier = Modifier.fillMaxWidth().height(12.dp),
+                    modifier = Modifier.fillMaxWidth().height(12.dp).testTag(Ids.UPLOAD_PROGRESS),
                 )
             } else {
                 Spinner()
             }
         }
         is Screen.QueuedOffline -> Page(null) {
-            IconLine(Icons.Filled.CloudOff, s.message.display, MaterialTheme.typography.headlineSmall)
-            BigButton(l.sendNow, Icons.Filled.CloudUpload, enabled = !view.busy, onClick = { model.send(Event.RetryUploads) })
-            BigButton(l.home, Icons.Filled.Home, primary = false, onClick = { model.send(Event.RefreshHome) })
+            IconLine(Icons.Filled.CloudOff, s.message.display, MaterialTheme.typography.headlineSmall, Ids.OFFLINE_MESSAGE)
+            BigButton(l.sendNow, Icons.Filled.CloudUpload, Ids.OFFLINE_SEND_NOW, enabled = !view.busy, onClick = { send(Event.RetryUploads) })
+            BigButton(l.home, Icons.Filled.Home, Ids.OFFLINE_HOME, primary = false, onClick = { send(Event.RefreshHome) })
         }
-        is Screen.Result -> ResultPage(s, view.busy, l, model)
+        is Screen.Result -> ResultPage(s, view.busy, l, send, platform)
         is Screen.Blocked -> Page(null) {
-            IconLine(Icons.Filled.Block, s.problem.message.display, MaterialTheme.typography.headlineSmall)
+            IconLine(Icons.Filled.Block, s.problem.message.display, MaterialTheme.typography.headlineSmall, Ids.BLOCKED_MESSAGE)
             PersonCardView(s.subject)
-            BigButton(l.home, Icons.Filled.Home, onClick = { model.send(Event.RefreshHome) })
+            BigButton(l.home, Icons.Filled.Home, Ids.BLOCKED_HOME, onClick = { send(Event.RefreshHome) })
         }
         is Screen.Records -> RecordsPage(s.rows, view.instruction, l)
-        is Screen.Settings -> SettingsPage(view, l, model)
+        is Screen.Settings -> SettingsPage(view, l, send)
     }
 }
 
 // ---- pages with their own state or layout ----
 
 @Composable
-private fun RegisterPage(view: AppView, l: Labels, model: LifeCertViewModel) {
+private fun RegisterPage(view: AppView, l: Labels, send: (Event) -> Unit) {
     var name by rememberSaveable { mutableStateOf("") }
     var idNumber by rememberSaveable { mutableStateOf("") }
     var password by remember { mutableStateOf("") } // never written to saved state
@@ -254,109 +241,111 @@ private fun RegisterPage(view: AppView, l: Labels, model: LifeCertViewModel) {
     var terms by rememberSaveable { mutableStateOf(false) }
     // No checks here: the core (and the server, with the same rules) answer with a problem.
     Page(view.instruction) {
-        Field(name, { name = it }, l.name, NameKeys)
-        Field(idNumber, { idNumber = it }, l.idNumber, IdKeys)
-        Field(password, { password = it }, l.password, PasswordKeys, secret = true)
-        Field(mobile, { mobile = it }, l.mobile, PhoneKeys)
-        Field(mobileAgain, { mobileAgain = it }, l.mobileAgain, PhoneKeys)
+        Field(name, { name = it }, l.name, NameKeys, Ids.REGISTER_NAME)
+        Field(idNumber, { idNumber = it }, l.idNumber, IdKeys, Ids.REGISTER_ID_NUMBER)
+        Field(password, { password = it }, l.password, PasswordKeys, Ids.REGISTER_PASSWORD, secret = true)
+        Field(mobile, { mobile = it }, l.mobile, PhoneKeys, Ids.REGISTER_MOBILE)
+        Field(mobileAgain, { mobileAgain = it }, l.mobileAgain, PhoneKeys, Ids.REGISTER_MOBILE_AGAIN)
         Row(
-            Modifier.fillMaxWidth().heightIn(min = MinTouch).toggleable(terms, role = Role.Checkbox) { terms = it },
+            Modifier.fillMaxWidth().heightIn(min = MinTouch).testTag(Ids.REGISTER_TERMS)
+                .toggleable(terms, role = Role.Checkbox) { terms = it },
             verticalAlignment = Alignment.CenterVertically,
         ) {
             Checkbox(checked = terms, onCheckedChange = null)
             Spacer(Modifier.width(12.dp))
             Text(l.acceptTerms, style = MaterialTheme.typography.bodyLarge)
         }
-        BigButton(l.register, Icons.Filled.HowToReg, enabled = !view.busy) {
-            model.send(Event.Register(name, idNumber, password, mobile, mobileAgain, terms))
+        BigButton(l.register, Icons.Filled.HowToReg, Ids.REGISTER_SUBMIT, enabled = !view.busy) {
+            send(Event.Register(name, idNumber, password, mobile, mobileAgain, terms))
         }
     }
 }
 
 @Composable
-private fun LogInPage(view: AppView, l: Labels, model: LifeCertViewModel) {
+private fun LogInPage(view: AppView, l: Labels, send: (Event) -> Unit) {
     var idNumber by rememberSaveable { mutableStateOf("") }
     var password by remember { mutableStateOf("") }
     Page(view.instruction) {
-        Field(idNumber, { idNumber = it }, l.idNumber, IdKeys)
-        Field(password, { password = it }, l.password, PasswordKeys.copy(imeAction = ImeAction.Done), secret = true)
-        BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, enabled = !view.busy) { model.send(Event.LogIn(idNumber, password)) }
+        Field(idNumber, { idNumber = it }, l.idNumber, IdKeys, Ids.LOG_IN_ID_NUMBER)
+        Field(password, { password = it }, l.password, PasswordKeys.copy(imeAction = ImeAction.Done), Ids.LOG_IN_PASSWORD, secret = true)
+        BigButton(l.logIn, Icons.AutoMirrored.Filled.Login, Ids.LOG_IN_SUBMIT, enabled = !view.busy) { send(Event.LogIn(idNumber, password)) }
     }
 }
 
 @Composable
-private fun AddRelativePage(view: AppView, l: Labels, model: LifeCertViewModel) {
+private fun AddRelativePage(view: AppView, l: Labels, send: (Event) -> Unit) {
     var name by rememberSaveable { mutableStateOf("") }
     var idNumber by rememberSaveable { mutableStateOf("") }
     var relation by rememberSaveable { mutableStateOf("") }
     Page(view.instruction) {
-        Field(name, { name = it }, l.name, NameKeys)
-        Field(idNumber, { idNumber = it }, l.idNumber, IdKeys)
-        Field(relation, { relation = it }, l.relation, NameKeys.copy(imeAction = ImeAction.Done))
-        BigButton(l.addRelative, Icons.Filled.PersonAdd, enabled = !view.busy) { model.send(Event.AddRelative(name, idNumber, relation)) }
+        Field(name, { name = it }, l.name, NameKeys, Ids.RELATIVE_NAME)
+        Field(idNumber, { idNumber = it }, l.idNumber, IdKeys, Ids.RELATIVE_ID_NUMBER)
+        Field(relation, { relation = it }, l.relation, NameKeys.copy(imeAction = ImeAction.Done), Ids.RELATIVE_RELATION)
+        BigButton(l.addRelative, Icons.Filled.PersonAdd, Ids.RELATIVE_SUBMIT, enabled = !view.busy) { send(Event.AddRelative(name, idNumber, relation)) }
     }
 }
 
 @Composable
-private fun HomePage(s: Screen.Home, view: AppView, l: Labels, model: LifeCertViewModel) {
+private fun HomePage(s: Screen.Home, view: AppView, l: Labels, send: (Event) -> Unit) {
     Page(view.instruction) {
-        PersonCardView(s.me)
-        BigButton(l.start, Icons.Filled.Face, onClick = { model.send(Event.ChooseWho) })
+        PersonCardView(s.me, Ids.HOME_ME)
+        s.verifyFirst?.let { IconLine(Icons.Filled.Info, it.display, tag = Ids.HOME_VERIFY_FIRST) }
+        BigButton(l.start, Icons.Filled.Face, Ids.HOME_START, onClick = { send(Event.ChooseWho) })
         if (s.queuedUploads > 0u) {
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
-                    IconLine(Icons.Filled.CloudUpload, l.queued(s.queuedUploads))
-                    BigButton(l.sendNow, Icons.Filled.CloudUpload, primary = false, enabled = !view.busy, onClick = { model.send(Event.RetryUploads) })
+                    IconLine(Icons.Filled.CloudUpload, l.queued(s.queuedUploads), tag = Ids.HOME_QUEUED)
+                    BigButton(l.sendNow, Icons.Filled.CloudUpload, Ids.HOME_SEND_NOW, primary = false, enabled = !view.busy, onClick = { send(Event.RetryUploads) })
                 }
             }
         }
-        s.requests.forEach { r ->
+        s.requests.forEachIndexed { i, r ->
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
-                    IconLine(Icons.Filled.People, r.message.display)
-                    BigButton(l.accept, Icons.Filled.Check, enabled = !view.busy) { model.send(Event.AcceptRequest(r.bindingId)) }
+                    IconLine(Icons.Filled.People, r.message.display, tag = Ids.HOME_REQUEST_ + i)
+                    BigButton(l.accept, Icons.Filled.Check, Ids.HOME_REQUEST_ACCEPT_ + i, enabled = !view.busy) { send(Event.AcceptRequest(r.bindingId)) }
                 }
             }
         }
-        s.relatives.forEach { PersonCardView(it) }
-        BigButton(l.addRelative, Icons.Filled.PersonAdd, primary = false, onClick = { model.send(Event.ShowAddRelative) })
-        BigButton(l.records, Icons.Filled.History, primary = false, onClick = { model.send(Event.ShowRecords) })
-        BigButton(l.settings, Icons.Filled.Settings, primary = false, onClick = { model.send(Event.ShowSettings) })
-        BigButton(l.refresh, Icons.Filled.Refresh, primary = false, enabled = !view.busy, onClick = { model.send(Event.RefreshHome) })
+        s.relatives.forEachIndexed { i, r -> PersonCardView(r, Ids.HOME_RELATIVE_ + i) }
+        BigButton(l.addRelative, Icons.Filled.PersonAdd, Ids.HOME_ADD_RELATIVE, primary = false, onClick = { send(Event.ShowAddRelative) })
+        BigButton(l.records, Icons.Filled.History, Ids.HOME_RECORDS, primary = false, onClick = { send(Event.ShowRecords) })
+        BigButton(l.settings, Icons.Filled.Settings, Ids.HOME_SETTINGS, primary = false, onClick = { send(Event.ShowSettings) })
+        BigButton(l.refresh, Icons.Filled.Refresh, Ids.HOME_REFRESH, primary = false, enabled = !view.busy, onClick = { send(Event.RefreshHome) })
     }
 }
 
 @Composable
-private fun CameraPermissionPage(actions: List<Action>, photo: ByteArray?, name: String, view: AppView, l: Labels, model: LifeCertViewModel) {
-    val context = LocalContext.current
+private fun CameraPermissionPage(s: Screen.CameraPermission, view: AppView, l: Labels, send: (Event) -> Unit, platform: Platform) {
     var refused by rememberSaveable { mutableStateOf(false) }
-    val ask = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+    val ask = platform.rememberCameraRequest { granted ->
         refused = !granted
-        if (granted) model.send(Event.CameraReady)
+        if (granted) send(Event.CameraReady)
     }
     Page(view.instruction) {
-        TemplatePhoto(photo, name)
+        TemplatePhoto(s.templatePhoto, s.subject.name, platform)
         // The steps ahead, in order, so nothing on the next screen is a surprise.
-        actions.forEachIndexed { i, a -> IconLine(actionIcon(a), "${i + 1}. ${l.action(a)}", MaterialTheme.typography.titleLarge) }
-        BigButton(l.allowCamera, Icons.Filled.CameraAlt, enabled = !view.busy) {
-            val granted = ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED
-            if (granted) model.send(Event.CameraReady) else ask.launch(Manifest.permission.CAMERA)
+        s.actions.forEachIndexed { i, a ->
+            IconLine(actionIcon(a), "${i + 1}. ${l.action(a)}", MaterialTheme.typography.titleLarge, Ids.CAMERA_STEP_ + i)
         }
-        // Once refused for good, Android stops asking: only Settings can allow it.
+        BigButton(l.allowCamera, Icons.Filled.CameraAlt, Ids.CAMERA_ALLOW, enabled = !view.busy, onClick = ask)
+        // Once refused for good, the phone stops asking: only its settings can allow it.
         if (refused) {
-            BigButton(l.openSystemSettings, Icons.Filled.Settings, primary = false) {
-                context.startActivity(Intent(SystemSettings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", context.packageName, null)))
-            }
+            BigButton(l.openSystemSettings, Icons.Filled.Settings, Ids.CAMERA_OPEN_SETTINGS, primary = false, onClick = platform::openAppSettings)
         }
     }
 }
 
 @Composable
-private fun CapturePage(update: LivenessUpdate, l: Labels, model: LifeCertViewModel) {
-    Column(Modifier.fillMaxSize()) {
+private fun CapturePage(update: LivenessUpdate, l: Labels, platform: Platform) {
+    // The light check: while the core learns the neutral face it names colours
+    // for the screen to shine on the face (docs/liveness.md); the whole screen
+    // around the circle shows them.
+    val light = update.screenColour?.let { Color(it.red.toInt(), it.green.toInt(), it.blue.toInt()) }
+    Column(Modifier.fillMaxSize().let { if (light != null) it.background(light) else it }) {
         BoxWithConstraints(Modifier.weight(1f).fillMaxWidth(), contentAlignment = Alignment.Center) {
             val diameter = minOf(maxWidth, maxHeight) * 0.8f
-            CameraPreview(model, Modifier.fillMaxSize())
+            platform.CameraPreview(Modifier.fillMaxSize().testTag(Ids.CAPTURE_CAMERA))
             // Dim everything but the circle the face goes in.
             Canvas(Modifier.fillMaxSize()) {
                 val hole = Rect(center, diameter.toPx() / 2)
@@ -365,72 +354,61 @@ private fun CapturePage(update: LivenessUpdate, l: Labels, model: LifeCertViewMo
                     addRect(Rect(Offset.Zero, size))
                     addOval(hole)
                 }
-                drawPath(scrim, Color.Black.copy(alpha = 0.55f))
+                drawPath(scrim, light ?: Color.Black.copy(alpha = 0.55f))
             }
-            // The circle's rim is the progress ring.
+            // The circle's rim is the progress ring; the steps are also in words below.
             CircularProgressIndicator(
                 progress = { update.progress },
-                modifier = Modifier.size(diameter),
+                modifier = Modifier.size(diameter).testTag(Ids.CAPTURE_PROGRESS),
                 strokeWidth = 12.dp,
                 trackColor = Color.White.copy(alpha = 0.4f),
             )
         }
         Column(Modifier.fillMaxWidth().padding(24.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-            Text(update.prompt.display, style = MaterialTheme.typography.displaySmall)
+            // A live region: TalkBack announces each new prompt (the app's own voice is quiet then).
+            Text(
+                update.prompt.display,
+                style = MaterialTheme.typography.displaySmall,
+                modifier = Modifier.testTag(Ids.CAPTURE_PROMPT).semantics { liveRegion = LiveRegionMode.Polite },
+            )
             if (update.totalSteps > 0u) {
-                Text(l.step(update.doneSteps, update.totalSteps), style = MaterialTheme.typography.titleLarge)
+                Text(l.step(update.doneSteps, update.totalSteps), style = MaterialTheme.typography.titleLarge, modifier = Modifier.testTag(Ids.CAPTURE_STEP))
             }
         }
     }
 }
 
-/** The front camera's mirrored preview; the frames go to the core through CameraFeed. */
 @Composable
-private fun CameraPreview(model: LifeCertViewModel, modifier: Modifier) {
-    val context = LocalContext.current
-    val owner = LocalLifecycleOwner.current
-    val previewView = remember { PreviewView(context).apply { scaleType = PreviewView.ScaleType.FILL_CENTER } }
-    DisposableEffect(owner) {
-        val feed = CameraFeed(model::pushFrame)
-        feed.start(context, owner, previewView)
-        onDispose { feed.stop() }
-    }
-    AndroidView(factory = { previewView }, modifier = modifier)
-}
-
-@Composable
-private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, model: LifeCertViewModel) {
+private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, send: (Event) -> Unit, platform: Platform) {
     Page(null) {
+        // The kind in words beside its icon: never colour alone.
         Row(verticalAlignment = Alignment.CenterVertically) {
             Icon(resultIcon(s.kind), contentDescription = null, modifier = Modifier.size(MinTouch), tint = resultTint(s.kind))
             Spacer(Modifier.width(16.dp))
-            Text(l.kind(s.kind), style = MaterialTheme.typography.headlineMedium)
+            Text(l.kind(s.kind), style = MaterialTheme.typography.headlineMedium, modifier = Modifier.testTag(Ids.RESULT_KIND))
         }
-        Text(s.message.display, style = MaterialTheme.typography.headlineSmall)
-        s.advice?.let { IconLine(Icons.Filled.Lightbulb, it.display) }
-        if (s.receiptVerified) IconLine(Icons.Filled.VerifiedUser, l.receiptVerified)
-        s.receiptCode?.let { code -> ReceiptCode(code, l.receiptCode) }
-        s.nextDue?.let { IconLine(Icons.Filled.Event, l.nextDue(it)) }
-        if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, enabled = !busy, onClick = { model.send(Event.Retry) })
-        BigButton(l.home, Icons.Filled.Home, primary = s.kind != ResultKind.FAILED, onClick = { model.send(Event.RefreshHome) })
+        Text(s.message.display, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.testTag(Ids.RESULT_MESSAGE))
+        s.advice?.let { IconLine(Icons.Filled.Lightbulb, it.display, tag = Ids.RESULT_ADVICE) }
+        if (s.receiptVerified) IconLine(Icons.Filled.VerifiedUser, l.receiptVerified, tag = Ids.RESULT_RECEIPT_VERIFIED)
+        s.receiptCode?.let { code -> ReceiptCode(code, l.receiptCode, platform) }
+        s.nextDue?.let { IconLine(Icons.Filled.Event, l.nextDue(it), tag = Ids.RESULT_NEXT_DUE) }
+        if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, Ids.RESULT_RETRY, enabled = !busy, onClick = { send(Event.Retry) })
+        BigButton(l.home, Icons.Filled.Home, Ids.RESULT_HOME, primary = s.kind != ResultKind.FAILED, onClick = { send(Event.RefreshHome) })
     }
 }
 
 /** The template photo (模板照片) certd keeps, small and grey, with the name: the right person is certified. */
 @Composable
-private fun TemplatePhoto(jpeg: ByteArray?, name: String) {
-    val photo = remember(jpeg) { jpeg?.let { BitmapFactory.decodeByteArray(it, 0, it.size)?.asImageBitmap() } } ?: return
-    Image(photo, contentDescription = name, modifier = Modifier.size(width = 120.dp, height = 160.dp).testTag("template-photo"))
+private fun TemplatePhoto(jpeg: ByteArray?, name: String, platform: Platform) {
+    val photo = remember(jpeg) { jpeg?.let(platform::image) } ?: return
+    Image(photo, contentDescription = name, modifier = Modifier.size(width = 120.dp, height = 160.dp).testTag(Ids.TEMPLATE_PHOTO))
 }
 
 /** The verified receipt as a QR code a counter scans, with what it is for. */
 @Composable
-private fun ReceiptCode(code: String, caption: String) {
-    val qr = remember(code) {
-        receiptQrPng(code).takeIf { it.isNotEmpty() }
-            ?.let { BitmapFactory.decodeByteArray(it, 0, it.size)?.asImageBitmap() }
-    } ?: return
-    Image(qr, contentDescription = caption, modifier = Modifier.size(240.dp).testTag("receipt-qr"))
+private fun ReceiptCode(code: String, caption: String, platform: Platform) {
+    val qr = remember(code) { receiptQrPng(code).takeIf { it.isNotEmpty() }?.let(platform::image) } ?: return
+    Image(qr, contentDescription = caption, modifier = Modifier.size(240.dp).testTag(Ids.RECEIPT_QR))
     Text(caption, style = MaterialTheme.typography.bodyLarge)
 }
 
@@ -442,8 +420,8 @@ private fun RecordsPage(rows: List<RecordRow>, instruction: Message, l: Labels) 
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
         item { Instruction(instruction) }
-        items(rows, key = { it.certificationId }) { row ->
-            Card(Modifier.fillMaxWidth()) {
+        itemsIndexed(rows, key = { _, row -> row.certificationId }) { i, row ->
+            Card(Modifier.fillMaxWidth().testTag(Ids.RECORD_ + i)) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
                     // `summary` already starts with ✔ / ✘ / …: state in words and a sign.
                     IconLine(resultIcon(row.kind), row.summary.display, MaterialTheme.typography.titleLarge)
@@ -459,14 +437,14 @@ private fun RecordsPage(rows: List<RecordRow>, instruction: Message, l: Labels) 
 }
 
 @Composable
-private fun SettingsPage(view: AppView, l: Labels, model: LifeCertViewModel) {
+private fun SettingsPage(view: AppView, l: Labels, send: (Event) -> Unit) {
     Page(view.instruction) {
         IconLine(Icons.Filled.Language, l.language, MaterialTheme.typography.titleLarge)
         Column(Modifier.selectableGroup()) {
             languageNames.forEach { (language, name) ->
                 Row(
-                    Modifier.fillMaxWidth().heightIn(min = MinTouch)
-                        .selectable(view.language == language, role = Role.RadioButton) { model.send(Event.SetLanguage(language)) },
+                    Modifier.fillMaxWidth().heightIn(min = MinTouch).testTag(Ids.SETTINGS_LANGUAGE_ + languageTag(language))
+                        .selectable(view.language == language, role = Role.RadioButton) { send(Event.SetLanguage(language)) },
                     verticalAlignment = Alignment.CenterVertically,
                 ) {
                     RadioButton(selected = view.language == language, onClick = null)
@@ -476,22 +454,21 @@ private fun SettingsPage(view: AppView, l: Labels, model: LifeCertViewModel) {
             }
         }
         HorizontalDivider()
-        ToggleRow(Icons.Filled.FormatSize, l.largeText, view.largeText, { model.send(Event.SetLargeText(it)) })
-        ToggleRow(Icons.Filled.RecordVoiceOver, l.voice, view.voiceOn, { model.send(Event.SetVoice(it)) })
+        ToggleRow(Icons.Filled.FormatSize, l.largeText, view.largeText, Ids.SETTINGS_LARGE_TEXT) { send(Event.SetLargeText(it)) }
+        ToggleRow(Icons.Filled.RecordVoiceOver, l.voice, view.voiceOn, Ids.SETTINGS_VOICE) { send(Event.SetVoice(it)) }
         HorizontalDivider()
-        BigButton(l.logOut, Icons.AutoMirrored.Filled.Logout, primary = false, onClick = { model.send(Event.LogOut) })
+        BigButton(l.logOut, Icons.AutoMirrored.Filled.Logout, Ids.SETTINGS_LOG_OUT, primary = false, onClick = { send(Event.LogOut) })
     }
 }
 
-// ---- building blocks ----
-
-/** Large text scales every sp on the screen, on top of the phone's own font size. */
-@Composable
-private fun TextScale(large: Boolean, content: @Composable () -> Unit) {
-    val density = LocalDensity.current
-    val scale = if (large) LARGE_TEXT_SCALE else 1f
-    CompositionLocalProvider(LocalDensity provides Density(density.density, density.fontScale * scale), content = content)
+/** "zh-hans", "zh-hant", "en": the index of the language ids. */
+fun languageTag(language: Language): String = when (language) {
+    Language.ZH_HANS -> "zh-hans"
+    Language.ZH_HANT -> "zh-hant"
+    Language.EN -> "en"
 }
+
+// ---- building blocks ----
 
 /** A scrolling page: the core's instruction first (when it is not the page's own message). */
 @Composable
@@ -507,14 +484,15 @@ private fun Page(instruction: Message?, content: @Composable ColumnScope.() -> U
 
 @Composable
 private fun Instruction(message: Message) {
-    Text(message.display, style = MaterialTheme.typography.headlineSmall)
+    Text(message.display, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.testTag(Ids.INSTRUCTION).semantics { liveRegion = LiveRegionMode.Polite })
 }
 
 @Composable
 private fun ProblemBanner(message: Message) {
+    // The warning icon and the words carry it; the colour only reinforces.
     Surface(color = MaterialTheme.colorScheme.errorContainer, modifier = Modifier.fillMaxWidth()) {
         Box(Modifier.padding(16.dp)) {
-            IconLine(Icons.Filled.Warning, message.display, MaterialTheme.typography.titleMedium)
+            IconLine(Icons.Filled.Warning, message.display, MaterialTheme.typography.titleMedium, Ids.PROBLEM, live = true)
         }
     }
 }
@@ -526,17 +504,20 @@ private fun Spinner() {
 
 /** An icon beside the words that carry the meaning (the icon is decoration for TalkBack). */
 @Composable
-private fun IconLine(icon: ImageVector, text: String, style: TextStyle = MaterialTheme.typography.bodyLarge) {
+private fun IconLine(icon: ImageVector, text: String, style: TextStyle = MaterialTheme.typography.bodyLarge, tag: String? = null, live: Boolean = false) {
     Row(verticalAlignment = Alignment.CenterVertically) {
         Icon(icon, contentDescription = null, modifier = Modifier.size(32.dp))
         Spacer(Modifier.width(12.dp))
-        Text(text, style = style)
+        val modifier = (if (tag != null) Modifier.testTag(tag) else Modifier)
+            .let { if (live) it.semantics { liveRegion = LiveRegionMode.Assertive } else it }
+        Text(text, style = style, modifier = modifier)
     }
 }
 
 @Composable
-private fun BigButton(text: String, icon: ImageVector, primary: Boolean = true, enabled: Boolean = true, onClick: () -> Unit) {
-    val modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch)
+private fun BigButton(text: String, icon: ImageVector, tag: String, primary: Boolean = true, enabled: Boolean = true, onClick: () -> Unit) {
+    // The words are the button's spoken label too.
+    val modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch).testTag(tag).semantics { contentDescription = text }
     val content: @Composable () -> Unit = {
         Icon(icon, contentDescription = null, modifier = Modifier.size(28.dp))
         Spacer(Modifier.width(12.dp))
@@ -550,9 +531,10 @@ private fun BigButton(text: String, icon: ImageVector, primary: Boolean = true, 
 }
 
 @Composable
-private fun ToggleRow(icon: ImageVector, text: String, on: Boolean, onChange: (Boolean) -> Unit) {
+private fun ToggleRow(icon: ImageVector, text: String, on: Boolean, tag: String, onChange: (Boolean) -> Unit) {
+    // The switch's position and its announced state say on/off, not its colour.
     Row(
-        Modifier.fillMaxWidth().heightIn(min = MinTouch).toggleable(on, role = Role.Switch, onValueChange = onChange),
+        Modifier.fillMaxWidth().heightIn(min = MinTouch).testTag(tag).toggleable(on, role = Role.Switch, onValueChange = onChange),
         verticalAlignment = Alignment.CenterVertically,
     ) {
         Icon(icon, contentDescription = null, modifier = Modifier.size(32.dp))
@@ -563,7 +545,7 @@ private fun ToggleRow(icon: ImageVector, text: String, on: Boolean, onChange: (B
 }
 
 @Composable
-private fun Field(value: String, onChange: (String) -> Unit, label: String, keys: KeyboardOptions, secret: Boolean = false) {
+private fun Field(value: String, onChange: (String) -> Unit, label: String, keys: KeyboardOptions, tag: String, secret: Boolean = false) {
     OutlinedTextField(
         value = value,
         onValueChange = onChange,
@@ -572,7 +554,7 @@ private fun Field(value: String, onChange: (String) -> Unit, label: String, keys
         textStyle = MaterialTheme.typography.titleLarge,
         keyboardOptions = keys,
         visualTransformation = if (secret) PasswordVisualTransformation() else VisualTransformation.None,
-        modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch),
+        modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch).testTag(tag).semantics { contentDescription = label },
     )
 }
 
@@ -584,7 +566,7 @@ private val PhoneKeys = KeyboardOptions(keyboardType = KeyboardType.Phone, imeAc
 
 /** One person: name, relation, masked ID, and the status in words with an icon. */
 @Composable
-private fun PersonCardView(card: PersonCard, onClick: (() -> Unit)? = null) {
+private fun PersonCardView(card: PersonCard, tag: String? = null, onClick: (() -> Unit)? = null) {
     val body: @Composable () -> Unit = {
         Row(Modifier.padding(16.dp).heightIn(min = MinTouch), verticalAlignment = Alignment.CenterVertically) {
             Column(Modifier.weight(1f), verticalArrangement = Arrangement.spacedBy(4.dp)) {
@@ -597,10 +579,12 @@ private fun PersonCardView(card: PersonCard, onClick: (() -> Unit)? = null) {
             if (onClick != null) Icon(Icons.AutoMirrored.Filled.KeyboardArrowRight, contentDescription = null, modifier = Modifier.size(32.dp))
         }
     }
+    val modifier = Modifier.fillMaxWidth().let { if (tag != null) it.testTag(tag) else it }
     if (onClick != null) {
-        Card(onClick = onClick, modifier = Modifier.fillMaxWidth()) { body() }
+        // Read as one: the name, relation and status are the card's label.
+        Card(onClick = onClick, modifier = modifier.semantics { contentDescription = "${card.name}, ${card.relation.display}, ${card.status.display}" }) { body() }
     } else {
-        Card(Modifier.fillMaxWidth()) { body() }
+        Card(modifier) { body() }
     }
 }
 

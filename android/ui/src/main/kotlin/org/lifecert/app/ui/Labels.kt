@@ -10,7 +10,7 @@ import org.lifecert.core.labels
 import org.lifecert.core.Labels as CoreLabels
 
 /**
- * Button, field and icon labels, all from the core (`src/flow/labels.rs`) so
+ * Button, field and icon labels, all from the core (`crates/app/src/flow/labels.rs`) so
  * every shell uses the core's wording in its three languages. This class only
  * gives the screens short names for them; it holds no text of its own.
  */
@@ -40,8 +40,10 @@ class Labels(core: CoreLabels, private val lang: Language) {
     val sendNow = core.sendNow
     val back = core.back
     val receiptVerified = core.receiptVerified
+    val receiptCode = core.receiptCode
     val largeText = core.largeText
     val voice = core.voice
+    val voiceMissing = core.voiceMissing
     val language = core.language
     val startupFailed = core.startupFailed
 
