@@ -28,6 +28,7 @@ public final class AppModel {
     public let core: LifeCertApp?
     public let camera: Camera
     private let speech: Speech
+    private let reminding: Reminding?
     private let network: NetworkMonitor
     private var subscription: LifeCertCore.Subscription?
     /// Taps reach the core in the order they were made, off the main actor.
@@ -40,6 +41,7 @@ public final class AppModel {
     /// the start-up failure in `language`.
     public init(config: () throws -> AppConfig, language: Language, platform: Platform) {
         camera = platform.camera
+        reminding = platform.reminders
         speech = platform.speech
         network = platform.network
         do {
@@ -93,6 +95,8 @@ public final class AppModel {
     }
 
     private func show(_ view: AppView) {
+        // Home carries the due dates: keep the notifications in step with them.
+        if case .home = view.screen, let core { reminding?.schedule(core.reminders()) }
         speech.use(view.language)
         followCamera(view.screen)
         shell = .showing(view)

@@ -36,6 +36,15 @@ public protocol NetworkMonitor: AnyObject {
     func start(satisfied: @escaping @Sendable () -> Void)
 }
 
+/// Local notifications for the core's reminders (30, 7 and 1 days before
+/// each due date, for me and each relative): UNUserNotificationCenter on the
+/// phone. Called on the main actor whenever Home is shown, with every
+/// reminder still to come; it replaces what was scheduled before.
+@MainActor
+public protocol Reminding: AnyObject {
+    func schedule(_ reminders: [Reminder])
+}
+
 /// The phone's parts the view model is built with.
 public struct Platform {
     public var store: SecureStore
@@ -44,8 +53,11 @@ public struct Platform {
     public var speech: Speech
     public var camera: Camera
     public var network: NetworkMonitor
+    public var reminders: Reminding?
 
-    public init(store: SecureStore, platformKey: PlatformKey?, speech: Speech, camera: Camera, network: NetworkMonitor) {
+    public init(store: SecureStore, platformKey: PlatformKey?, speech: Speech, camera: Camera, network: NetworkMonitor,
+                reminders: Reminding? = nil) {
+        self.reminders = reminders
         self.store = store
         self.platformKey = platformKey
         self.speech = speech

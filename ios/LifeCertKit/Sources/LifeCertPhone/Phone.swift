@@ -19,7 +19,8 @@ extension AppModel {
                 platformKey: AppAttestDeviceKey(),
                 speech: Speaker(),
                 camera: phoneCamera(),
-                network: PathMonitor()
+                network: PathMonitor(),
+                reminders: Notifications()
             )
         )
         // A call or another app taking the camera mid-capture: the same steps again.

@@ -62,6 +62,16 @@ final class JourneyTests: XCTestCase {
         return try await film(phone, photo: photo, from: camera)
     }
 
+    /// 赵桂兰 signs up and agrees; returns the steps on her camera screen.
+    private func toCamera(_ phone: Phone) async throws -> [Action] {
+        let me = try await signUp(phone, name: "赵桂兰", id: "110105194812090023")
+        phone.model.send(.chooseWho)
+        _ = try await phone.tap(.select(personId: me.personId))
+        let camera = try await phone.tap(.giveConsent)
+        guard case let .cameraPermission(_, actions, _) = camera.screen else { throw Failure("no camera screen: \(camera.screen)") }
+        return actions
+    }
+
     private func signUp(_ phone: Phone, name: String, id: String) async throws -> PersonCard {
         phone.model.send(.showRegister)
         let view = try await phone.tap(.register(name: name, idNumber: id, password: "lifecert2026", mobile: "13900139000",
@@ -107,6 +117,9 @@ final class JourneyTests: XCTestCase {
         XCTAssertEqual(rows.count, 1)
         XCTAssertTrue(rows.first?.summary.display.hasPrefix("✔") == true, "not colour alone")
         XCTAssertFalse(try phone.core.reminders().isEmpty)
+        // Home after the certification: the notifications follow the new due date.
+        _ = try await phone.tap(.refreshHome)
+        XCTAssertEqual(phone.reminders.scheduled.last, try phone.core.reminders(), "scheduled as the core gives them")
     }
 
     func testASonCertifiesHisMotherAfterSheAgreesFirstWithTheWrongFaceThenWithHers() async throws {
@@ -200,11 +213,7 @@ final class JourneyTests: XCTestCase {
         let certd = try Certd()
         defer { certd.close() }
         let phone = try Phone(certd: certd)
-        let me = try await signUp(phone, name: "赵桂兰", id: "110105194812090023")
-        phone.model.send(.chooseWho)
-        _ = try await phone.tap(.select(personId: me.personId))
-        let camera = try await phone.tap(.giveConsent)
-        guard case let .cameraPermission(_, actions, _) = camera.screen else { throw Failure("no camera screen: \(camera.screen)") }
+        let actions = try await toCamera(phone)
         phone.model.cameraInterrupted() // not capturing yet: nothing happens
         phone.camera.film(try Clips.folder(photo: "grace_hopper.jpg", actions: actions))
         phone.model.send(.cameraReady)
@@ -230,11 +239,7 @@ final class JourneyTests: XCTestCase {
         let certd = try Certd()
         defer { certd.close() }
         let phone = try Phone(certd: certd)
-        let me = try await signUp(phone, name: "赵桂兰", id: "110105194812090023")
-        phone.model.send(.chooseWho)
-        _ = try await phone.tap(.select(personId: me.personId))
-        let camera = try await phone.tap(.giveConsent)
-        guard case let .cameraPermission(_, actions, _) = camera.screen else { throw Failure("no camera screen: \(camera.screen)") }
+        let actions = try await toCamera(phone)
         phone.camera.film(try Clips.folder(photo: "grace_hopper.jpg", actions: actions))
         // A path comes and goes while nothing waits: nothing is sent.
         phone.network.comeBack()

@@ -229,6 +229,13 @@ final class RecordingSpeech: Speech {
 }
 
 /// A network monitor the test switches on.
+/// What the phone's notification scheduler was asked to schedule, each time.
+@MainActor
+final class RecordingReminders: Reminding {
+    var scheduled: [[Reminder]] = []
+    func schedule(_ reminders: [Reminder]) { scheduled.append(reminders) }
+}
+
 final class ManualNetwork: NetworkMonitor, @unchecked Sendable {
     private var satisfied: (@Sendable () -> Void)?
 
@@ -283,6 +290,7 @@ final class Phone {
     let model: AppModel
     let speech = RecordingSpeech()
     let network = ManualNetwork()
+    let reminders = RecordingReminders()
     let camera: CountingCamera
     /// Every view the shell was told to draw, in order.
     private(set) var seen: [AppView] = []
@@ -298,7 +306,8 @@ final class Phone {
                 AppConfig(serverUrl: certd.url, storageDir: storage.path, language: language, receiptPublicKey: nil)
             },
             language: language,
-            platform: Platform(store: MemoryStore(), platformKey: nil, speech: speech, camera: camera, network: network)
+            platform: Platform(store: MemoryStore(), platformKey: nil, speech: speech, camera: camera, network: network,
+                               reminders: reminders)
         )
         model.onChange = { [weak self] shell in
             if case let .showing(view) = shell { self?.seen.append(view) }

@@ -40,7 +40,7 @@ private class ClipFeed(private val dir: File, private val model: LifeCertViewMod
         val clips = ClipPlayer.load(dir) { bytes -> checkNotNull(BitmapFactory.decodeByteArray(bytes, 0, bytes.size)) { "not a picture in $dir" } }
         val main = Handler(Looper.getMainLooper())
         val buffer = ByteBuffer.allocateDirect(clips.values.maxOf { f -> f.maxOf { it.byteCount } })
-        player = ClipPlayer(clips, paced = true) { frame, t ->
+        player = ClipPlayer(clips) { frame, t ->
             // The preview shows what the "camera" sees.
             main.post { previewView.foreground = android.graphics.drawable.BitmapDrawable(context.resources, frame) }
             buffer.clear()

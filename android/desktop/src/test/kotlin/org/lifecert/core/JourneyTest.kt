@@ -2,6 +2,7 @@ package org.lifecert.core
 
 import org.lifecert.domain.*
 import org.lifecert.liveness.*
+import org.lifecert.ui.MemoryStore
 
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
@@ -12,7 +13,6 @@ import java.io.File
 import java.net.ServerSocket
 import java.nio.ByteBuffer
 import java.nio.file.Files
-import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
 import kotlin.test.assertEquals
@@ -33,14 +33,6 @@ class JourneyTest {
     private lateinit var certd: Process
     private lateinit var data: File
     private var url = ""
-
-    /** What Android's Keystore wrapper does, in memory. */
-    class MemoryStore : SecureStore {
-        private val values = ConcurrentHashMap<String, ByteArray>()
-        override fun get(key: String): ByteArray? = values[key]
-        override fun put(key: String, value: ByteArray) { values[key] = value }
-        override fun delete(key: String) { values.remove(key) }
-    }
 
     /** Every screen the shell was told to draw, and every word it was told to say, in order. */
     class Screens : AppObserver {

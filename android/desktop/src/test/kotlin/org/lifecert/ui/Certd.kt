@@ -38,6 +38,8 @@ class Certd : AutoCloseable {
         error("certd did not start: " + log.readText())
     }
 
+    val running: Boolean get() = process?.isAlive == true
+
     /** The server goes away as in a power cut (no goodbye). */
     fun kill() {
         process?.destroyForcibly()?.waitFor(10, TimeUnit.SECONDS)

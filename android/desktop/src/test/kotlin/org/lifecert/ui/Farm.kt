@@ -1,6 +1,7 @@
 package org.lifecert.ui
 
 import androidx.compose.ui.geometry.Size
+import androidx.compose.ui.semantics.SemanticsNode
 import androidx.compose.ui.semantics.SemanticsProperties
 import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ExperimentalTestApi
@@ -53,14 +54,23 @@ class Farm(val ui: SkikoComposeUiTest, val phone: Phone) {
         ui.onNodeWithTag(tag).performTextInput(text)
     }
 
-    /** The words an element shows (merged: a button's label, a line's text). */
+    /** The words an element shows: its own and its children's texts, a field's content, else its description. */
     fun text(tag: String): String {
         await(tag)
-        val config = ui.onNodeWithTag(tag).fetchSemanticsNode().config
-        return config.getOrNull(SemanticsProperties.Text)?.joinToString(" ") { it.text }
-            ?: config.getOrNull(SemanticsProperties.ContentDescription)?.joinToString(" ")
-            ?: ""
+        fun words(node: SemanticsNode): List<String> {
+            val c = node.config
+            val own = (c.getOrNull(SemanticsProperties.Text)?.map { it.text } ?: emptyList()) +
+                listOfNotNull(c.getOrNull(SemanticsProperties.EditableText)?.text)
+            return own + node.children.flatMap(::words)
+        }
+        val node = ui.onNodeWithTag(tag, useUnmergedTree = true).fetchSemanticsNode()
+        return words(node).filter { it.isNotBlank() }.joinToString(" ").ifEmpty {
+            node.config.getOrNull(SemanticsProperties.ContentDescription)?.joinToString(" ") ?: ""
+        }
     }
+
+    /** The result's words, for a failure message. */
+    fun resultWords() = listOf(Ids.RESULT_MESSAGE, Ids.RESULT_ADVICE).filter(::has).joinToString(" / ") { text(it) }
 
     fun texts(prefix: String): List<String> {
         val out = mutableListOf<String>()
@@ -80,6 +90,15 @@ class Farm(val ui: SkikoComposeUiTest, val phone: Phone) {
         tap(Ids.REGISTER_TERMS)
         tap(Ids.REGISTER_SUBMIT)
         await(Ids.HOME_START)
+    }
+
+    /** A new account for [she], from Welcome to her camera screen (the challenge is on the phone). */
+    fun registerAndConsent(she: Pensioner) {
+        register(she.name, she.idNumber)
+        tap(Ids.HOME_START)
+        tap(Ids.WHO_ + 0)
+        tap(Ids.CONSENT_AGREE)
+        await(Ids.CAMERA_ALLOW)
     }
 
     /**

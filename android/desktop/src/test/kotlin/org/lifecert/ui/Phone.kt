@@ -94,7 +94,7 @@ class Phone(serverUrl: String, language: Language = Language.ZH_HANS, var face: 
             val picture = androidx.compose.runtime.remember(face) { clips.getValue("neutral")[0].picture.toComposeImageBitmap() }
             DisposableEffect(face) {
                 // STILL: her neutral face only, so the capture goes on until something stops it.
-                val player = ClipPlayer(clips, paced = false) { frame, t ->
+                val player = ClipPlayer(clips) { frame, t ->
                     val info = FrameInfo(frame.width.toUInt(), frame.height.toUInt(), (frame.width * 4).toUInt(), PixelFormat.Rgba, 0u, false, t.toULong())
                     try {
                         core.pushFrame(frame.rgba.duplicate(), info)

@@ -144,7 +144,7 @@ class ScreensTourTest {
     /** The recorded clip, straight to the core (the screens are drawn later from the views). */
     private fun play(phone: Phone) {
         val done = java.util.concurrent.CountDownLatch(1)
-        val player = ClipPlayer(Clips.of("grace_hopper.jpg"), paced = false) { frame, t ->
+        val player = ClipPlayer(Clips.of("grace_hopper.jpg")) { frame, t ->
             val info = FrameInfo(frame.width.toUInt(), frame.height.toUInt(), (frame.width * 4).toUInt(), PixelFormat.Rgba, 0u, false, t.toULong())
             runCatching { phone.core.pushFrame(frame.rgba.duplicate(), info) }
         }

@@ -19,8 +19,6 @@ import java.io.File
 class ClipPlayer<F>(
     private val clips: Map<String, List<F>>,
     private val fps: Double = 15.0,
-    /** Wait between frames as a camera would (phones); off, frames go as fast as analysed, on a virtual clock. */
-    private val paced: Boolean,
     private val push: (frame: F, timestampMs: Long) -> Unit,
 ) {
     init {
@@ -52,8 +50,11 @@ class ClipPlayer<F>(
         var played: Action? = null
         var sinceClip = 0
         fun show(frame: F) {
+            // At the camera's own pace, never ahead of the wall clock: certd refuses
+            // a capture that ends in its future, and frames pushed faster than real
+            // time while the engine loads would put it there.
             val t = startMs + (n * frameMs).toLong()
-            if (paced) Thread.sleep(maxOf(0L, t - System.currentTimeMillis()))
+            Thread.sleep(maxOf(0L, t - System.currentTimeMillis()))
             push(frame, t)
             n++
         }
