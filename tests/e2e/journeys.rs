@@ -519,6 +519,64 @@ fn a_session_survives_an_app_restart_and_logging_out_ends_it_on_the_server_and_t
 }
 
 #[test]
+fn records_and_their_receipts_show_without_a_network_after_a_restart_until_log_out() {
+    let mut certd = Certd::start();
+    let dir = temp_dir("kept");
+    let app = app(&certd.url(), &dir);
+    let home = register_and_log_in(&app, PENSIONER);
+    let v = certify(&app, &me(&home), "grace_hopper.jpg");
+    assert_eq!(result_kind(&v), ResultKind::Passed, "{v:?}");
+    let online = block(app.send_and_wait(Event::ShowRecords));
+    let Screen::Records { rows: seen_online } = online.screen else {
+        panic!("{online:?}")
+    };
+    drop(app);
+    // No server (and no receipt keys in memory): the phone opens again.
+    certd.kill9();
+    let app = self::app(&certd.url(), &dir);
+    block(app.send_and_wait(Event::Start));
+    let v = block(app.send_and_wait(Event::ShowRecords));
+    let Screen::Records { rows } = &v.screen else {
+        panic!("the kept records, not an error: {v:?}")
+    };
+    let key = |r: &lifecert_app::flow::view::RecordRow| {
+        (
+            r.certification_id.clone(),
+            r.kind,
+            r.receipt_verified,
+            r.receipt_code.clone(),
+            r.by.key.clone(),
+        )
+    };
+    assert_eq!(
+        rows.iter().map(key).collect::<Vec<_>>(),
+        seen_online.iter().map(key).collect::<Vec<_>>(),
+        "the same certifications as online"
+    );
+    assert!(rows[0].receipt_verified && rows[0].receipt_code.is_some());
+    let problem = v.problem.as_ref().expect("why they may not be the latest");
+    assert_eq!(problem.message.key, "records.kept");
+    // A receipt changed on the phone is not shown as verified.
+    let keys = FileSecureStore::new(dir.join("keys").to_string_lossy().into());
+    {
+        use lifecert_app::storage::kept_records;
+        let mut kept = kept_records::load(keys.as_ref()).expect("kept");
+        let receipt = kept.records[0].receipt.as_mut().unwrap();
+        receipt.signature = receipt.signature.chars().rev().collect();
+        kept_records::save(keys.as_ref(), &kept);
+        assert!(!kept.verified()[0].1, "a forged receipt does not check out");
+    }
+    let v = block(app.send_and_wait(Event::ShowRecords));
+    let Screen::Records { rows } = &v.screen else {
+        panic!("{v:?}")
+    };
+    assert!(!rows[0].receipt_verified);
+    // Logging out forgets them: the next person on this phone sees nothing.
+    block(app.send_and_wait(Event::LogOut));
+    assert!(lifecert_app::storage::kept_records::load(keys.as_ref()).is_none());
+}
+
+#[test]
 fn not_in_scope_no_template_and_maintenance_day_each_block_with_their_reason() {
     // A campaign for benefits started before 2000: the demo pensioners are out of scope.
     let today = lifecert_domain::rules::date::today_in_china();

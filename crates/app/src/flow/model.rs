@@ -183,6 +183,13 @@ pub enum Msg {
     },
     /// Each record with whether its receipt is signed by the agency for it.
     Records(Result<Vec<(CertificationRecord, bool)>, NetError>),
+    /// No network: the records kept on the phone, each receipt checked here
+    /// with the kept keys.
+    KeptRecords {
+        rows: Vec<(CertificationRecord, bool)>,
+        /// Whose records (id, name), for when Home is not loaded either.
+        me: Option<(String, String)>,
+    },
     /// One analysed frame of the running capture.
     Frame(LivenessUpdate),
     /// The face check cannot run on this phone.
@@ -520,20 +527,17 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         // The photo is a courtesy: without it the name card still shows.
         Msg::Template { result: Err(_), .. } => vec![],
-        Msg::Records(Ok(records)) => {
-            let (me, my_name) = m
-                .home
-                .as_ref()
-                .map(|h| (h.me.person_id.clone(), h.me.name.clone()))
-                .unwrap_or_default();
-            let rows = records
-                .iter()
-                .map(|(r, verified)| record_row(lang, r, *verified, &me, &my_name))
-                .collect();
-            m.busy = false;
-            m.go(Screen::Records { rows });
-            vec![]
+        Msg::KeptRecords { rows, me } => {
+            let effects = show_records(m, &rows, me);
+            // Shown with why they may not be the latest.
+            m.problem = Some(Problem {
+                kind: ProblemKind::Offline,
+                message: texts::records_kept(lang),
+                retry_after_s: None,
+            });
+            effects
         }
+        Msg::Records(Ok(records)) => show_records(m, &records, None),
         Msg::Frame(update) => frame(m, update),
         Msg::CaptureUnavailable => {
             m.started = None;
@@ -831,6 +835,27 @@ fn save_settings(m: &Model) -> Effect {
 
 /// One analysed frame: the capture screen follows it until it passes (then
 /// the evidence is queued) or is rejected.
+/// The records page; `kept_me`: whose phone, when Home is not loaded.
+fn show_records(
+    m: &mut Model,
+    records: &[(CertificationRecord, bool)],
+    kept_me: Option<(String, String)>,
+) -> Vec<Effect> {
+    let (me, my_name) = m
+        .home
+        .as_ref()
+        .map(|h| (h.me.person_id.clone(), h.me.name.clone()))
+        .or(kept_me)
+        .unwrap_or_default();
+    let rows = records
+        .iter()
+        .map(|(r, verified)| record_row(m.language, r, *verified, &me, &my_name))
+        .collect();
+    m.busy = false;
+    m.go(Screen::Records { rows });
+    vec![]
+}
+
 /// A fresh challenge for the same person, shown with why the steps are new.
 fn renew_attempt(m: &mut Model) -> Vec<Effect> {
     let Some(subject) = m.subject.clone() else {

@@ -11,6 +11,7 @@ use super::settings;
 use super::view::{AppView, Screen};
 use super::{AppConfig, AppObserver, Event, SetupError};
 use crate::session::{ApiClient, NetError, ProblemKind};
+use crate::storage::kept_records::{self, KeptRecords};
 use crate::storage::SecureStore;
 use crate::upload::platform_key::{login_fields, PlatformKey, PlatformKeyError, SessionSigner};
 use crate::upload::queue::{Outbox, PendingUpload};
@@ -350,6 +351,8 @@ impl Core {
             } => Msg::LoggedIn(self.log_in(id_number, password).await),
             Request::LogOut => {
                 self.api.logout(lang).await;
+                // The next person on this phone does not see these.
+                kept_records::forget(self.store.as_ref());
                 Msg::LoggedOut
             }
             Request::Bind(req) => Msg::Bound(self.api.bind(&req, lang).await.map(|_| ())),
@@ -368,12 +371,31 @@ impl Core {
             Request::Records => match self.api.records(lang).await {
                 Ok(r) => {
                     let mut rows = Vec::with_capacity(r.records.len());
-                    for rec in r.records {
-                        let verified = self.verified(&rec).await.is_some();
-                        rows.push((rec, verified));
+                    for rec in &r.records {
+                        let verified = self.verified(rec).await.is_some();
+                        rows.push((rec.clone(), verified));
                     }
+                    // Kept for when there is no network, with the keys to check them.
+                    let keys = lock(&self.receipt_keys).clone().unwrap_or_default();
+                    let me = lock(&self.model)
+                        .home
+                        .as_ref()
+                        .map(|h| (h.me.person_id.clone(), h.me.name.clone()));
+                    let kept = KeptRecords {
+                        records: r.records,
+                        keys,
+                        me,
+                    };
+                    kept_records::save(self.store.as_ref(), &kept);
                     Msg::Records(Ok(rows))
                 }
+                Err(e @ NetError::Offline(_)) => match kept_records::load(self.store.as_ref()) {
+                    Some(kept) => Msg::KeptRecords {
+                        rows: kept.verified(),
+                        me: kept.me,
+                    },
+                    None => Msg::Records(Err(e)),
+                },
                 Err(e) => Msg::Records(Err(e)),
             },
         }

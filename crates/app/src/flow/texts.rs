@@ -359,3 +359,16 @@ pub fn camera_interrupted(lang: Language) -> Message {
         ),
     )
 }
+
+/// Records shown from the phone while there is no network.
+pub fn records_kept(lang: Language) -> Message {
+    msg(
+        "records.kept",
+        tr!(
+            lang,
+            "现在没有网络，下面是保存在这部手机上的认证记录，回执已在手机上核验。",
+            "現在沒有網路，下面是保存在這部手機上的認證記錄，回執已在手機上核驗。",
+            "No connection: these are the records kept on this phone; their receipts were checked on the phone."
+        ),
+    )
+}

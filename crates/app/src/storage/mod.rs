@@ -5,6 +5,7 @@
 //! tools and tests use [`FileSecureStore`], files encrypted under a key file
 //! that sits next to them (see its caveats).
 
+pub mod kept_records;
 pub(crate) mod sealed;
 pub mod secure_store;
 

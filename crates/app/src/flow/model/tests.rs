@@ -1007,6 +1007,30 @@ fn an_interrupted_camera_goes_back_to_the_same_steps_and_says_so() {
 }
 
 #[test]
+fn records_kept_on_the_phone_show_without_a_network_and_say_so() {
+    let mut m = logged_in();
+    send(&mut m, Event::ShowRecords);
+    let fx = update(
+        &mut m,
+        Msg::KeptRecords {
+            rows: vec![(record(Outcome::Passed, ME), true)],
+            me: None,
+        },
+    );
+    let v = rendered(&fx);
+    let Screen::Records { rows } = &v.screen else {
+        panic!("{:?}", v.screen)
+    };
+    assert!(rows[0].receipt_verified);
+    let p = v.problem.as_ref().expect("why they may not be the latest");
+    assert_eq!(
+        (p.kind, p.message.key.as_str()),
+        (ProblemKind::Offline, "records.kept")
+    );
+    assert!(!v.busy);
+}
+
+#[test]
 fn records_show_who_certified_and_whether_each_receipt_checked_out() {
     let mut m = logged_in();
     let fx = send(&mut m, Event::ShowRecords);
