@@ -8,5 +8,6 @@ scripts/setup.sh >&2
 # The same build as the tests (`cargo run -p` would resolve features for the
 # CLI alone and rebuild shared dependencies): after `scripts/test.sh` this
 # builds nothing.
-cargo build -q --workspace --all-targets >&2
+source scripts/cargo-env.sh
+cargo build -q "${features[@]}" --all-targets >&2
 exec target/debug/lifecert-demo "$@"

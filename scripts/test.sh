@@ -22,15 +22,9 @@ scripts/setup.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-# One build of everything, linted while it compiles: clippy-driver compiles
-# the workspace's own crates (as `cargo clippy` runs it, with warnings denied)
-# and every later cargo command here reuses that build. `cargo clippy` on its
-# own would compile every dependency a second time, in check mode.
-export RUSTC_WORKSPACE_WRAPPER
-RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)"
-# How cargo-clippy hands `-- -D warnings` to clippy-driver.
-export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
-features=(--workspace --features lifecert-ffi/testing)
+# One build of everything, linted while it compiles; every later cargo
+# command here (and scripts/demo.sh) reuses it.
+source scripts/cargo-env.sh
 
 step "build everything once, with clippy's lints (deny warnings)"
 cargo build "${features[@]}" --all-targets
