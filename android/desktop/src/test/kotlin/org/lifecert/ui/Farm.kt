@@ -28,16 +28,17 @@ class Farm(val ui: SkikoComposeUiTest, val phone: Phone) {
 
     /** Waits (real time: the core and certd work meanwhile) until [tag] is on screen. */
     fun await(tag: String, seconds: Long = 60) {
-        try {
-            ui.waitUntil(timeoutMillis = seconds * 1000) { has(tag) }
-        } catch (e: Throwable) {
-            throw AssertionError("$tag did not appear in $seconds s; on screen: ${phone.view?.screen?.javaClass?.simpleName}, problem: ${phone.view?.problem}", e)
-        }
+        awaitAny(tag, seconds = seconds)
     }
 
-    /** Waits for the first of [tags] to appear and returns it. */
+    /** Waits for the first of [tags] to appear and returns it; on a timeout, says what the phone showed. */
     fun awaitAny(vararg tags: String, seconds: Long = 60): String {
-        ui.waitUntil(timeoutMillis = seconds * 1000) { tags.any(::has) }
+        try {
+            ui.waitUntil(timeoutMillis = seconds * 1000) { tags.any(::has) }
+        } catch (e: Throwable) {
+            val v = phone.core.view()
+            throw AssertionError("${tags.toList()} did not appear in $seconds s; the core shows ${v.screen}, problem: ${v.problem}", e)
+        }
         return tags.first(::has)
     }
 
@@ -116,7 +117,8 @@ class Farm(val ui: SkikoComposeUiTest, val phone: Phone) {
             val steps = texts(Ids.CAMERA_STEP_)
             if (steps.none { s -> cannot.any { s.contains(it) } }) {
                 tap(Ids.CAMERA_ALLOW)
-                return awaitAny(Ids.RESULT_KIND, Ids.OFFLINE_MESSAGE, seconds = seconds)
+                // Blocked too (the capture could not run): the caller's assertion then says why.
+                return awaitAny(Ids.RESULT_KIND, Ids.OFFLINE_MESSAGE, Ids.BLOCKED_MESSAGE, seconds = seconds)
             }
             tap(Ids.BACK)
         }

@@ -55,7 +55,13 @@ class ClipPlayer<F>(
             // time while the engine loads would put it there.
             val t = startMs + (n * frameMs).toLong()
             Thread.sleep(maxOf(0L, t - System.currentTimeMillis()))
-            push(frame, t)
+            // A frame the core refuses must not end the clip: a camera keeps
+            // delivering, and a silent end would leave the capture waiting forever.
+            try {
+                push(frame, t)
+            } catch (e: Exception) {
+                System.err.println("clip camera: frame at $t not taken: $e")
+            }
             n++
         }
         while (!stopped && capturing()) {
