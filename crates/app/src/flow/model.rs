@@ -345,6 +345,13 @@ impl Model {
             .map(|b| (b.person.clone(), relative_card(lang, b)))
     }
 
+    /// Whose phone: the logged-in person's id and name, once Home is loaded.
+    pub fn me(&self) -> Option<(String, String)> {
+        self.home
+            .as_ref()
+            .map(|h| (h.me.person_id.clone(), h.me.name.clone()))
+    }
+
     /// The template photo, if it is the subject's.
     fn photo_of(&self, subject: &PersonCard) -> Option<Vec<u8>> {
         self.template_photo
@@ -601,15 +608,13 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
             // Too slow is not a failure: new steps, and a word on why.
             renew_attempt(m)
         }
-        Msg::AttemptStale => {
-            if matches!(m.screen, Screen::Capture { .. }) {
-                let mut effects = vec![Effect::StopCapture];
-                effects.extend(renew_attempt(m));
-                effects
-            } else {
-                vec![]
-            }
+        Msg::AttemptStale if matches!(m.screen, Screen::Capture { .. }) => {
+            let mut effects = vec![Effect::StopCapture];
+            effects.extend(renew_attempt(m));
+            effects
         }
+        // The person left the capture meanwhile: nothing to renew.
+        Msg::AttemptStale => vec![],
         Msg::UploadRefused(e) => {
             // Decided or invalid: say why and let the person start again.
             if let Some(subject) = m.subject.clone() {
@@ -783,11 +788,7 @@ fn event(m: &mut Model, e: Event) -> Vec<Effect> {
                 template_photo: m.photo_of(subject),
             };
             m.go(screen);
-            m.problem = Some(Problem {
-                kind: ProblemKind::AttemptExpired,
-                message: texts::camera_interrupted(lang),
-                retry_after_s: None,
-            });
+            m.problem = Some(steps_again(texts::camera_interrupted(lang)));
             vec![Effect::StopCapture]
         }
         Event::Retry => match m.subject.clone() {
@@ -833,20 +834,13 @@ fn save_settings(m: &Model) -> Effect {
     }
 }
 
-/// One analysed frame: the capture screen follows it until it passes (then
-/// the evidence is queued) or is rejected.
 /// The records page; `kept_me`: whose phone, when Home is not loaded.
 fn show_records(
     m: &mut Model,
     records: &[(CertificationRecord, bool)],
     kept_me: Option<(String, String)>,
 ) -> Vec<Effect> {
-    let (me, my_name) = m
-        .home
-        .as_ref()
-        .map(|h| (h.me.person_id.clone(), h.me.name.clone()))
-        .or(kept_me)
-        .unwrap_or_default();
+    let (me, my_name) = m.me().or(kept_me).unwrap_or_default();
     let rows = records
         .iter()
         .map(|(r, verified)| record_row(m.language, r, *verified, &me, &my_name))
@@ -856,22 +850,29 @@ fn show_records(
     vec![]
 }
 
+/// Why the camera screen asks for the steps again: nothing failed.
+fn steps_again(message: Message) -> Problem {
+    Problem {
+        kind: ProblemKind::AttemptExpired,
+        message,
+        retry_after_s: None,
+    }
+}
+
 /// A fresh challenge for the same person, shown with why the steps are new.
 fn renew_attempt(m: &mut Model) -> Vec<Effect> {
     let Some(subject) = m.subject.clone() else {
         return vec![];
     };
     m.started = None;
-    m.note = Some(Problem {
-        kind: ProblemKind::AttemptExpired,
-        message: texts::attempt_renewed(m.language),
-        retry_after_s: None,
-    });
+    m.note = Some(steps_again(texts::attempt_renewed(m.language)));
     m.busy_with(Request::Start {
         person_id: subject.person_id,
     })
 }
 
+/// One analysed frame: the capture screen follows it until it passes (then
+/// the evidence is queued) or is rejected.
 fn frame(m: &mut Model, update: LivenessUpdate) -> Vec<Effect> {
     let Screen::Capture { subject, .. } = &m.screen else {
         return vec![]; // A late frame after the capture ended.

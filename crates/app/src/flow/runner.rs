@@ -377,10 +377,7 @@ impl Core {
                     }
                     // Kept for when there is no network, with the keys to check them.
                     let keys = lock(&self.receipt_keys).clone().unwrap_or_default();
-                    let me = lock(&self.model)
-                        .home
-                        .as_ref()
-                        .map(|h| (h.me.person_id.clone(), h.me.name.clone()));
+                    let me = lock(&self.model).me();
                     let kept = KeptRecords {
                         records: r.records,
                         keys,

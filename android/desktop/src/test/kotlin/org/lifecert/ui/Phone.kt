@@ -90,8 +90,10 @@ class Phone(serverUrl: String, language: Language = Language.ZH_HANS, var face: 
         override fun CameraPreview(modifier: Modifier) {
             // The clip's first frame stands still in the preview: redrawing every frame
             // would keep Compose from ever being idle, and tests wait for idle.
-            val clips = if (face == STILL) Clips.of("grace_hopper.jpg").filterKeys { it == "neutral" } else Clips.of(face)
-            val picture = androidx.compose.runtime.remember(face) { clips.getValue("neutral")[0].picture.toComposeImageBitmap() }
+            val clips = androidx.compose.runtime.remember(face) {
+                if (face == STILL) Clips.of("grace_hopper.jpg").filterKeys { it == "neutral" } else Clips.of(face)
+            }
+            val picture = androidx.compose.runtime.remember(clips) { clips.getValue("neutral")[0].picture.toComposeImageBitmap() }
             DisposableEffect(face) {
                 // STILL: her neutral face only, so the capture goes on until something stops it.
                 val player = ClipPlayer(clips) { frame, t ->

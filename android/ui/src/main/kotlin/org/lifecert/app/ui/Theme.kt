@@ -21,21 +21,20 @@ const val LARGE_TEXT_SCALE = 1.35f
 // better, and elder mode asks, at 1.3x or more.
 private const val LINE_HEIGHT = 1.4f
 
-private fun TextStyle.airy() = copy(lineHeight = LINE_HEIGHT.em)
+/** Elder mode's type: nothing under 14 sp, lines 1.4x the size. */
+private fun TextStyle.elder() = (if (fontSize.value < 14f) copy(fontSize = 14.sp) else this).copy(lineHeight = LINE_HEIGHT.em)
 
 /**
- * Material 3's type scale with airier lines and no style under 14 sp, so
- * large text (x1.35) puts every text at 18.9 sp or more.
+ * Material 3's type scale made elder (see [elder]), so large text (x1.35)
+ * puts every text at 18.9 sp or more. Made once, not on every recomposition.
  */
-private fun elderTypography(): Typography {
-    val t = Typography()
-    fun TextStyle.atLeast14() = (if (fontSize.value < 14f) copy(fontSize = 14.sp) else this).airy()
-    return Typography(
-        displayLarge = t.displayLarge.airy(), displayMedium = t.displayMedium.airy(), displaySmall = t.displaySmall.airy(),
-        headlineLarge = t.headlineLarge.airy(), headlineMedium = t.headlineMedium.airy(), headlineSmall = t.headlineSmall.airy(),
-        titleLarge = t.titleLarge.airy(), titleMedium = t.titleMedium.atLeast14(), titleSmall = t.titleSmall.atLeast14(),
-        bodyLarge = t.bodyLarge.airy(), bodyMedium = t.bodyMedium.atLeast14(), bodySmall = t.bodySmall.atLeast14(),
-        labelLarge = t.labelLarge.atLeast14(), labelMedium = t.labelMedium.atLeast14(), labelSmall = t.labelSmall.atLeast14(),
+private val ElderTypography: Typography = Typography().run {
+    Typography(
+        displayLarge = displayLarge.elder(), displayMedium = displayMedium.elder(), displaySmall = displaySmall.elder(),
+        headlineLarge = headlineLarge.elder(), headlineMedium = headlineMedium.elder(), headlineSmall = headlineSmall.elder(),
+        titleLarge = titleLarge.elder(), titleMedium = titleMedium.elder(), titleSmall = titleSmall.elder(),
+        bodyLarge = bodyLarge.elder(), bodyMedium = bodyMedium.elder(), bodySmall = bodySmall.elder(),
+        labelLarge = labelLarge.elder(), labelMedium = labelMedium.elder(), labelSmall = labelSmall.elder(),
     )
 }
 
@@ -44,7 +43,7 @@ private fun elderTypography(): Typography {
 fun LifeCertTheme(largeText: Boolean, content: @Composable () -> Unit) {
     val density = LocalDensity.current
     val scale = if (largeText) LARGE_TEXT_SCALE else 1f
-    MaterialTheme(typography = elderTypography()) {
+    MaterialTheme(typography = ElderTypography) {
         CompositionLocalProvider(LocalDensity provides Density(density.density, density.fontScale * scale), content = content)
     }
 }
