@@ -169,6 +169,13 @@ fn decode_square(jpeg: &[u8], side: u32) -> Result<image::RgbImage, Undecodable>
     Ok(img.to_rgb8())
 }
 
+/// `capture_broken`, with which check said so in the log (the phone and
+/// the person only see the code).
+fn broken(why: &str) -> Code {
+    tracing::info!("capture broken: {why}");
+    Code::CaptureBroken
+}
+
 fn failed(reason: Code) -> Decision {
     Decision::Failed {
         reason,
@@ -182,36 +189,37 @@ fn failed(reason: Code) -> Decision {
 pub fn check_timing(evidence: &Evidence, issued: &Issued, now_ms: i64) -> Result<(), Code> {
     let seq = &evidence.sequence;
     if seq.len() < MIN_FRAMES || seq.len() > MAX_FRAMES || seq[0].t_ms != 0 {
-        return Err(Code::CaptureBroken);
+        return Err(broken("frame count or first time"));
     }
     let mut intervals = Vec::with_capacity(seq.len());
     for w in seq.windows(2) {
         let dt = w[1]
             .t_ms
             .checked_sub(w[0].t_ms)
-            .ok_or(Code::CaptureBroken)?;
+            .ok_or_else(|| broken("times go backwards"))?;
         if !(MIN_INTERVAL_MS..MAX_GAP_MS).contains(&dt) {
-            return Err(Code::CaptureBroken);
+            return Err(broken("an interval outside the camera's rate"));
         }
         intervals.push(dt);
     }
     intervals.sort_unstable();
     if intervals[intervals.len() / 2] > MAX_MEDIAN_INTERVAL_MS {
-        return Err(Code::CaptureBroken);
+        return Err(broken("median interval too long"));
     }
-    let start = i64::try_from(evidence.started_at_ms).map_err(|_| Code::CaptureBroken)?;
+    let start =
+        i64::try_from(evidence.started_at_ms).map_err(|_| broken("start time unreadable"))?;
     let end = start.saturating_add(seq[seq.len() - 1].t_ms as i64);
     if start < issued.issued_ms - CLOCK_SKEW_MS
         || end > now_ms + CLOCK_SKEW_MS
         || end > issued.expires_ms + CLOCK_SKEW_MS
     {
-        return Err(Code::CaptureBroken);
+        return Err(broken("outside the challenge's lifetime or in the future"));
     }
     // Each crop is the square around the face the phone tracked: from one
     // frame to the next it may move and grow, but not jump.
     let [fw, fh] = evidence.frame_size;
     if fw == 0 || fh == 0 || fw > 8192 || fh > 8192 {
-        return Err(Code::CaptureBroken);
+        return Err(broken("frame size"));
     }
     let ok = |r: &[f32; 3]| {
         r.iter().all(|v| v.is_finite())
@@ -223,7 +231,7 @@ pub fn check_timing(evidence: &Evidence, issued: &Issued, now_ms: i64) -> Result
             && r[1] < fh as f32
     };
     if !seq.iter().all(|f| ok(&f.rect)) {
-        return Err(Code::CaptureBroken);
+        return Err(broken("a crop outside the frame"));
     }
     for w in seq.windows(2) {
         let (a, b) = (w[0].rect, w[1].rect);
@@ -232,7 +240,7 @@ pub fn check_timing(evidence: &Evidence, issued: &Issued, now_ms: i64) -> Result
         let shift = ((ca[0] - cb[0]).powi(2) + (ca[1] - cb[1]).powi(2)).sqrt();
         let ratio = b[2] / a[2];
         if shift > 0.5 * a[2] || !(0.67..=1.5).contains(&ratio) {
-            return Err(Code::CaptureBroken);
+            return Err(broken("the face jumped between crops"));
         }
     }
     Ok(())
@@ -283,10 +291,10 @@ fn judge_capture(
         .iter()
         .position(|f| f.t_ms == evidence.frontal.t_ms)
     else {
-        return Ok(failed(Code::CaptureBroken));
+        return Ok(failed(broken("frontal time is no sequence frame")));
     };
     if mean_abs_diff(&frontal_img, &frames[at]) > FRONTAL_MAX_DIFF {
-        return Ok(failed(Code::CaptureBroken));
+        return Ok(failed(broken("frontal picture differs from its frame")));
     }
 
     // The same engine as the phone's, over every crop.

@@ -55,6 +55,9 @@ class Certd : AutoCloseable {
 
     override fun close() {
         kill()
+        // Kept for when a journey fails: certd logs why it refused a capture.
+        File("target/certd-logs").mkdirs()
+        File(data, "certd.log").copyTo(File("target/certd-logs/certd-$port.log"), overwrite = true)
         data.deleteRecursively()
     }
 }
