@@ -132,12 +132,12 @@ private struct ScreenBody: View {
             }
         case let .templatePreview(subject, templatePhoto):
             Page(instruction: view.instruction) {
-                TemplatePhoto(jpeg: templatePhoto, name: subject.name)
+                TemplatePhoto(jpeg: templatePhoto, subject: subject)
                 PersonCardView(card: subject, id: "template-subject")
                 ProgressView().controlSize(.large).frame(maxWidth: .infinity)
             }
         case let .cameraPermission(subject, actions, templatePhoto):
-            CameraPermissionPage(view: view, actions: actions, photo: templatePhoto, name: subject.name, l: l)
+            CameraPermissionPage(view: view, actions: actions, photo: templatePhoto, subject: subject, l: l)
         case let .capture(_, update):
             CapturePage(update: update, l: l)
         case let .uploading(subject, sentBytes, totalBytes):
@@ -271,14 +271,18 @@ private struct AddRelativePage: View {
 /// the right person is certified.
 private struct TemplatePhoto: View {
     let jpeg: Data?
-    let name: String
+    let subject: PersonCard
 
     var body: some View {
         if let jpeg, let image = UIImage(data: jpeg) {
             Image(uiImage: image).resizable().scaledToFit()
                 .frame(width: 120, height: 160)
-                .accessibilityLabel(name)
+                .accessibilityLabel(subject.name)
                 .accessibilityIdentifier("template-photo")
+        } else if subject.templateEnrolled {
+            // The photo is on its way: its place is kept, so the buttons below
+            // do not jump under a finger when it arrives.
+            Color(.secondarySystemBackground).frame(width: 120, height: 160)
         }
     }
 }
@@ -287,14 +291,14 @@ private struct CameraPermissionPage: View {
     let view: AppView
     let actions: [LifeCertCore.Action]
     let photo: Data?
-    let name: String
+    let subject: PersonCard
     let l: ScreenLabels
     @EnvironmentObject private var model: ObservedModel
     @State private var refused = false
 
     var body: some View {
         Page(instruction: view.instruction) {
-            TemplatePhoto(jpeg: photo, name: name)
+            TemplatePhoto(jpeg: photo, subject: subject)
             // The steps ahead, in order, so nothing on the next screen is a surprise.
             ForEach(Array(actions.enumerated()), id: \.offset) { i, action in
                 IconLine("\(i + 1). \(l.action(action))", actionSymbol(action), font: .title3, id: "camera-step-\(i)")

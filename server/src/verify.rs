@@ -13,7 +13,7 @@ use lifecert_liveness::evidence::Evidence;
 use lifecert_liveness::face::Analysis;
 use lifecert_liveness::liveness::flash::{self, Reflection};
 use lifecert_liveness::liveness::sequence::{
-    FRONTAL_SIDE, MAX_FRAMES, MAX_GAP_MS, MIN_FRAMES, SEQUENCE_SIDE,
+    FRONTAL_SIDE, MAX_FRAMES, MAX_GAP_MS, MAX_MEDIAN_INTERVAL_MS, MIN_FRAMES, SEQUENCE_SIDE,
 };
 use lifecert_liveness::liveness::{Action, Challenge, LivenessEngine, LivenessPhase, RejectReason};
 
@@ -27,8 +27,6 @@ pub const SAME_PERSON: f64 = 0.6;
 pub const CLOCK_SKEW_MS: i64 = 120_000;
 /// Faster than a 60 fps camera: not a recording.
 pub const MIN_INTERVAL_MS: u64 = 15;
-/// A steady rate slower than this (median interval) is not the app's.
-pub const MAX_MEDIAN_INTERVAL_MS: u64 = 250;
 /// The frontal picture, brought to the sequence's size, against its frame:
 /// mean absolute difference per channel (JPEG noise is 2-4).
 pub const FRONTAL_MAX_DIFF: f64 = 10.0;
@@ -171,7 +169,7 @@ fn decode_square(jpeg: &[u8], side: u32) -> Result<image::RgbImage, Undecodable>
 
 /// `capture_broken`, with which check said so in the log (the phone and
 /// the person only see the code).
-fn broken(why: &str) -> Code {
+fn broken(why: impl std::fmt::Display) -> Code {
     tracing::info!("capture broken: {why}");
     Code::CaptureBroken
 }
@@ -203,8 +201,12 @@ pub fn check_timing(evidence: &Evidence, issued: &Issued, now_ms: i64) -> Result
         intervals.push(dt);
     }
     intervals.sort_unstable();
-    if intervals[intervals.len() / 2] > MAX_MEDIAN_INTERVAL_MS {
-        return Err(broken("median interval too long"));
+    let median = intervals[intervals.len() / 2];
+    if median > MAX_MEDIAN_INTERVAL_MS {
+        return Err(broken(format_args!(
+            "median interval too long: {median} ms over {} crops",
+            seq.len()
+        )));
     }
     let start =
         i64::try_from(evidence.started_at_ms).map_err(|_| broken("start time unreadable"))?;

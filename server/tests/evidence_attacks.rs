@@ -17,8 +17,8 @@ use lifecert_liveness::evidence::{Evidence, EvidenceImage};
 use lifecert_liveness::face::{Analysis, FaceAnalyzer};
 use lifecert_liveness::liveness::flash::Reflection;
 use lifecert_liveness::liveness::sequence::{
-    encode_jpeg, face_square, sample_square, SequenceFrame, FRONTAL_SIDE, SEQUENCE_QUALITY,
-    SEQUENCE_SIDE,
+    encode_jpeg, face_square, sample_square, SequenceFrame, FRONTAL_SIDE, MAX_MEDIAN_INTERVAL_MS,
+    SEQUENCE_QUALITY, SEQUENCE_SIDE,
 };
 use lifecert_liveness::liveness::Action;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -407,8 +407,16 @@ fn captures_with_impossible_times_or_geometry_fail_each_check() {
         (
             "slower than the app records",
             Box::new(|e| {
-                e.sequence.iter_mut().for_each(|f| f.t_ms *= 4);
-                e.frontal.t_ms *= 4;
+                // Every gap under a second, but a still every 650 ms.
+                let at = e
+                    .sequence
+                    .iter()
+                    .position(|f| f.t_ms == e.frontal.t_ms)
+                    .unwrap();
+                for (i, f) in e.sequence.iter_mut().enumerate() {
+                    f.t_ms = i as u64 * (MAX_MEDIAN_INTERVAL_MS + 50);
+                }
+                e.frontal.t_ms = e.sequence[at].t_ms;
             }),
         ),
         (

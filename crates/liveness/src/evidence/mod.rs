@@ -97,9 +97,12 @@ impl Evidence {
         }
         let r: Recording = engine.recording().ok_or(EvidenceError::Incomplete)?;
         let frontal_t = r.frontal.t_ms;
-        // Thinning a long sequence keeps the frames around each action.
+        // Thinning a long sequence keeps the neutral face and the screen's
+        // colours at the start (what certd calibrates and checks the light
+        // on) and the frames around each action.
         let keep = |t: u64| {
             t == frontal_t
+                || t <= crate::liveness::flash::FLASH_MS + 500
                 || r.action_spans
                     .iter()
                     .any(|&(a, b)| t + 300 >= a && t <= b + 300)
@@ -129,6 +132,7 @@ impl Evidence {
         }
         let frontal = encode_image(c.frontal, 85)?;
         let mut sequence = c.sequence.to_vec();
+        let mut recompressed = false;
         loop {
             let evidence = Evidence {
                 format: FORMAT_VERSION,
@@ -148,10 +152,16 @@ impl Evidence {
                 return Ok(evidence);
             }
             // Drop every other frame that is not kept, without opening a gap
-            // the server would refuse.
-            let before = sequence.len();
-            sequence = thin(&sequence, c.keep);
-            if sequence.len() == before {
+            // or slowing the rate beyond what the server accepts; then
+            // smaller crops; a slow person's long capture still fits.
+            if let Some(thinner) = thin(&sequence, c.keep) {
+                sequence = thinner;
+            } else if !recompressed {
+                recompressed = true;
+                for f in &mut sequence {
+                    f.jpeg = recompress(&f.jpeg)?;
+                }
+            } else {
                 return Err(EvidenceError::OverBudget(len));
             }
         }
@@ -167,8 +177,19 @@ impl Evidence {
     }
 }
 
-/// Every other droppable frame, keeping gaps under the server's limit.
-fn thin(frames: &[SequenceFrame], keep: &dyn Fn(u64) -> bool) -> Vec<SequenceFrame> {
+/// JPEG quality of crops recompressed to fit the budget: ~40 % smaller than
+/// [`sequence::SEQUENCE_QUALITY`], still plenty for a 160 px face.
+const RECOMPRESSED_QUALITY: u8 = 40;
+
+fn recompress(jpeg: &[u8]) -> Result<Vec<u8>, EvidenceError> {
+    let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)?.to_rgb8();
+    Ok(encode_jpeg(&img, RECOMPRESSED_QUALITY)?)
+}
+
+/// Every other droppable frame, keeping gaps under the server's limit; `None`
+/// when nothing can go, or the median interval would pass the server's
+/// [`sequence::MAX_MEDIAN_INTERVAL_MS`].
+fn thin(frames: &[SequenceFrame], keep: &dyn Fn(u64) -> bool) -> Option<Vec<SequenceFrame>> {
     let mut out: Vec<SequenceFrame> = Vec::with_capacity(frames.len());
     let mut drop_next = false;
     for (i, f) in frames.iter().enumerate() {
@@ -185,7 +206,10 @@ fn thin(frames: &[SequenceFrame], keep: &dyn Fn(u64) -> bool) -> Vec<SequenceFra
         drop_next = true;
         out.push(f.clone());
     }
-    out
+    let mut intervals: Vec<u64> = out.windows(2).map(|w| w[1].t_ms - w[0].t_ms).collect();
+    intervals.sort_unstable();
+    let median = intervals.get(intervals.len() / 2).copied().unwrap_or(0);
+    (out.len() < frames.len() && median <= sequence::MAX_MEDIAN_INTERVAL_MS).then_some(out)
 }
 
 fn encode_image(k: &Keyframe, quality: u8) -> Result<EvidenceImage, EvidenceError> {
@@ -196,4 +220,125 @@ fn encode_image(k: &Keyframe, quality: u8) -> Result<EvidenceImage, EvidenceErro
         jpeg: encode_jpeg(&k.image, quality)?,
         landmarks: k.landmarks.iter().map(|p| [r1(p[0]), r1(p[1])]).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage};
+
+    /// A 160 px face crop with a camera's noise (a fresh pattern per frame,
+    /// so each JPEG is as big as a real one, 6-8 KB).
+    fn crop(face: &RgbImage, n: u32) -> Vec<u8> {
+        let mut seed = 0x9e37_79b9u32.wrapping_mul(n + 1);
+        let noisy = RgbImage::from_fn(160, 160, |x, y| {
+            let p = face.get_pixel(x, y);
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let d = (seed % 17) as i16 - 8;
+            Rgb(p.0.map(|v| (v as i16 + d).clamp(0, 255) as u8))
+        });
+        encode_jpeg(&noisy, sequence::SEQUENCE_QUALITY).unwrap()
+    }
+
+    #[test]
+    fn a_slow_persons_long_capture_fits_the_budget_at_a_rate_certd_accepts() {
+        let face = image::open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/faces/grace_hopper.jpg"
+        ))
+        .unwrap()
+        .to_rgb8();
+        let face = image::imageops::resize(&face, 160, 160, image::imageops::FilterType::Triangle);
+        // 3 s of neutral face at 10 fps, then 42 s at the steady ~7.5 fps of
+        // a 15 fps camera, with a turn at 20 s recorded densely: 354 crops
+        // (the most a capture records is 360), about twice the budget.
+        let mut times: Vec<u64> = (0..30).map(|i| i * 100).collect();
+        let mut t = 3000;
+        while t < 45_000 {
+            times.push(t);
+            t += if (20_000..21_000).contains(&t) {
+                66
+            } else {
+                133
+            };
+        }
+        let sequence: Vec<SequenceFrame> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t_ms)| SequenceFrame {
+                t_ms,
+                rect: [100.0, 60.0, 240.0],
+                jpeg: crop(&face, i as u32),
+            })
+            .collect();
+        let raw: usize = sequence.iter().map(|f| f.jpeg.len()).sum();
+        assert!(
+            raw > 3 * BUDGET_BYTES / 2,
+            "{raw} bytes: the test needs a long capture"
+        );
+        let frontal = Keyframe {
+            t_ms: 500,
+            image: image::imageops::resize(&face, 240, 240, image::imageops::FilterType::Triangle),
+            landmarks: vec![[120.0, 120.0]; 468],
+        };
+        // As Evidence::of keeps: the start, the frontal, the turn.
+        let keep = |t: u64| t <= 2500 || (19_700..=21_300).contains(&t);
+        let evidence = Evidence::build(Capture {
+            nonce: "00112233445566778899aabbccddeeff",
+            actions: &[Action::TurnLeft],
+            verdict: Verdict {
+                passed: true,
+                reason: None,
+                observed: vec![],
+            },
+            baseline: [Some(0.3), Some(0.05), Some(0.0), Some(0.0)],
+            started_at_ms: 1_764_000_000_000,
+            frame_size: [640, 480],
+            flash: false,
+            frontal: &frontal,
+            sequence: &sequence,
+            keep: &keep,
+        })
+        .expect("a long capture is thinned and recompressed, not refused");
+        assert!(evidence.to_json().len() <= BUDGET_BYTES);
+        let got = &evidence.sequence;
+        assert!(got.len() < sequence.len());
+        // What certd checks (server/src/verify.rs check_timing).
+        let mut intervals: Vec<u64> = got.windows(2).map(|w| w[1].t_ms - w[0].t_ms).collect();
+        assert!(intervals.iter().all(|&d| d < sequence::MAX_GAP_MS));
+        intervals.sort_unstable();
+        let median = intervals[intervals.len() / 2];
+        assert!(
+            median <= sequence::MAX_MEDIAN_INTERVAL_MS,
+            "median {median} ms"
+        );
+        // The turn's frames and the frontal's stay, every one.
+        for t in times.iter().filter(|&&t| keep(t)) {
+            assert!(got.iter().any(|f| f.t_ms == *t), "{t} ms was dropped");
+        }
+    }
+
+    #[test]
+    fn thinning_stops_before_the_rate_gets_slower_than_certd_accepts() {
+        // A 10 fps camera's steady crops: one every 200 ms.
+        let frames: Vec<SequenceFrame> = (0..300)
+            .map(|i| SequenceFrame {
+                t_ms: i * 200,
+                rect: [0.0, 0.0, 100.0],
+                jpeg: vec![],
+            })
+            .collect();
+        let mut now = frames;
+        while let Some(thinner) = thin(&now, &|_| false) {
+            now = thinner;
+        }
+        let mut d: Vec<u64> = now.windows(2).map(|w| w[1].t_ms - w[0].t_ms).collect();
+        d.sort_unstable();
+        // 200 -> 400 ms; 800 would still keep every gap under a second, but
+        // certd would refuse the rate.
+        assert_eq!(d[d.len() / 2], 400);
+        assert!(d[d.len() / 2] <= sequence::MAX_MEDIAN_INTERVAL_MS);
+    }
 }

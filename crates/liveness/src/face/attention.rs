@@ -9,12 +9,12 @@
 use super::attention_ops::{
     landmarks_to_transform, transform_landmarks, transform_tensor_bilinear, CHANNELS, MAP, PATCH,
 };
+use super::convnet::ConvNet;
 use super::error::{load_error, run_error, FaceError};
 use super::eye::Eye;
 use super::geometry::{crop_bilinear_into, Roi, UNIT};
-use super::head_net::HeadNet;
 use super::mesh::{Mesh, LANDMARKS};
-use super::model::{Model, Which};
+use super::model::Which;
 use image::RgbImage;
 
 const SIDE: usize = 192;
@@ -91,22 +91,23 @@ pub struct Refined {
     pub eyes: Option<[Eye; 2]>,
 }
 
-/// The backbone runs in tract; the heads, too small for a general runtime's
-/// per-layer cost, in [`HeadNet`].
+/// The backbone and the heads run in [`ConvNet`], channel-last kernels for
+/// the five layer kinds these networks use (about twice tract's speed on
+/// the backbone, docs/performance.md).
 pub struct AttentionModel {
-    backbone: Model,
-    left_eye: HeadNet,
-    right_eye: HeadNet,
+    backbone: ConvNet,
+    left_eye: ConvNet,
+    right_eye: ConvNet,
     /// Loaded the first time it is asked for.
-    lips: Option<HeadNet>,
+    lips: Option<ConvNet>,
 }
 
 impl AttentionModel {
     pub fn new() -> Result<Self, FaceError> {
         Ok(AttentionModel {
-            backbone: Model::load(Which::Attention)?,
-            left_eye: head_net(Which::AttentionLeftEye)?,
-            right_eye: head_net(Which::AttentionRightEye)?,
+            backbone: net(Which::Attention, [SIDE, SIDE, 3])?,
+            left_eye: net(Which::AttentionLeftEye, HEAD_INPUT)?,
+            right_eye: net(Which::AttentionRightEye, HEAD_INPUT)?,
             lips: None,
         })
     }
@@ -132,7 +133,7 @@ impl AttentionModel {
             ..roi
         };
         crop_bilinear_into(img, &shifted, SIDE, false, UNIT, self.backbone.input_mut());
-        let out = self.backbone.run()?;
+        let out = self.backbone.run();
         let find = |len: usize| {
             out.iter()
                 .find(|o| o.len() == len)
@@ -161,7 +162,7 @@ impl AttentionModel {
         if heads.lips {
             let model = match &mut self.lips {
                 Some(m) => m,
-                empty => empty.insert(head_net(Which::AttentionLips)?),
+                empty => empty.insert(net(Which::AttentionLips, HEAD_INPUT)?),
             };
             let [lips, _] = head(model, coords, map, LIPS_LEVEL, &LIPS)?;
             for (&i, p) in LIPS.iter().zip(&lips) {
@@ -214,10 +215,13 @@ impl AttentionModel {
     }
 }
 
-fn head_net(which: Which) -> Result<HeadNet, FaceError> {
-    let net = HeadNet::load(which.onnx()).map_err(|e| load_error!("{which:?} model: {e}"))?;
-    // transform_tensor_bilinear fills exactly this.
-    if net.input_shape() != [PATCH, PATCH, CHANNELS] {
+/// A head's input: what transform_tensor_bilinear fills.
+const HEAD_INPUT: [usize; 3] = [PATCH, PATCH, CHANNELS];
+
+/// `which`, refused unless its input is `input` (height, width, channels).
+fn net(which: Which, input: [usize; 3]) -> Result<ConvNet, FaceError> {
+    let net = ConvNet::load(which.onnx()).map_err(|e| load_error!("{which:?} model: {e}"))?;
+    if net.input_shape() != input {
         return Err(load_error!(
             "{which:?} model: input {:?}",
             net.input_shape()
@@ -230,7 +234,7 @@ fn head_net(which: Which) -> Result<HeadNet, FaceError> {
 /// outputs (points first, then the iris when the head has one), mapped back
 /// to crop units. The second entry is empty for the lips.
 fn head(
-    model: &mut HeadNet,
+    model: &mut ConvNet,
     mesh: &[f32],
     map: &[f32],
     (left, right): (usize, usize),

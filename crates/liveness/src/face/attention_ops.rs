@@ -74,9 +74,9 @@ pub fn landmarks_to_transform(mesh: &[f32], left: usize, right: usize, subset: &
     Affine { a, t }
 }
 
-/// `TransformTensorBilinear` v2: the 16x16 patch of `map` (NCHW,
-/// 32 x 48 x 48) under `m`, into `out` (HWC, 16 x 16 x 32, as the heads
-/// run in [`super::head_net`]). Patch pixel
+/// `TransformTensorBilinear` v2: the 16x16 patch of `map` (HWC,
+/// 48 x 48 x 32, as the backbone gives it) under `m`, into `out` (HWC,
+/// 16 x 16 x 32, as the heads take it; both run in [`super::convnet`]). Patch pixel
 /// centres map through `m` (the op's align-corners correction); a patch
 /// pixel whose position falls outside the map is 0, neighbours beyond the
 /// edge read as 0.
@@ -84,7 +84,6 @@ pub fn transform_tensor_bilinear(map: &[f32], m: &Affine, out: &mut [f32]) {
     debug_assert_eq!(map.len(), CHANNELS * MAP * MAP);
     debug_assert_eq!(out.len(), CHANNELS * PATCH * PATCH);
     let last = (MAP - 1) as f32;
-    let plane_in = MAP * MAP;
     for v in 0..PATCH {
         for u in 0..PATCH {
             let o = v * PATCH + u;
@@ -105,11 +104,10 @@ pub fn transform_tensor_bilinear(map: &[f32], m: &Affine, out: &mut [f32]) {
             let w21 = fx * (1.0 - fy);
             let w12 = (1.0 - fx) * fy;
             let w22 = fx * fy;
-            let (i11, i21) = (y0 * MAP + x0, y0 * MAP + x1);
-            let (i12, i22) = (y1 * MAP + x0, y1 * MAP + x1);
+            let at = |y: usize, x: usize| &map[(y * MAP + x) * CHANNELS..][..CHANNELS];
+            let (p11, p21, p12, p22) = (at(y0, x0), at(y0, x1), at(y1, x0), at(y1, x1));
             for (ch, v) in px.iter_mut().enumerate() {
-                let p = &map[ch * plane_in..(ch + 1) * plane_in];
-                *v = w11 * p[i11] + w21 * p[i21] + w12 * p[i12] + w22 * p[i22];
+                *v = w11 * p11[ch] + w21 * p21[ch] + w12 * p12[ch] + w22 * p22[ch];
             }
         }
     }
@@ -177,7 +175,7 @@ mod tests {
         transform_tensor_bilinear(&map, &shift, &mut out);
         for ch in [0, 7, 31] {
             for (v, u) in [(0, 0), (4, 9), (15, 15)] {
-                let want = map[ch * MAP * MAP + (v + 5) * MAP + u + 3];
+                let want = map[((v + 5) * MAP + u + 3) * CHANNELS + ch];
                 assert_eq!(out[(v * PATCH + u) * CHANNELS + ch], want);
             }
         }
@@ -187,7 +185,7 @@ mod tests {
             ..shift
         };
         transform_tensor_bilinear(&map, &half, &mut out);
-        let want = (map[5 * MAP + 3] + map[5 * MAP + 4]) / 2.0;
+        let want = (map[(5 * MAP + 3) * CHANNELS] + map[(5 * MAP + 4) * CHANNELS]) / 2.0;
         assert!((out[0] - want).abs() < 1e-3);
         // Off the map: zeros.
         let off = Affine {

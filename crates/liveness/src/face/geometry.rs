@@ -63,11 +63,12 @@ pub fn crop_into(
     out: &mut [f32],
 ) {
     let k = ((roi.size / n as f32).round() as usize).clamp(1, 4);
-    crop_k(img, roi, n, mirror, norm, k, out);
+    crop_k(img, roi, n, mirror, norm, k, false, out);
 }
 
 /// Like [`crop_into`] with one bilinear sample per output pixel, which is how
-/// MediaPipe warps the face-mesh crop (models/README.md, "Crop sampling").
+/// MediaPipe warps the face-mesh crop (models/README.md, "Crop sampling"),
+/// and interleaved RGB (HWC), as the mesh network takes it.
 pub fn crop_bilinear_into(
     img: &RgbImage,
     roi: &Roi,
@@ -76,7 +77,7 @@ pub fn crop_bilinear_into(
     norm: Normalise,
     out: &mut [f32],
 ) {
-    crop_k(img, roi, n, mirror, norm, 1, out);
+    crop_k(img, roi, n, mirror, norm, 1, true, out);
 }
 
 /// Fixed-point coordinates: 16 fractional bits (pictures up to 32767 px).
@@ -86,6 +87,7 @@ const FRAC_BITS: u32 = 16;
 /// sample by at most 1/512 of the step between neighbours on each axis.
 const WEIGHT_BITS: u32 = 8;
 
+#[allow(clippy::too_many_arguments)]
 fn crop_k(
     img: &RgbImage,
     roi: &Roi,
@@ -93,6 +95,7 @@ fn crop_k(
     mirror: bool,
     norm: Normalise,
     k: usize,
+    interleaved: bool,
     out: &mut [f32],
 ) {
     debug_assert_eq!(out.len(), 3 * n * n);
@@ -122,9 +125,8 @@ fn crop_k(
         .collect();
     let weight = norm.scale / (k * k) as f32 / (1u32 << (2 * WEIGHT_BITS)) as f32;
     let black = norm.offset;
-    let plane = n * n;
-    let (red, rest) = out.split_at_mut(plane);
-    let (green, blue) = rest.split_at_mut(plane);
+    // Where channel `ch` of crop pixel `i` goes.
+    let (pixel_step, channel_step) = if interleaved { (3, 1) } else { (1, n * n) };
     let (inner_w, inner_h) = ((w - 1).max(0) as u32, (h - 1).max(0) as u32);
     let mut at = vec![(0i32, 0i32); k * k];
     for v in 0..n {
@@ -144,10 +146,10 @@ fn crop_k(
                 bilinear_add(raw, w, h, stride, (inner_w, inner_h), x, y, &mut acc);
             }
             let u = if mirror { n - 1 - uu } else { uu };
-            let i = v * n + u;
-            red[i] = acc[0] as f32 * weight + black;
-            green[i] = acc[1] as f32 * weight + black;
-            blue[i] = acc[2] as f32 * weight + black;
+            let i = (v * n + u) * pixel_step;
+            for (ch, &a) in acc.iter().enumerate() {
+                out[i + ch * channel_step] = a as f32 * weight + black;
+            }
         }
     }
 }
@@ -479,10 +481,12 @@ mod tests {
             assert!(diff < 1.0 / 255.0, "k={k}: {diff}");
             crop_bilinear_into(&img, &roi, n, mirror, UNIT, &mut out);
             let want = reference_crop(&img, &roi, n, mirror, 1);
-            let diff = out
-                .iter()
-                .zip(&want)
-                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            // Interleaved (HWC) against the reference's planes.
+            let plane = n * n;
+            let diff = (0..3 * plane).fold(0f32, |m, i| {
+                let (ch, p) = (i / plane, i % plane);
+                m.max((out[p * 3 + ch] - want[i]).abs())
+            });
             assert!(diff < 1.0 / 255.0, "k=1: {diff}");
         }
     }

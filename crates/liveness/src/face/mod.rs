@@ -17,11 +17,11 @@
 
 pub mod attention;
 pub mod attention_ops;
+pub mod convnet;
 pub mod detector;
 pub mod error;
 pub mod eye;
 pub mod geometry;
-pub mod head_net;
 pub mod mesh;
 pub mod model;
 pub mod quality;

@@ -34,6 +34,14 @@ pub const DENSE_INTERVAL_MS: u64 = 60;
 /// The longest time between two crops the server accepts. Frames without a
 /// face are not recorded, so this is also the longest the face may be lost.
 pub const MAX_GAP_MS: u64 = 1000;
+/// The slowest rate certd accepts, as the median interval between crops: a
+/// camera's recording, not a few stills spread over the capture. Where
+/// something happens (the neutral face and the screen's colours at the
+/// start, each action) the crops stay at their full rate however long the
+/// capture; only the waiting between them is thinned to fit the upload
+/// budget ([`crate::evidence::Evidence::build`]), so a slow person's 40 s
+/// capture still fits and still passes.
+pub const MAX_MEDIAN_INTERVAL_MS: u64 = 600;
 /// The most crops in one capture (a slow capture starts its sequence again
 /// from the neutral face rather than exceed it): ~45 s at the steady rate.
 pub const MAX_FRAMES: usize = 360;

@@ -26,12 +26,15 @@ class Certd : AutoCloseable {
 
     fun start() {
         check(process?.isAlive != true) { "certd already runs" }
-        val log = File(data, "certd.log").apply { delete() }
+        // One log across restarts: a journey's failure may lie before one.
+        val log = File(data, "certd.log")
+        val started = { if (log.exists()) Regex("listening on").findAll(log.readText()).count() else 0 }
+        val before = started()
         process = ProcessBuilder(binary, "demo", "--listen", "127.0.0.1:$port", "--data", data.path)
-            .redirectErrorStream(true).redirectOutput(log).start()
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start()
         val deadline = System.currentTimeMillis() + 120_000
         while (System.currentTimeMillis() < deadline) {
-            if (log.readText().contains("listening on")) return
+            if (started() > before) return
             check(process!!.isAlive) { "certd stopped: " + log.readText() }
             Thread.sleep(100)
         }

@@ -36,8 +36,7 @@ class Farm(val ui: SkikoComposeUiTest, val phone: Phone) {
         try {
             ui.waitUntil(timeoutMillis = seconds * 1000) { tags.any(::has) }
         } catch (e: Throwable) {
-            val v = phone.core.view()
-            throw AssertionError("${tags.toList()} did not appear in $seconds s; the core shows ${v.screen}, problem: ${v.problem}", e)
+            throw AssertionError("${tags.toList()} did not appear in $seconds s; the phone went through ${phone.story()}", e)
         }
         return tags.first(::has)
     }

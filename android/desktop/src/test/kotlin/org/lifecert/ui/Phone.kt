@@ -79,6 +79,22 @@ class Phone(serverUrl: String, language: Language = Language.ZH_HANS, var face: 
         calls.execute { core.send(event) }
     }
 
+    /**
+     * The screens the core showed, in order, each once per change of screen,
+     * busy or problem, for a failure to say what happened.
+     */
+    fun story(): String {
+        val steps = mutableListOf<String>()
+        var last = ""
+        for ((i, v) in seen.withIndex()) {
+            val screen = v.screen::class.simpleName
+            val step = "$screen${if (v.busy) " (busy)" else ""}${v.problem?.let { " [${it.kind}: ${it.message.display}]" } ?: ""}"
+            if (step != last) steps += "#$i $step"
+            last = step
+        }
+        return steps.joinToString(" -> ") + "; now ${core.view().screen::class.simpleName}"
+    }
+
     val view: AppView? get() = (shell as? Shell.Showing)?.view
 
     val platform = object : Platform {

@@ -195,7 +195,7 @@ private fun Body(view: AppView, l: Labels, send: (Event) -> Unit, platform: Plat
             BigButton(l.decline, Icons.Filled.Close, Ids.CONSENT_DECLINE, primary = false, onClick = { send(Event.DeclineConsent) })
         }
         is Screen.TemplatePreview -> Page(view.instruction) {
-            TemplatePhoto(s.templatePhoto, s.subject.name, platform)
+            TemplatePhoto(s.templatePhoto, s.subject, platform)
             PersonCardView(s.subject, Ids.TEMPLATE_SUBJECT)
             Spinner()
         }
@@ -323,7 +323,7 @@ private fun CameraPermissionPage(s: Screen.CameraPermission, view: AppView, l: L
         if (granted) send(Event.CameraReady)
     }
     Page(view.instruction) {
-        TemplatePhoto(s.templatePhoto, s.subject.name, platform)
+        TemplatePhoto(s.templatePhoto, s.subject, platform)
         // The steps ahead, in order, so nothing on the next screen is a surprise.
         s.actions.forEachIndexed { i, a ->
             IconLine(actionIcon(a), "${i + 1}. ${l.action(a)}", MaterialTheme.typography.titleLarge, Ids.CAMERA_STEP_ + i)
@@ -399,9 +399,15 @@ private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, send: (Event)
 
 /** The template photo (模板照片) certd keeps, small and grey, with the name: the right person is certified. */
 @Composable
-private fun TemplatePhoto(jpeg: ByteArray?, name: String, platform: Platform) {
-    val photo = remember(jpeg) { jpeg?.let(platform::image) } ?: return
-    Image(photo, contentDescription = name, modifier = Modifier.size(width = 120.dp, height = 160.dp).testTag(Ids.TEMPLATE_PHOTO))
+private fun TemplatePhoto(jpeg: ByteArray?, subject: PersonCard, platform: Platform) {
+    val photo = remember(jpeg) { jpeg?.let(platform::image) }
+    val frame = Modifier.size(width = 120.dp, height = 160.dp)
+    when {
+        photo != null -> Image(photo, contentDescription = subject.name, modifier = frame.testTag(Ids.TEMPLATE_PHOTO))
+        // The photo is on its way: its place is kept, so the buttons below do
+        // not jump under a finger when it arrives.
+        subject.templateEnrolled -> Box(frame.background(MaterialTheme.colorScheme.surfaceVariant))
+    }
 }
 
 /** The verified receipt as a QR code a counter scans, with what it is for. */

@@ -1,16 +1,14 @@
-//! Runs the attention mesh's small heads (eyes, lips) without tract.
+//! Runs the attention mesh (its backbone and its small heads) without tract.
 //!
-//! Each head is a few million multiply-adds on a 16x16x32 patch, too little
-//! work to hide a general runtime's per-layer cost: on x86 tract has no
-//! vectorised depthwise kernel, and its depthwise layers cost a fixed ~50 µs
-//! each whatever their size, about half of a head's 1.2 ms
-//! (docs/performance.md, "Eye heads"). The heads use five layer kinds only
-//! (convolution, depthwise or dense; PReLU; addition; 2x2 max pooling;
-//! zero channel padding), so this module reads them straight from the
-//! `.onnx` file and runs them channel-last, where every inner loop walks
-//! contiguous channels and compiles to SIMD. Anything else in a graph is an
-//! error at load, never a silent difference; the tests compare every head
-//! with tract's output.
+//! The mesh's four networks use five layer kinds only (convolution,
+//! depthwise or dense; PReLU; addition; 2x2 max pooling; zero channel
+//! padding), so this module reads them straight from their `.onnx` files and
+//! runs them channel-last, where every inner loop walks contiguous channels
+//! and compiles to SIMD. On x86 tract has no vectorised depthwise kernel and
+//! pays a fixed cost per layer (docs/performance.md); here a dense layer is
+//! one blocked matrix product and a depthwise one a bounds-free sweep of
+//! each row's interior. Anything else in a graph is an error at load, never
+//! a silent difference; the tests compare every network with tract's output.
 
 use super::error::{load_error, FaceError};
 use super::model::float_values;
@@ -97,16 +95,18 @@ struct Layer {
     output: usize,
 }
 
-/// One head, ready to run, with its own buffers.
-pub struct HeadNet {
+/// One network, ready to run, with its own buffers.
+pub struct ConvNet {
     layers: Vec<Layer>,
     shapes: Vec<Shape>,
     /// One buffer per tensor; 0 is the input.
     values: Vec<Vec<f32>>,
     outputs: Vec<usize>,
+    /// The windows of a dense convolution, one row per output pixel (im2col).
+    rows: Vec<f32>,
 }
 
-impl HeadNet {
+impl ConvNet {
     /// Reads `onnx` (one NCHW input of batch 1, static shape).
     pub fn load(onnx: &[u8]) -> Result<Self, FaceError> {
         let proto = tract_onnx::onnx()
@@ -342,19 +342,19 @@ impl HeadNet {
                     .ok_or(load_error!("output {} is not computed", o.name))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        // Outputs are handed out as stored (HWC), which is ONNX's order only at 1x1.
-        if outputs.is_empty() || outputs.iter().any(|&o| shapes[o].h * shapes[o].w != 1) {
-            return Err(load_error!("outputs must be one or more 1x1 tensors"));
+        if outputs.is_empty() {
+            return Err(load_error!("outputs must be one or more tensors"));
         }
-        Ok(HeadNet {
+        Ok(ConvNet {
             values: shapes.iter().map(|s| vec![0.0; s.len()]).collect(),
             layers,
             shapes,
             outputs,
+            rows: Vec::new(),
         })
     }
 
-    /// The input, HWC (channels innermost), to fill before [`HeadNet::run`].
+    /// The input, HWC (channels innermost), to fill before [`ConvNet::run`].
     pub fn input_mut(&mut self) -> &mut [f32] {
         &mut self.values[0]
     }
@@ -365,8 +365,8 @@ impl HeadNet {
         [s.h, s.w, s.c]
     }
 
-    /// Runs the head; outputs in the model's order, each HWC (for the heads'
-    /// 1x1 outputs the same order as ONNX's NCHW).
+    /// Runs the network; outputs in the model's order, each HWC (for 1x1
+    /// outputs the same order as ONNX's NCHW).
     pub fn run(&mut self) -> Vec<&[f32]> {
         for layer in &self.layers {
             // The output never aliases an input: every tensor has its own buffer.
@@ -374,7 +374,7 @@ impl HeadNet {
             let x = &self.values[layer.inputs[0]];
             let (si, so) = (self.shapes[layer.inputs[0]], self.shapes[layer.output]);
             match &layer.op {
-                Op::Conv(f) => conv(x, si, f, &mut out, so),
+                Op::Conv(f) => conv(x, si, f, &mut out, so, &mut self.rows, gemm),
                 Op::Depthwise(f) => depthwise(x, si, f, &mut out, so),
                 Op::PRelu(slope) => {
                     for (o, px) in out.chunks_exact_mut(si.c).zip(x.chunks_exact(si.c)) {
@@ -441,46 +441,101 @@ fn each_position(si: Shape, w: &Window, so: Shape, mut f: impl FnMut(usize, &[(u
     }
 }
 
-/// Plain kernels: the definition, and what runs where [`avx2`] cannot
-/// (phones are aarch64, where these loops vectorise to NEON).
-fn conv_plain(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
-    let (cin, cout) = (si.c, so.c);
-    each_position(si, &f.window, so, |at, taps| {
-        let o = &mut out[at * cout..][..cout];
-        o.copy_from_slice(&f.bias);
-        for &(k, p) in taps {
-            let px = &x[p * cin..][..cin];
-            let kw = &f.weights[k * cin * cout..][..cin * cout];
-            for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
-                for (o, &wt) in o.iter_mut().zip(row) {
-                    *o += v * wt;
-                }
-            }
+/// A dense convolution as one matrix product: every output pixel's window
+/// (taps x input channels, zeros in the padding) times the
+/// `[ky][kx][cin][cout]` weights. A 1x1 window without stride or padding is
+/// the input itself; other windows are gathered into `rows` first (im2col),
+/// so all the arithmetic runs in [`gemm`]'s blocked loop.
+fn conv(
+    x: &[f32],
+    si: Shape,
+    f: &Filter,
+    out: &mut [f32],
+    so: Shape,
+    rows: &mut Vec<f32>,
+    gemm: Gemm,
+) {
+    let w = &f.window;
+    let k = w.k[0] * w.k[1] * si.c;
+    if w.k == [1, 1] && w.stride == [1, 1] && w.pads == [0; 4] {
+        return gemm(x, k, &f.weights, &f.bias, out);
+    }
+    rows.clear();
+    rows.resize(so.h * so.w * k, 0.0);
+    each_position(si, w, so, |at, taps| {
+        let row = &mut rows[at * k..][..k];
+        for &(t, p) in taps {
+            row[t * si.c..][..si.c].copy_from_slice(&x[p * si.c..][..si.c]);
         }
     });
+    gemm(rows, k, &f.weights, &f.bias, out)
+}
+
+/// A matrix product: `gemm(a, k, w, bias, out)`.
+type Gemm = fn(&[f32], usize, &[f32], &[f32], &mut [f32]);
+
+/// `out` (pixels x n) = `a` (pixels x k) times `w` (k x n), plus `bias` (n).
+fn gemm(a: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::available() {
+        // SAFETY: the CPU has AVX2 and FMA.
+        return unsafe { avx2::gemm(a, k, w, bias, out) };
+    }
+    gemm_plain(a, k, w, bias, out)
+}
+
+/// Plain kernels: the definition, and what runs where [`avx2`] cannot
+/// (phones are aarch64, where these loops vectorise to NEON).
+fn gemm_plain(a: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
+    let n = bias.len();
+    for (row, o) in a.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
+        o.copy_from_slice(bias);
+        for (&v, wr) in row.iter().zip(w.chunks_exact(n)) {
+            for (o, &wt) in o.iter_mut().zip(wr) {
+                *o = v.mul_add(wt, *o);
+            }
+        }
+    }
+}
+
+/// One output pixel of a depthwise layer, from its taps.
+#[inline(always)]
+fn depthwise_at(x: &[f32], c: usize, f: &Filter, taps: &[(usize, usize)], o: &mut [f32]) {
+    o.copy_from_slice(&f.bias);
+    for &(k, p) in taps {
+        let px = &x[p * c..][..c];
+        let kw = &f.weights[k * c..][..c];
+        for ((o, &v), &wt) in o.iter_mut().zip(px).zip(kw) {
+            *o = v.mul_add(wt, *o);
+        }
+    }
 }
 
 fn depthwise_plain(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
     let c = si.c;
     each_position(si, &f.window, so, |at, taps| {
-        let o = &mut out[at * c..][..c];
-        o.copy_from_slice(&f.bias);
-        for &(k, p) in taps {
-            let px = &x[p * c..][..c];
-            let kw = &f.weights[k * c..][..c];
-            for ((o, &v), &wt) in o.iter_mut().zip(px).zip(kw) {
-                *o += v * wt;
-            }
-        }
+        depthwise_at(x, c, f, taps, &mut out[at * c..][..c])
     });
 }
 
-/// AVX2 + FMA kernels for x86, chosen at run time: eight channels a
-/// register; a dense convolution sums sixteen output channels in two
-/// registers across all its inputs and taps before storing them.
+/// The output positions along one axis whose whole window lies inside the
+/// input (`lo..hi`): there a window needs no bounds checks.
+fn inside(n_in: usize, n_out: usize, k: usize, stride: usize, pad: usize) -> (usize, usize) {
+    let hi = match (n_in + pad).checked_sub(k) {
+        Some(room) => (room / stride + 1).min(n_out),
+        None => 0,
+    };
+    (pad.div_ceil(stride).min(hi), hi)
+}
+
+/// AVX2 + FMA kernels for x86, chosen at run time, eight channels a
+/// register. The matrix product holds a 4-pixel x 16-channel block of
+/// outputs in eight registers, so each weight loaded serves four pixels;
+/// the depthwise kernel walks the interior of each row without bounds
+/// checks, one 8-channel block at a time.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{each_position, Filter, Shape};
+    use super::{depthwise_at, inside, taps, Filter, Shape, MAX_TAPS};
     use std::arch::x86_64::*;
 
     pub fn available() -> bool {
@@ -489,107 +544,158 @@ mod avx2 {
     }
 
     /// # Safety
-    /// Only where [`available`] says so; arguments as [`super::conv_plain`] takes them.
+    /// Only where [`available`] says so; arguments as [`super::gemm_plain`] takes them.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn conv(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
-        let (cin, cout) = (si.c, so.c);
-        let bias = &f.bias[..];
-        // The unchecked loads below read bias[..cout].
-        assert_eq!(bias.len(), cout);
-        let done = cout / 16 * 16;
-        each_position(si, &f.window, so, |at, taps| {
-            let o = &mut out[at * cout..][..cout];
-            for at in (0..done).step_by(16) {
-                // SAFETY: at + 16 <= cout, and bias, o and every weight
-                // row (cout values, from a checked slice) hold cout values.
+    pub unsafe fn gemm(a: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
+        let n = bias.len();
+        let p = out.len() / n;
+        // Every unchecked read below stays inside these.
+        assert!(a.len() >= p * k && w.len() >= k * n && out.len() == p * n);
+        let blocked = n / 16 * 16;
+        let (ap, wp, bp, op) = (a.as_ptr(), w.as_ptr(), bias.as_ptr(), out.as_mut_ptr());
+        let mut i = 0;
+        while i + 4 <= p {
+            for co in (0..blocked).step_by(16) {
+                // SAFETY: rows i..i+4 < p of a hold k values, weight rows
+                // c < k hold n >= co + 16, and so do the output rows.
                 unsafe {
-                    let mut a0 = _mm256_loadu_ps(bias.as_ptr().add(at));
-                    let mut a1 = _mm256_loadu_ps(bias.as_ptr().add(at + 8));
-                    for &(k, p) in taps {
-                        let px = &x[p * cin..][..cin];
-                        let kw = &f.weights[k * cin * cout..][..cin * cout];
-                        for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
-                            let row = row.as_ptr().add(at);
-                            let v = _mm256_set1_ps(v);
-                            a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(row), a0);
-                            a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(row.add(8)), a1);
+                    let b = [_mm256_loadu_ps(bp.add(co)), _mm256_loadu_ps(bp.add(co + 8))];
+                    let mut acc = [b; 4];
+                    for c in 0..k {
+                        let wr = wp.add(c * n + co);
+                        let (w0, w1) = (_mm256_loadu_ps(wr), _mm256_loadu_ps(wr.add(8)));
+                        for (r, acc) in acc.iter_mut().enumerate() {
+                            let v = _mm256_set1_ps(*ap.add((i + r) * k + c));
+                            acc[0] = _mm256_fmadd_ps(v, w0, acc[0]);
+                            acc[1] = _mm256_fmadd_ps(v, w1, acc[1]);
                         }
                     }
-                    _mm256_storeu_ps(o.as_mut_ptr().add(at), a0);
-                    _mm256_storeu_ps(o.as_mut_ptr().add(at + 8), a1);
-                }
-            }
-            // The last cout % 16 channels.
-            if done == cout {
-                return;
-            }
-            let tail = &mut o[done..];
-            tail.copy_from_slice(&bias[done..]);
-            for &(k, p) in taps {
-                let px = &x[p * cin..][..cin];
-                let kw = &f.weights[k * cin * cout..][..cin * cout];
-                for (&v, row) in px.iter().zip(kw.chunks_exact(cout)) {
-                    for (o, &wt) in tail.iter_mut().zip(&row[done..]) {
-                        *o = v.mul_add(wt, *o);
+                    for (r, acc) in acc.iter().enumerate() {
+                        _mm256_storeu_ps(op.add((i + r) * n + co), acc[0]);
+                        _mm256_storeu_ps(op.add((i + r) * n + co + 8), acc[1]);
                     }
                 }
             }
-        });
+            for r in i..i + 4 {
+                // SAFETY: as this function.
+                unsafe { row(a, k, w, bias, out, r, blocked) };
+            }
+            i += 4;
+        }
+        for r in i..p {
+            // SAFETY: as this function.
+            unsafe { row(a, k, w, bias, out, r, 0) };
+        }
+    }
+
+    /// Output pixel `i`'s channels from `from` on, adding one weight row at
+    /// a time (contiguous reads: the shape of a one-pixel layer, such as the
+    /// mesh's last one, 288 inputs to 1404 outputs).
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn row(
+        a: &[f32],
+        k: usize,
+        w: &[f32],
+        bias: &[f32],
+        out: &mut [f32],
+        i: usize,
+        from: usize,
+    ) {
+        let n = bias.len();
+        let o = &mut out[i * n + from..(i + 1) * n];
+        o.copy_from_slice(&bias[from..]);
+        let m = o.len() / 8 * 8;
+        for (c, &v) in a[i * k..(i + 1) * k].iter().enumerate() {
+            let wr = &w[c * n + from..(c + 1) * n];
+            let vv = _mm256_set1_ps(v);
+            for j in (0..m).step_by(8) {
+                // SAFETY: j + 8 <= m <= o.len() == wr.len().
+                unsafe {
+                    let s = _mm256_fmadd_ps(
+                        vv,
+                        _mm256_loadu_ps(wr.as_ptr().add(j)),
+                        _mm256_loadu_ps(o.as_ptr().add(j)),
+                    );
+                    _mm256_storeu_ps(o.as_mut_ptr().add(j), s);
+                }
+            }
+            for j in m..o.len() {
+                o[j] = v.mul_add(wr[j], o[j]);
+            }
+        }
     }
 
     /// # Safety
-    /// As [`conv`].
+    /// As [`gemm`]; arguments as [`super::depthwise_plain`] takes them.
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
         let c = si.c;
-        let bias = &f.bias[..];
-        // The unchecked loads below read bias[..c]; output pixels hold c too.
-        assert!(bias.len() == c && so.c == c);
-        let done = c / 8 * 8;
-        each_position(si, &f.window, so, |at, taps| {
-            let o = &mut out[at * c..][..c];
-            for at in (0..done).step_by(8) {
-                // SAFETY: at + 8 <= c, and o, bias, each pixel and each
-                // tap's weights (checked slices) hold c values.
+        let win = &f.window;
+        let n_taps = win.k[0] * win.k[1];
+        // The unchecked reads below stay inside these.
+        assert!(
+            f.bias.len() == c
+                && so.c == c
+                && x.len() == si.len()
+                && out.len() == so.len()
+                && f.weights.len() == n_taps * c
+                && n_taps <= MAX_TAPS
+        );
+        let (y_lo, y_hi) = inside(si.h, so.h, win.k[0], win.stride[0], win.pads[0]);
+        let (x_lo, x_hi) = inside(si.w, so.w, win.k[1], win.stride[1], win.pads[1]);
+        // A tap's offset from its window's top-left pixel.
+        let mut offset = [0usize; MAX_TAPS];
+        for ky in 0..win.k[0] {
+            for kx in 0..win.k[1] {
+                offset[ky * win.k[1] + kx] = (ky * si.w + kx) * c;
+            }
+        }
+        let fast = c % 8 == 0;
+        let mut list = [(0, 0); MAX_TAPS];
+        for oy in 0..so.h {
+            let inner_row = fast && (y_lo..y_hi).contains(&oy);
+            // The edges (and every position when the channels do not fill registers).
+            for ox in 0..so.w {
+                if inner_row && (x_lo..x_hi).contains(&ox) {
+                    continue;
+                }
+                let n = taps(si, win, oy, ox, &mut list);
+                depthwise_at(x, c, f, &list[..n], &mut out[(oy * so.w + ox) * c..][..c]);
+            }
+            if !inner_row {
+                continue;
+            }
+            let y0 = oy * win.stride[0] - win.pads[0];
+            for cb in (0..c).step_by(8) {
+                // SAFETY: inside() keeps every window of x_lo..x_hi on this
+                // row within the input, cb + 8 <= c, and the weights hold
+                // n_taps x c values.
                 unsafe {
-                    let mut a = _mm256_loadu_ps(bias.as_ptr().add(at));
-                    for &(k, p) in taps {
-                        let px = x[p * c..][..c].as_ptr().add(at);
-                        let kw = f.weights[k * c..][..c].as_ptr().add(at);
-                        a = _mm256_fmadd_ps(_mm256_loadu_ps(px), _mm256_loadu_ps(kw), a);
+                    let b = _mm256_loadu_ps(f.bias.as_ptr().add(cb));
+                    let wp = f.weights.as_ptr().add(cb);
+                    for ox in x_lo..x_hi {
+                        let x0 = ox * win.stride[1] - win.pads[1];
+                        let base = x.as_ptr().add((y0 * si.w + x0) * c + cb);
+                        let mut acc = b;
+                        for (t, &off) in offset[..n_taps].iter().enumerate() {
+                            acc = _mm256_fmadd_ps(
+                                _mm256_loadu_ps(base.add(off)),
+                                _mm256_loadu_ps(wp.add(t * c)),
+                                acc,
+                            );
+                        }
+                        _mm256_storeu_ps(out.as_mut_ptr().add((oy * so.w + ox) * c + cb), acc);
                     }
-                    _mm256_storeu_ps(o.as_mut_ptr().add(at), a);
                 }
             }
-            if done == c {
-                return;
-            }
-            let tail = &mut o[done..];
-            tail.copy_from_slice(&bias[done..]);
-            for &(k, p) in taps {
-                let px = &x[p * c + done..][..tail.len()];
-                let kw = &f.weights[k * c + done..][..tail.len()];
-                for ((o, &v), &wt) in tail.iter_mut().zip(px).zip(kw) {
-                    *o = v.mul_add(wt, *o);
-                }
-            }
-        });
+        }
     }
-}
-
-fn conv(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
-    #[cfg(target_arch = "x86_64")]
-    if avx2::available() {
-        // SAFETY: the CPU has AVX2 and FMA; the arguments are the layer's own.
-        return unsafe { avx2::conv(x, si, f, out, so) };
-    }
-    conv_plain(x, si, f, out, so)
 }
 
 fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
     #[cfg(target_arch = "x86_64")]
     if avx2::available() {
-        // SAFETY: as in `conv`.
+        // SAFETY: the CPU has AVX2 and FMA; the arguments are the layer's own.
         return unsafe { avx2::depthwise(x, si, f, out, so) };
     }
     depthwise_plain(x, si, f, out, so)
@@ -694,8 +800,9 @@ mod tests {
     }
 
     #[test]
-    fn every_head_gives_what_tract_gives_on_the_same_onnx() {
+    fn every_network_gives_what_tract_gives_on_the_same_onnx() {
         for which in [
+            Which::Attention,
             Which::AttentionLeftEye,
             Which::AttentionRightEye,
             Which::AttentionLips,
@@ -706,7 +813,7 @@ mod tests {
             tract.input_mut().copy_from_slice(&nchw);
             let want = tract.run().unwrap();
 
-            let mut ours = HeadNet::load(which.onnx()).unwrap();
+            let mut ours = ConvNet::load(which.onnx()).unwrap();
             assert_eq!(ours.input_shape(), [shape[2], shape[3], shape[1]]);
             let (c, hw) = (shape[1], shape[2] * shape[3]);
             for (p, px) in ours.input_mut().chunks_exact_mut(c).enumerate() {
@@ -714,12 +821,17 @@ mod tests {
                     *v = nchw[ch * hw + p];
                 }
             }
+            let shapes: Vec<Shape> = ours.outputs.iter().map(|&o| ours.shapes[o]).collect();
             let got = ours.run();
             assert_eq!(got.len(), want.len(), "{which:?}");
-            for (g, w) in got.iter().zip(&want) {
+            for ((g, w), s) in got.iter().zip(&want).zip(shapes) {
                 assert_eq!(g.len(), w.len(), "{which:?}");
                 let scale = w.iter().fold(1f32, |m, v| m.max(v.abs()));
-                let diff = g.iter().zip(w).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+                // Ours is HWC, tract's NCHW (the backbone's feature map is 48x48x32).
+                let diff = g.iter().enumerate().fold(0f32, |m, (i, a)| {
+                    let (p, ch) = (i / s.c, i % s.c);
+                    m.max((a - w[ch * s.h * s.w + p]).abs())
+                });
                 assert!(
                     diff <= 2e-5 * scale,
                     "{which:?}: off by {diff} (scale {scale})"
@@ -732,28 +844,40 @@ mod tests {
         }
     }
 
+    fn wave(n: usize, f: f32) -> Vec<f32> {
+        (0..n).map(|i| (i as f32 * f).sin()).collect()
+    }
+
+    fn assert_close(plain: &[f32], simd: &[f32], tolerance: f32) {
+        assert_eq!(plain.len(), simd.len());
+        for (p, f) in plain.iter().zip(simd) {
+            assert!((p - f).abs() < tolerance, "{p} against {f}");
+        }
+    }
+
     #[test]
-    fn plain_and_simd_kernels_agree_on_padded_strided_layers_with_a_channel_tail() {
+    fn plain_and_simd_dense_kernels_agree_on_padded_strided_and_1x1_layers_with_tails() {
         let si = Shape { h: 7, w: 6, c: 20 };
         let window = Window {
             k: [3, 3],
             stride: [2, 2],
             pads: [0, 1, 1, 1],
         };
-        let wave =
-            |n: usize, f: f32| -> Vec<f32> { (0..n).map(|i| (i as f32 * f).sin()).collect() };
         let x = wave(si.len(), 0.37);
-        // 37 outputs: two blocks of 16 and a tail of 5.
+        // 9 output pixels (two blocks of four and one more), 37 channels
+        // (two blocks of 16 and a tail of 5).
         let so = window.output(si, 37).unwrap();
+        assert_eq!(so.h * so.w, 9);
         let (weights, bias) = (wave(9 * si.c * so.c, 0.11), wave(so.c, 0.7));
         let dense = Filter {
             window,
             weights: weights.clone(),
             bias: bias.clone(),
         };
+        let mut rows = Vec::new();
         let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
-        conv_plain(&x, si, &dense, &mut plain, so);
-        conv(&x, si, &dense, &mut simd, so);
+        conv(&x, si, &dense, &mut plain, so, &mut rows, gemm_plain);
+        conv(&x, si, &dense, &mut simd, so, &mut rows, gemm);
         // The plain kernel against the definition, one output by hand.
         let (oy, ox, o) = (1, 2, 35);
         let mut want = bias[o];
@@ -769,21 +893,69 @@ mod tests {
             }
         }
         assert!((plain[(oy * so.w + ox) * so.c + o] - want).abs() < 1e-4);
-        for (p, f) in plain.iter().zip(&simd) {
-            assert!((p - f).abs() < 1e-4, "{p} against {f}");
-        }
+        assert_close(&plain, &simd, 1e-4);
 
-        let dso = window.output(si, si.c).unwrap();
-        let dw = Filter {
-            window,
-            weights: wave(9 * si.c, 0.23),
-            bias: bias[..si.c].to_vec(),
+        // 1x1: the input is the matrix; 42 pixels, 32 channels.
+        let one = Window {
+            k: [1, 1],
+            stride: [1, 1],
+            pads: [0; 4],
         };
-        let (mut plain, mut simd) = (vec![0.0; dso.len()], vec![0.0; dso.len()]);
-        depthwise_plain(&x, si, &dw, &mut plain, dso);
-        depthwise(&x, si, &dw, &mut simd, dso);
-        for (p, f) in plain.iter().zip(&simd) {
-            assert!((p - f).abs() < 1e-5, "{p} against {f}");
+        let so = one.output(si, 32).unwrap();
+        let pointwise = Filter {
+            window: one,
+            weights: wave(si.c * so.c, 0.19),
+            bias: wave(so.c, 0.3),
+        };
+        let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
+        conv(&x, si, &pointwise, &mut plain, so, &mut rows, gemm_plain);
+        conv(&x, si, &pointwise, &mut simd, so, &mut rows, gemm);
+        let (p, o) = (41, 17);
+        let want = (0..si.c).fold(pointwise.bias[o], |sum, ci| {
+            sum + x[p * si.c + ci] * pointwise.weights[ci * so.c + o]
+        });
+        assert!((plain[p * so.c + o] - want).abs() < 1e-4);
+        assert_close(&plain, &simd, 1e-4);
+    }
+
+    #[test]
+    fn plain_and_simd_depthwise_kernels_agree_inside_and_on_the_edges() {
+        for (c, stride, pads) in [
+            (20, 2, [0, 1, 1, 1]),
+            (16, 1, [1, 1, 1, 1]),
+            (16, 2, [0, 0, 1, 1]),
+            (24, 2, [1, 1, 1, 1]),
+        ] {
+            let si = Shape { h: 9, w: 10, c };
+            let window = Window {
+                k: [3, 3],
+                stride: [stride; 2],
+                pads,
+            };
+            let x = wave(si.len(), 0.37);
+            let so = window.output(si, c).unwrap();
+            let dw = Filter {
+                window,
+                weights: wave(9 * c, 0.23),
+                bias: wave(c, 0.7),
+            };
+            let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
+            depthwise_plain(&x, si, &dw, &mut plain, so);
+            depthwise(&x, si, &dw, &mut simd, so);
+            // One inner output by hand.
+            let (oy, ox, ch) = (2, 2, c - 1);
+            let mut want = dw.bias[ch];
+            for ky in 0..3 {
+                for kx in 0..3 {
+                    let (y, x_) = (oy * stride + ky - pads[0], ox * stride + kx - pads[1]);
+                    want += x[(y * si.w + x_) * c + ch] * dw.weights[(ky * 3 + kx) * c + ch];
+                }
+            }
+            assert!(
+                (simd[(oy * so.w + ox) * c + ch] - want).abs() < 1e-5,
+                "{c} {stride}"
+            );
+            assert_close(&plain, &simd, 1e-5);
         }
     }
 
@@ -792,11 +964,11 @@ mod tests {
         let good = tract_onnx::onnx()
             .proto_model_for_read(&mut Which::AttentionLeftEye.onnx())
             .unwrap();
-        assert!(HeadNet::from_proto(&good).is_ok());
+        assert!(ConvNet::from_proto(&good).is_ok());
         let broken = |change: &dyn Fn(&mut pb::GraphProto)| {
             let mut proto = good.clone();
             change(proto.graph.as_mut().unwrap());
-            HeadNet::from_proto(&proto)
+            ConvNet::from_proto(&proto)
                 .err()
                 .expect("refused")
                 .to_string()
@@ -828,13 +1000,13 @@ mod tests {
     fn a_layer_it_does_not_know_is_refused_at_load() {
         // The detector's first layer is a 5x5 convolution; later ones are
         // Resize, Reshape and Concat: not a head.
-        let err = HeadNet::load(Which::Detector.onnx())
+        let err = ConvNet::load(Which::Detector.onnx())
             .err()
             .expect("refused");
         assert!(
             matches!(&err, FaceError::Load(d) if d.starts_with("conv2d: kernel [5, 5]")),
             "{err}"
         );
-        assert!(HeadNet::load(b"not a model").is_err());
+        assert!(ConvNet::load(b"not a model").is_err());
     }
 }
