@@ -99,8 +99,14 @@ struct Layer {
 pub struct ConvNet {
     layers: Vec<Layer>,
     shapes: Vec<Shape>,
-    /// One buffer per tensor; 0 is the input.
+    /// The buffers; a tensor's buffer is reused once nothing reads it any
+    /// more, so the working set stays in cache (one buffer per tensor cost
+    /// more in memory traffic than PReLU and addition cost in arithmetic).
     values: Vec<Vec<f32>>,
+    /// Each tensor's buffer; 0 is the input.
+    buffer: Vec<usize>,
+    /// Layers that update their first input's buffer in place.
+    in_place: Vec<bool>,
     outputs: Vec<usize>,
     /// The windows of a dense convolution, one row per output pixel (im2col).
     rows: Vec<f32>,
@@ -345,8 +351,11 @@ impl ConvNet {
         if outputs.is_empty() {
             return Err(load_error!("outputs must be one or more tensors"));
         }
+        let (buffer, in_place, sizes) = plan_buffers(&layers, &shapes, &outputs);
         Ok(ConvNet {
-            values: shapes.iter().map(|s| vec![0.0; s.len()]).collect(),
+            values: sizes.into_iter().map(|n| vec![0.0; n]).collect(),
+            buffer,
+            in_place,
             layers,
             shapes,
             outputs,
@@ -356,7 +365,8 @@ impl ConvNet {
 
     /// The input, HWC (channels innermost), to fill before [`ConvNet::run`].
     pub fn input_mut(&mut self) -> &mut [f32] {
-        &mut self.values[0]
+        let n = self.shapes[0].len();
+        &mut self.values[self.buffer[0]][..n]
     }
 
     /// The input's (height, width, channels).
@@ -365,42 +375,128 @@ impl ConvNet {
         [s.h, s.w, s.c]
     }
 
-    /// Runs the network; outputs in the model's order, each HWC (for 1x1
-    /// outputs the same order as ONNX's NCHW).
-    pub fn run(&mut self) -> Vec<&[f32]> {
-        for layer in &self.layers {
-            // The output never aliases an input: every tensor has its own buffer.
-            let mut out = std::mem::take(&mut self.values[layer.output]);
-            let x = &self.values[layer.inputs[0]];
-            let (si, so) = (self.shapes[layer.inputs[0]], self.shapes[layer.output]);
+    fn run_layer(&mut self, i: usize) {
+        let layer = &self.layers[i];
+        let (si, so) = (self.shapes[layer.inputs[0]], self.shapes[layer.output]);
+        let (bx, bo) = (self.buffer[layer.inputs[0]], self.buffer[layer.output]);
+        if self.in_place[i] {
+            // PReLU or addition over the first input's own buffer.
+            let mut v = std::mem::take(&mut self.values[bo]);
+            let x = &mut v[..so.len()];
             match &layer.op {
-                Op::Conv(f) => conv(x, si, f, &mut out, so, &mut self.rows, gemm),
-                Op::Depthwise(f) => depthwise(x, si, f, &mut out, so),
                 Op::PRelu(slope) => {
-                    for (o, px) in out.chunks_exact_mut(si.c).zip(x.chunks_exact(si.c)) {
-                        for ((o, &v), &s) in o.iter_mut().zip(px).zip(slope) {
-                            *o = if v < 0.0 { v * s } else { v };
+                    for px in x.chunks_exact_mut(so.c) {
+                        for (v, &s) in px.iter_mut().zip(slope) {
+                            *v = v.max(0.0) + s * v.min(0.0);
                         }
                     }
                 }
                 Op::Add => {
-                    let y = &self.values[layer.inputs[1]];
-                    for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-                        *o = a + b;
+                    let y = &self.values[self.buffer[layer.inputs[1]]][..so.len()];
+                    for (a, &b) in x.iter_mut().zip(y) {
+                        *a += b;
                     }
                 }
-                Op::MaxPool(window) => max_pool(x, si, window, &mut out, so),
-                Op::PadChannels => {
-                    for (o, px) in out.chunks_exact_mut(so.c).zip(x.chunks_exact(si.c)) {
-                        o[..si.c].copy_from_slice(px);
-                        o[si.c..].fill(0.0);
+                _ => unreachable!("planned in place: PReLU and addition only"),
+            }
+            self.values[bo] = v;
+            return;
+        }
+        // The output's buffer is never an input's: the plan gives a layer's
+        // output a buffer no live tensor holds.
+        let mut out = std::mem::take(&mut self.values[bo]);
+        let out_ = &mut out[..so.len()];
+        let x = &self.values[bx][..si.len()];
+        match &layer.op {
+            Op::Conv(f) => conv(x, si, f, out_, so, &mut self.rows, gemm),
+            Op::Depthwise(f) => depthwise(x, si, f, out_, so),
+            Op::PRelu(slope) => {
+                for (o, px) in out_.chunks_exact_mut(si.c).zip(x.chunks_exact(si.c)) {
+                    for ((o, &v), &s) in o.iter_mut().zip(px).zip(slope) {
+                        *o = v.max(0.0) + s * v.min(0.0);
                     }
                 }
             }
-            self.values[layer.output] = out;
+            Op::Add => {
+                let y = &self.values[self.buffer[layer.inputs[1]]][..si.len()];
+                for ((o, &a), &b) in out_.iter_mut().zip(x).zip(y) {
+                    *o = a + b;
+                }
+            }
+            Op::MaxPool(window) => max_pool(x, si, window, out_, so),
+            Op::PadChannels => {
+                for (o, px) in out_.chunks_exact_mut(so.c).zip(x.chunks_exact(si.c)) {
+                    o[..si.c].copy_from_slice(px);
+                    o[si.c..].fill(0.0);
+                }
+            }
         }
-        self.outputs.iter().map(|&i| &self.values[i][..]).collect()
+        self.values[bo] = out;
     }
+
+    /// Runs the network; outputs in the model's order, each HWC (for 1x1
+    /// outputs the same order as ONNX's NCHW).
+    pub fn run(&mut self) -> Vec<&[f32]> {
+        for i in 0..self.layers.len() {
+            self.run_layer(i);
+        }
+        self.outputs
+            .iter()
+            .map(|&t| &self.values[self.buffer[t]][..self.shapes[t].len()])
+            .collect()
+    }
+}
+
+/// Which buffer holds each tensor, which layers run in place, and each
+/// buffer's size. A tensor's buffer is free again after its last reader;
+/// PReLU and addition write over their first input when nothing reads it
+/// later; the outputs keep theirs.
+fn plan_buffers(
+    layers: &[Layer],
+    shapes: &[Shape],
+    outputs: &[usize],
+) -> (Vec<usize>, Vec<bool>, Vec<usize>) {
+    let mut last_read = vec![0; shapes.len()];
+    for (i, layer) in layers.iter().enumerate() {
+        for &t in &layer.inputs {
+            last_read[t] = i;
+        }
+    }
+    for &t in outputs {
+        last_read[t] = usize::MAX;
+    }
+    let mut buffer = vec![usize::MAX; shapes.len()];
+    let mut sizes = vec![shapes[0].len()];
+    buffer[0] = 0;
+    let mut free: Vec<usize> = Vec::new();
+    let mut in_place = Vec::with_capacity(layers.len());
+    for (i, layer) in layers.iter().enumerate() {
+        let first = layer.inputs[0];
+        let elementwise = matches!(layer.op, Op::PRelu(_) | Op::Add);
+        // An addition's second input may be the same tensor: then not in place.
+        let alone = layer.inputs[1..].iter().all(|&t| t != first);
+        let reuse = elementwise && alone && last_read[first] == i;
+        in_place.push(reuse);
+        buffer[layer.output] = if reuse {
+            buffer[first]
+        } else {
+            let b = free.pop().unwrap_or_else(|| {
+                sizes.push(0);
+                sizes.len() - 1
+            });
+            sizes[b] = sizes[b].max(shapes[layer.output].len());
+            b
+        };
+        // Inputs read for the last time free their buffers for later layers
+        // (not this one's output: it was chosen above).
+        for &t in &layer.inputs {
+            if last_read[t] == i && buffer[t] != buffer[layer.output] && !free.contains(&buffer[t])
+            {
+                free.push(buffer[t]);
+            }
+        }
+    }
+    (buffer, in_place, sizes)
 }
 
 /// The input pixels a window position reads, as (tap index, input pixel),
@@ -462,12 +558,29 @@ fn conv(
     }
     rows.clear();
     rows.resize(so.h * so.w * k, 0.0);
-    each_position(si, w, so, |at, taps| {
-        let row = &mut rows[at * k..][..k];
-        for &(t, p) in taps {
-            row[t * si.c..][..si.c].copy_from_slice(&x[p * si.c..][..si.c]);
+    // Inside the input, each kernel row's taps are one contiguous run of
+    // the HWC input; at the edges, tap by tap with zeros for the padding.
+    let (y_lo, y_hi) = inside(si.h, so.h, w.k[0], w.stride[0], w.pads[0]);
+    let (x_lo, x_hi) = inside(si.w, so.w, w.k[1], w.stride[1], w.pads[1]);
+    let span = w.k[1] * si.c;
+    let mut list = [(0, 0); MAX_TAPS];
+    for oy in 0..so.h {
+        for ox in 0..so.w {
+            let at = oy * so.w + ox;
+            let row = &mut rows[at * k..][..k];
+            if (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox) {
+                let (y0, x0) = (oy * w.stride[0] - w.pads[0], ox * w.stride[1] - w.pads[1]);
+                for (ky, run) in row.chunks_exact_mut(span).enumerate() {
+                    run.copy_from_slice(&x[((y0 + ky) * si.w + x0) * si.c..][..span]);
+                }
+            } else {
+                let n = taps(si, w, oy, ox, &mut list);
+                for &(t, p) in &list[..n] {
+                    row[t * si.c..][..si.c].copy_from_slice(&x[p * si.c..][..si.c]);
+                }
+            }
         }
-    });
+    }
     gemm(rows, k, &f.weights, &f.bias, out)
 }
 
@@ -559,26 +672,46 @@ mod avx2 {
                 // SAFETY: rows i..i+4 < p of a hold k values, weight rows
                 // c < k hold n >= co + 16, and so do the output rows.
                 unsafe {
-                    let b = [_mm256_loadu_ps(bp.add(co)), _mm256_loadu_ps(bp.add(co + 8))];
-                    let mut acc = [b; 4];
+                    let (b0, b1) = (_mm256_loadu_ps(bp.add(co)), _mm256_loadu_ps(bp.add(co + 8)));
+                    let (mut a00, mut a01, mut a10, mut a11) = (b0, b1, b0, b1);
+                    let (mut a20, mut a21, mut a30, mut a31) = (b0, b1, b0, b1);
+                    let rows = [
+                        ap.add(i * k),
+                        ap.add((i + 1) * k),
+                        ap.add((i + 2) * k),
+                        ap.add((i + 3) * k),
+                    ];
+                    let mut wr = wp.add(co);
                     for c in 0..k {
-                        let wr = wp.add(c * n + co);
                         let (w0, w1) = (_mm256_loadu_ps(wr), _mm256_loadu_ps(wr.add(8)));
-                        for (r, acc) in acc.iter_mut().enumerate() {
-                            let v = _mm256_set1_ps(*ap.add((i + r) * k + c));
-                            acc[0] = _mm256_fmadd_ps(v, w0, acc[0]);
-                            acc[1] = _mm256_fmadd_ps(v, w1, acc[1]);
-                        }
+                        wr = wr.add(n);
+                        let v = _mm256_broadcast_ss(&*rows[0].add(c));
+                        a00 = _mm256_fmadd_ps(v, w0, a00);
+                        a01 = _mm256_fmadd_ps(v, w1, a01);
+                        let v = _mm256_broadcast_ss(&*rows[1].add(c));
+                        a10 = _mm256_fmadd_ps(v, w0, a10);
+                        a11 = _mm256_fmadd_ps(v, w1, a11);
+                        let v = _mm256_broadcast_ss(&*rows[2].add(c));
+                        a20 = _mm256_fmadd_ps(v, w0, a20);
+                        a21 = _mm256_fmadd_ps(v, w1, a21);
+                        let v = _mm256_broadcast_ss(&*rows[3].add(c));
+                        a30 = _mm256_fmadd_ps(v, w0, a30);
+                        a31 = _mm256_fmadd_ps(v, w1, a31);
                     }
-                    for (r, acc) in acc.iter().enumerate() {
-                        _mm256_storeu_ps(op.add((i + r) * n + co), acc[0]);
-                        _mm256_storeu_ps(op.add((i + r) * n + co + 8), acc[1]);
+                    for (r, (lo, hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        _mm256_storeu_ps(op.add((i + r) * n + co), lo);
+                        _mm256_storeu_ps(op.add((i + r) * n + co + 8), hi);
                     }
                 }
             }
-            for r in i..i + 4 {
-                // SAFETY: as this function.
-                unsafe { row(a, k, w, bias, out, r, blocked) };
+            if blocked < n {
+                for r in i..i + 4 {
+                    // SAFETY: as this function.
+                    unsafe { row(a, k, w, bias, out, r, blocked) };
+                }
             }
             i += 4;
         }
@@ -703,6 +836,20 @@ fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
 
 fn max_pool(x: &[f32], si: Shape, w: &Window, out: &mut [f32], so: Shape) {
     let c = si.c;
+    if w.k == [2, 2] && w.stride == [2, 2] && w.pads == [0; 4] {
+        // The mesh's only pooling: four pixels, two rows, no edges.
+        for oy in 0..so.h {
+            for ox in 0..so.w {
+                let o = &mut out[(oy * so.w + ox) * c..][..c];
+                let at = |dy: usize, dx: usize| &x[((2 * oy + dy) * si.w + 2 * ox + dx) * c..][..c];
+                let (a, b, d, e) = (at(0, 0), at(0, 1), at(1, 0), at(1, 1));
+                for (i, o) in o.iter_mut().enumerate() {
+                    *o = a[i].max(b[i]).max(d[i].max(e[i]));
+                }
+            }
+        }
+        return;
+    }
     each_position(si, w, so, |at, taps| {
         let o = &mut out[at * c..][..c];
         o.fill(f32::NEG_INFINITY);
