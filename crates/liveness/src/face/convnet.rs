@@ -682,6 +682,8 @@ mod avx2 {
                         ap.add((i + 3) * k),
                     ];
                     let mut wr = wp.add(co);
+                    // Written out, one pixel per pair of lines: eight named
+                    // accumulators stay in registers.
                     for c in 0..k {
                         let (w0, w1) = (_mm256_loadu_ps(wr), _mm256_loadu_ps(wr.add(8)));
                         wr = wr.add(n);
