@@ -107,6 +107,9 @@ pub struct ConvNet {
     buffer: Vec<usize>,
     /// Layers that update their first input's buffer in place.
     in_place: Vec<bool>,
+    /// PReLU layers done by the addition before them, in the same pass
+    /// (a residual block's end: one trip through the tensor, not two).
+    fused: Vec<bool>,
     outputs: Vec<usize>,
     /// The windows of a dense convolution, one row per output pixel (im2col).
     rows: Vec<f32>,
@@ -352,10 +355,21 @@ impl ConvNet {
             return Err(load_error!("outputs must be one or more tensors"));
         }
         let (buffer, in_place, sizes) = plan_buffers(&layers, &shapes, &outputs);
+        let fused = (0..layers.len())
+            .map(|i| {
+                i > 0
+                    && in_place[i]
+                    && in_place[i - 1]
+                    && matches!(layers[i].op, Op::PRelu(_))
+                    && matches!(layers[i - 1].op, Op::Add)
+                    && layers[i].inputs[0] == layers[i - 1].output
+            })
+            .collect();
         Ok(ConvNet {
             values: sizes.into_iter().map(|n| vec![0.0; n]).collect(),
             buffer,
             in_place,
+            fused,
             layers,
             shapes,
             outputs,
@@ -393,8 +407,20 @@ impl ConvNet {
                 }
                 Op::Add => {
                     let y = &self.values[self.buffer[layer.inputs[1]]][..so.len()];
-                    for (a, &b) in x.iter_mut().zip(y) {
-                        *a += b;
+                    match self.layers.get(i + 1).map(|l| &l.op) {
+                        Some(Op::PRelu(slope)) if self.fused[i + 1] => {
+                            for (px, py) in x.chunks_exact_mut(so.c).zip(y.chunks_exact(so.c)) {
+                                for ((v, &b), &s) in px.iter_mut().zip(py).zip(slope) {
+                                    let t = *v + b;
+                                    *v = t.max(0.0) + s * t.min(0.0);
+                                }
+                            }
+                        }
+                        _ => {
+                            for (a, &b) in x.iter_mut().zip(y) {
+                                *a += b;
+                            }
+                        }
                     }
                 }
                 _ => unreachable!("planned in place: PReLU and addition only"),
@@ -438,7 +464,9 @@ impl ConvNet {
     /// outputs the same order as ONNX's NCHW).
     pub fn run(&mut self) -> Vec<&[f32]> {
         for i in 0..self.layers.len() {
-            self.run_layer(i);
+            if !self.fused[i] {
+                self.run_layer(i);
+            }
         }
         self.outputs
             .iter()
