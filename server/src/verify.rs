@@ -13,7 +13,8 @@ use lifecert_liveness::evidence::Evidence;
 use lifecert_liveness::face::Analysis;
 use lifecert_liveness::liveness::flash::{self, Reflection};
 use lifecert_liveness::liveness::sequence::{
-    FRONTAL_SIDE, MAX_FRAMES, MAX_GAP_MS, MAX_MEDIAN_INTERVAL_MS, MIN_FRAMES, SEQUENCE_SIDE,
+    median_interval, FRONTAL_SIDE, MAX_FRAMES, MAX_GAP_MS, MAX_MEDIAN_INTERVAL_MS, MIN_FRAMES,
+    SEQUENCE_SIDE,
 };
 use lifecert_liveness::liveness::{Action, Challenge, LivenessEngine, LivenessPhase, RejectReason};
 
@@ -189,7 +190,6 @@ pub fn check_timing(evidence: &Evidence, issued: &Issued, now_ms: i64) -> Result
     if seq.len() < MIN_FRAMES || seq.len() > MAX_FRAMES || seq[0].t_ms != 0 {
         return Err(broken("frame count or first time"));
     }
-    let mut intervals = Vec::with_capacity(seq.len());
     for w in seq.windows(2) {
         let dt = w[1]
             .t_ms
@@ -198,10 +198,8 @@ pub fn check_timing(evidence: &Evidence, issued: &Issued, now_ms: i64) -> Result
         if !(MIN_INTERVAL_MS..MAX_GAP_MS).contains(&dt) {
             return Err(broken("an interval outside the camera's rate"));
         }
-        intervals.push(dt);
     }
-    intervals.sort_unstable();
-    let median = intervals[intervals.len() / 2];
+    let median = median_interval(seq);
     if median > MAX_MEDIAN_INTERVAL_MS {
         return Err(broken(format_args!(
             "median interval too long: {median} ms over {} crops",

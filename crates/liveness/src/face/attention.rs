@@ -92,8 +92,8 @@ pub struct Refined {
 }
 
 /// The backbone and the heads run in [`ConvNet`], channel-last kernels for
-/// the five layer kinds these networks use (the backbone in 0.38x tract's
-/// time, docs/performance.md).
+/// the five layer kinds these networks use (the backbone several times
+/// faster than in tract, docs/performance.md).
 pub struct AttentionModel {
     backbone: ConvNet,
     left_eye: ConvNet,

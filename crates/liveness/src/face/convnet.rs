@@ -393,62 +393,33 @@ impl ConvNet {
         let layer = &self.layers[i];
         let (si, so) = (self.shapes[layer.inputs[0]], self.shapes[layer.output]);
         let (bx, bo) = (self.buffer[layer.inputs[0]], self.buffer[layer.output]);
-        if self.in_place[i] {
-            // PReLU or addition over the first input's own buffer.
-            let mut v = std::mem::take(&mut self.values[bo]);
-            let x = &mut v[..so.len()];
-            match &layer.op {
-                Op::PRelu(slope) => {
-                    for px in x.chunks_exact_mut(so.c) {
-                        for (v, &s) in px.iter_mut().zip(slope) {
-                            *v = v.max(0.0) + s * v.min(0.0);
-                        }
-                    }
-                }
-                Op::Add => {
-                    let y = &self.values[self.buffer[layer.inputs[1]]][..so.len()];
-                    match self.layers.get(i + 1).map(|l| &l.op) {
-                        Some(Op::PRelu(slope)) if self.fused[i + 1] => {
-                            for (px, py) in x.chunks_exact_mut(so.c).zip(y.chunks_exact(so.c)) {
-                                for ((v, &b), &s) in px.iter_mut().zip(py).zip(slope) {
-                                    let t = *v + b;
-                                    *v = t.max(0.0) + s * t.min(0.0);
-                                }
-                            }
-                        }
-                        _ => {
-                            for (a, &b) in x.iter_mut().zip(y) {
-                                *a += b;
-                            }
-                        }
-                    }
-                }
-                _ => unreachable!("planned in place: PReLU and addition only"),
-            }
-            self.values[bo] = v;
-            return;
-        }
-        // The output's buffer is never an input's: the plan gives a layer's
-        // output a buffer no live tensor holds.
+        // Planned in place, the output's buffer is the first input's; else it
+        // is one no live tensor holds.
         let mut out = std::mem::take(&mut self.values[bo]);
         let out_ = &mut out[..so.len()];
+        if let Op::PRelu(_) | Op::Add = layer.op {
+            // Elementwise: over the output's buffer, holding the input.
+            if !self.in_place[i] {
+                out_.copy_from_slice(&self.values[bx][..si.len()]);
+            }
+            let (add, slope) = match &layer.op {
+                Op::PRelu(slope) => (None, Some(&slope[..])),
+                _ => (
+                    Some(&self.values[self.buffer[layer.inputs[1]]][..so.len()]),
+                    match self.layers.get(i + 1).map(|l| &l.op) {
+                        Some(Op::PRelu(slope)) if self.fused[i + 1] => Some(&slope[..]),
+                        _ => None,
+                    },
+                ),
+            };
+            add_prelu(out_, so.c, add, slope);
+            self.values[bo] = out;
+            return;
+        }
         let x = &self.values[bx][..si.len()];
         match &layer.op {
             Op::Conv(f) => conv(x, si, f, out_, so, &mut self.rows, gemm),
             Op::Depthwise(f) => depthwise(x, si, f, out_, so),
-            Op::PRelu(slope) => {
-                for (o, px) in out_.chunks_exact_mut(si.c).zip(x.chunks_exact(si.c)) {
-                    for ((o, &v), &s) in o.iter_mut().zip(px).zip(slope) {
-                        *o = v.max(0.0) + s * v.min(0.0);
-                    }
-                }
-            }
-            Op::Add => {
-                let y = &self.values[self.buffer[layer.inputs[1]]][..si.len()];
-                for ((o, &a), &b) in out_.iter_mut().zip(x).zip(y) {
-                    *o = a + b;
-                }
-            }
             Op::MaxPool(window) => max_pool(x, si, window, out_, so),
             Op::PadChannels => {
                 for (o, px) in out_.chunks_exact_mut(so.c).zip(x.chunks_exact(si.c)) {
@@ -456,6 +427,7 @@ impl ConvNet {
                     o[si.c..].fill(0.0);
                 }
             }
+            Op::PRelu(_) | Op::Add => unreachable!("elementwise layers return above"),
         }
         self.values[bo] = out;
     }
@@ -472,6 +444,30 @@ impl ConvNet {
             .iter()
             .map(|&t| &self.values[self.buffer[t]][..self.shapes[t].len()])
             .collect()
+    }
+}
+
+/// `v += add`, then PReLU by `slope` (per channel, `c` channels), each when
+/// given; both in one pass when both are (a residual block's end).
+fn add_prelu(v: &mut [f32], c: usize, add: Option<&[f32]>, slope: Option<&[f32]>) {
+    let prelu = |t: f32, s: f32| t.max(0.0) + s * t.min(0.0);
+    match (add, slope) {
+        (Some(y), Some(slope)) => {
+            for (px, py) in v.chunks_exact_mut(c).zip(y.chunks_exact(c)) {
+                for ((v, &b), &s) in px.iter_mut().zip(py).zip(slope) {
+                    *v = prelu(*v + b, s);
+                }
+            }
+        }
+        (Some(y), None) => v.iter_mut().zip(y).for_each(|(a, &b)| *a += b),
+        (None, Some(slope)) => {
+            for px in v.chunks_exact_mut(c) {
+                for (v, &s) in px.iter_mut().zip(slope) {
+                    *v = prelu(*v, s);
+                }
+            }
+        }
+        (None, None) => {}
     }
 }
 

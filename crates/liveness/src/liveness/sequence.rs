@@ -59,6 +59,18 @@ pub struct SequenceFrame {
     pub jpeg: Vec<u8>,
 }
 
+/// The median time between consecutive crops (0 for fewer than two): the
+/// rate [`MAX_MEDIAN_INTERVAL_MS`] bounds, as the phone thins and as certd
+/// checks.
+pub fn median_interval(frames: &[SequenceFrame]) -> u64 {
+    let mut d: Vec<u64> = frames
+        .windows(2)
+        .map(|w| w[1].t_ms.saturating_sub(w[0].t_ms))
+        .collect();
+    d.sort_unstable();
+    d.get(d.len() / 2).copied().unwrap_or(0)
+}
+
 /// The square around a face that both the sequence crop and the frontal use.
 pub fn face_square(obs: &FaceObservation) -> [f32; 3] {
     let b = obs.bbox;
