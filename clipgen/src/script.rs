@@ -110,6 +110,14 @@ pub struct Amplitudes {
     pub nod_deg: f32,
     /// Jaw opening at the peak of `MouthOpen` (0..1 of the full drop).
     pub mouth: f32,
+    /// Lid closure at the peak of a blink (0..1; older eyes often blink
+    /// without shutting fully).
+    #[serde(default = "full")]
+    pub blink: f32,
+}
+
+fn full() -> f32 {
+    1.0
 }
 
 impl Default for Amplitudes {
@@ -118,6 +126,7 @@ impl Default for Amplitudes {
             turn_deg: 25.0,
             nod_deg: 18.0,
             mouth: 1.0,
+            blink: 1.0,
         }
     }
 }
@@ -362,7 +371,7 @@ pub fn intensity(action: Action, t: f32, duration: f32, seg_start: f32, fps: f32
 pub fn pose_for(action: Action, k: f32, amp: &Amplitudes) -> Pose {
     let mut pose = Pose::default();
     match action {
-        Action::Blink => pose.eye_closure = k,
+        Action::Blink => pose.eye_closure = k * amp.blink,
         Action::MouthOpen => pose.jaw_open = k * amp.mouth,
         Action::TurnLeft => pose.yaw_deg = k * amp.turn_deg,
         Action::TurnRight => pose.yaw_deg = -k * amp.turn_deg,

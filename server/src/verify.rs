@@ -342,7 +342,8 @@ fn judge_capture(
         }
         _ => {
             tracing::info!(
-                "liveness not passed on certd: {:?} after {} crops ({missed} without a face); observed {:?}",
+                "liveness not passed on certd: challenge {:?}, {:?} after {} crops ({missed} without a face); observed {:?}",
+                evidence.challenge,
                 engine.phase(),
                 frames.len(),
                 engine.observed()

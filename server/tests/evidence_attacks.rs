@@ -485,3 +485,63 @@ fn certd_agrees_with_the_phone_on_genuine_captures_of_every_action_in_several_or
         assert!(agrees, "{photo} {actions:?}: {d:?}");
     }
 }
+
+#[test]
+fn a_slow_persons_long_genuine_capture_thinned_to_the_budget_still_passes_certd() {
+    // A person who waits 7 s before each action (slow to hear the prompt, or
+    // a loaded phone replaying a farm clip): the capture is about twice the
+    // upload budget, so the phone thins it; certd must still see every action.
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let cases: [&[Action]; 2] = [
+        &[Action::OpenMouth, Action::Blink, Action::Nod],
+        &[Action::Blink, Action::TurnRight, Action::OpenMouth],
+    ];
+    for actions in cases {
+        let mut script = cg::ClipScript::new().then_for(cg::Action::Neutral, cg::script::LEAD_IN_S);
+        for &a in actions {
+            script = script
+                .then(replay::clip_action(a))
+                .then_for(cg::Action::Neutral, 7.0);
+        }
+        let frames = photo_frames(PENSIONER, &script);
+        let e =
+            replay::evidence_of_frames(&frames, actions, "nonce", ISSUED_MS as u64 + 28_000, true);
+        let span = e.sequence.last().unwrap().t_ms - e.sequence[0].t_ms;
+        assert!(
+            span > 18_000 && e.sequence.len() < span as usize * 6 / 1000,
+            "{actions:?}: the test needs a thinned long capture: {} crops over {span} ms",
+            e.sequence.len()
+        );
+        let d = verdict(&e, actions);
+        assert!(matches!(d, Decision::Passed { .. }), "{actions:?}: {d:?}");
+    }
+}
+
+#[test]
+fn a_shallow_blink_the_phone_accepts_passes_certd_too() {
+    // Older lids often do not shut fully: at 65 % closure the phone reads the
+    // blink at 0.16 (its mark is 0.15) and certd, measuring the 160 px crops,
+    // smaller still; it refused this capture before it allowed for that.
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let actions = [Action::Blink, Action::TurnLeft];
+    let shallow = cg::Amplitudes {
+        blink: 0.65,
+        ..Default::default()
+    };
+    let script =
+        cg::ClipScript::challenge(&actions.map(replay::clip_action)).with_amplitudes(shallow);
+    let frames = photo_frames(PENSIONER, &script);
+    let e = replay::evidence_of_frames(&frames, &actions, "nonce", ISSUED_MS as u64 + 20_000, true);
+    let blink = e
+        .verdict
+        .observed
+        .iter()
+        .find(|o| o.accepted && o.event.action == Action::Blink);
+    assert!(
+        blink.is_some_and(|o| o.event.peak_deviation < 0.2),
+        "the test needs a blink the phone barely accepts: {:?}",
+        e.verdict.observed
+    );
+    let d = verdict(&e, &actions);
+    assert!(matches!(d, Decision::Passed { .. }), "{d:?}");
+}

@@ -16,7 +16,7 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/faces")
 }
 
-fn clip_action(a: Action) -> cg::Action {
+pub fn clip_action(a: Action) -> cg::Action {
     match a {
         Action::Blink => cg::Action::Blink,
         Action::OpenMouth => cg::Action::MouthOpen,
