@@ -10,4 +10,4 @@ scripts/setup.sh >&2
 # builds nothing.
 source scripts/cargo-env.sh
 cargo build -q "${features[@]}" --all-targets >&2
-exec target/debug/lifecert-demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/debug/lifecert-demo" "$@"

@@ -138,6 +138,10 @@ fn describe(v: &AppView) -> String {
             receipt_verified, ..
         } => out.push_str(&format!("\n      receipt verified: {receipt_verified}")),
         Screen::Blocked { problem, .. } => out.push_str(&format!("\n      {:?}", problem.kind)),
+        Screen::Contact { current, .. } => out.push_str(&format!(
+            "\n      {} / {} / {}",
+            current.address, current.post_code, current.mobile
+        )),
         Screen::Records { rows } => {
             for r in rows {
                 out.push_str(&format!(
@@ -215,6 +219,32 @@ fn certify(app: &LifeCertApp, person_id: &str, photo: &str) -> Result<AppView, S
     replay::capture(app, v, photo)
 }
 
+/// After her result she corrects her address and phone (as Beijing's and
+/// Foshan's apps allow): a post code typed with a letter O is refused in her
+/// language, and nothing she typed is lost.
+fn update_contact(app: &LifeCertApp, person_id: &str) -> Result<(), String> {
+    app.send(Event::ShowContact {
+        person_id: person_id.into(),
+    });
+    let form = |post_code: &str| Event::SaveContact {
+        address: "北京市东城区和平里街道 3号楼2单元501".into(),
+        post_code: post_code.into(),
+        mobile: "139 1234 5678".into(),
+    };
+    let v = block(app.send_and_wait(form("1OOO13")));
+    if v.problem.is_none() {
+        return Err("a post code with letters was accepted".into());
+    }
+    let v = block(app.send_and_wait(form("100013")));
+    match &v.screen {
+        Screen::Contact { saved: true, .. } => {
+            block(app.send_and_wait(Event::Back));
+            Ok(())
+        }
+        other => Err(format!("contact update: {other:?} {:?}", v.problem)),
+    }
+}
+
 fn expect(v: &AppView, kind: ResultKind, what: &str) -> Result<(), String> {
     show_receipt(v);
     match &v.screen {
@@ -267,6 +297,13 @@ fn run(server: Option<String>, lang: Language) -> ExitCode {
         let home = sign_in(&app, DEMO_PENSIONER)?;
         let v = certify(&app, &my_id(&home), "grace_hopper.jpg")?;
         expect(&v, ResultKind::Passed, "self certification")?;
+        update_contact(&app, &my_id(&home))?;
+        if let Some(s) = &in_process {
+            println!("\n   the agency's export: certd contact-changes");
+            for line in s.contact_changes()?.lines() {
+                println!("      {line}");
+            }
+        }
         block(app.send_and_wait(Event::ShowRecords));
         for r in app.reminders() {
             println!("      ⏰ {} → {}", r.notify_on.day, r.message.display);
@@ -384,6 +421,14 @@ impl InProcessServer {
         );
         rt.spawn(certd::serve(state.clone(), listener));
         Ok(InProcessServer { rt, state, url })
+    }
+
+    /// What `certd contact-changes` prints for the agency's counter staff.
+    fn contact_changes(&self) -> Result<String, String> {
+        self.rt
+            .block_on(certd::contact::changes_since(&self.state, 0))
+            .map(|c| certd::contact::to_csv(&c))
+            .map_err(|e| e.to_string())
     }
 
     /// What `certd verify-account` does at the counter.

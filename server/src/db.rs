@@ -20,6 +20,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_evidence_retention",
         include_str!("../migrations/0005_evidence_retention.sql"),
     ),
+    (
+        "0006_contact",
+        include_str!("../migrations/0006_contact.sql"),
+    ),
 ];
 
 pub type Db = AnyPool;

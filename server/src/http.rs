@@ -2,7 +2,7 @@
 //! OpenAPI document served at `/openapi.json`.
 
 use crate::error::{localize, ApiError};
-use crate::{accounts, attestation, certify, receipts, relatives, templates, AppState};
+use crate::{accounts, attestation, certify, contact, receipts, relatives, templates, AppState};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -27,7 +27,7 @@ impl Modify for Bearer {
     paths(
         attestation::challenge,
         accounts::register, accounts::login, accounts::refresh, accounts::logout,
-        relatives::home, relatives::bind, relatives::accept, relatives::unbind, templates::thumbnail,
+        relatives::home, relatives::bind, relatives::accept, relatives::unbind, templates::thumbnail, contact::update,
         certify::start, certify::upload, certify::get_one, certify::records,
         receipts::public_key, receipts::public_keys_route,
     ),
@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sessions/refresh", post(accounts::refresh))
         .route("/v1/home", get(relatives::home))
         .route("/v1/people/{person_id}/template", get(templates::thumbnail))
+        .route("/v1/people/{person_id}/contact", put(contact::update))
         .route("/v1/relatives", post(relatives::bind))
         .route(
             "/v1/relatives/{binding_id}",

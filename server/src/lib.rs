@@ -20,6 +20,7 @@ pub mod attestation;
 pub mod auth;
 pub mod certify;
 pub mod config;
+pub mod contact;
 pub mod db;
 pub mod device_key;
 pub mod error;

@@ -76,6 +76,13 @@ enum Command {
     Evidence { certification_id: String },
     /// Campaign report: counts of certified, due, overdue, stopped, in review (JSON).
     Report,
+    /// Address, post code and phone changes made in the app (CSV, oldest
+    /// first), for the counter staff to bring into the agency's records.
+    ContactChanges {
+        /// Only changes on or after this China date (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Check a receipt scanned from a pensioner's phone (its one line,
     /// `LCR1.…`) against this agency's receipt keys, offline; prints its
     /// claims, or fails.
@@ -231,6 +238,21 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         }
         Command::Report => {
             print_json(&agency::report(&state).await?);
+            Ok(())
+        }
+        Command::ContactChanges { since } => {
+            let since_ms = match since.as_deref() {
+                None => 0,
+                Some(day) => certd::people::parse_day(day)
+                    .and_then(|d| d.to_naive())
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc().timestamp_millis() - 8 * 3600 * 1000)
+                    .ok_or_else(|| format!("--since {day}: not a YYYY-MM-DD date"))?,
+            };
+            let changes = certd::contact::changes_since(&state, since_ms)
+                .await
+                .map_err(|e| e.to_string())?;
+            print!("{}", certd::contact::to_csv(&changes));
             Ok(())
         }
         Command::Openapi => unreachable!("handled before the runtime starts"),

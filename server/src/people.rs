@@ -169,6 +169,7 @@ pub async fn view(state: &AppState, p: &Person, lang: Language) -> Result<Person
         id_masked: mask_id(&p.id_number),
         template_enrolled: p.template_embedding.is_some(),
         status: status(state, p, lang).await?,
+        contact: crate::contact::latest(state, &p.id).await?,
     })
 }
 
@@ -187,6 +188,7 @@ pub fn withheld_view(p: &Person, lang: Language) -> PersonView {
         id_masked: mask_id(&p.id_number),
         template_enrolled: false,
         status: nothing_due("status.withheld", text, false),
+        contact: None,
     }
 }
 

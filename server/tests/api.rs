@@ -147,6 +147,25 @@ impl Server {
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    async fn put(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        token: &str,
+    ) -> (StatusCode, serde_json::Value) {
+        let res = self
+            .http
+            .put(format!("{}{path}", self.url))
+            .header("accept-language", "en")
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     async fn get(&self, path: &str, token: &str) -> (StatusCode, serde_json::Value) {
         let res = self
             .http
@@ -1865,4 +1884,101 @@ async fn evidence_is_sealed_at_rest_and_deleted_after_the_audit_period_unless_un
             .unwrap(),
         0
     );
+}
+
+#[tokio::test]
+async fn contact_details_are_checked_kept_per_change_shown_to_who_may_act_and_exported() {
+    let srv = server().await;
+    let son = srv.account(SON).await;
+    let mother = srv.account(MOTHER).await;
+    let stranger = srv.account(PENSIONER).await;
+    agency::verify_account(&srv.state, SON.1).await.unwrap();
+    agency::verify_account(&srv.state, MOTHER.1).await.unwrap();
+    let path = format!("/v1/people/{}/contact", mother.person_id);
+    let form = |post_code: &str| json!({"address": "  北京市东城区和平里街道\u{3000}3号楼 ", "post_code": post_code, "mobile": "+86 139-1234-5678"});
+    // Her own update, normalised as the shared rules say.
+    let (s, kept) = srv.put(&path, form("１０００１３"), &mother.token).await;
+    assert_eq!(s, StatusCode::OK, "{kept}");
+    assert_eq!(
+        kept,
+        json!({"address": "北京市东城区和平里街道 3号楼", "post_code": "100013", "mobile": "13912345678"})
+    );
+    // A malformed field: its own code, the rule's words, nothing kept.
+    let (s, b) = srv.put(&path, form("10001"), &mother.token).await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_post_code")
+    );
+    assert!(
+        b["message"].as_str().unwrap().contains("you entered 5"),
+        "{b}"
+    );
+    let bad_address = json!({"address": "北京", "post_code": "100013", "mobile": "13912345678"});
+    let (s, b) = srv.put(&path, bad_address, &mother.token).await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_address")
+    );
+    // Nobody else: not a stranger, not the son before she agrees.
+    let (s, b) = srv.put(&path, form("100013"), &stranger.token).await;
+    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "not_your_relative"));
+    let (_, binding) = srv
+        .post(
+            "/v1/relatives",
+            json!({"name": MOTHER.0, "id_number": MOTHER.1, "relation": "母亲"}),
+            Some(&son.token),
+        )
+        .await;
+    let (s, _) = srv.put(&path, form("100013"), &son.token).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a pending binding acts for nobody"
+    );
+    let (_, son_home) = srv.get("/v1/home", &son.token).await;
+    assert!(
+        son_home["relatives"][0]["person"].get("contact").is_none(),
+        "{son_home}"
+    );
+    let id = binding["binding_id"].as_str().unwrap();
+    srv.post(
+        &format!("/v1/relatives/{id}/accept"),
+        json!({}),
+        Some(&mother.token),
+    )
+    .await;
+    // Agreed: her son corrects it; a spreadsheet formula stays text in the export.
+    let by_son = json!({"address": "=HYPERLINK(\"http://x\"),广东省佛山市", "post_code": "528000", "mobile": "13800138000"});
+    let (s, b) = srv.put(&path, by_son, &son.token).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, son_home) = srv.get("/v1/home", &son.token).await;
+    assert_eq!(
+        son_home["relatives"][0]["person"]["contact"]["post_code"],
+        "528000"
+    );
+    let (_, her_home) = srv.get("/v1/home", &mother.token).await;
+    assert_eq!(her_home["me"]["contact"]["post_code"], "528000");
+    let (s, _) = srv
+        .put(
+            "/v1/people/no-such-person/contact",
+            form("100013"),
+            &son.token,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let csv = certd::contact::to_csv(&certd::contact::changes_since(&srv.state, 0).await.unwrap());
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(
+        lines[1].contains(&format!(
+            "{},{},北京市东城区和平里街道 3号楼,100013,13912345678,{}",
+            MOTHER.1, MOTHER.0, MOTHER.1
+        )),
+        "{csv}"
+    );
+    assert!(
+        lines[2].contains("\"'=HYPERLINK(\"\"http://x\"\"),广东省佛山市\",528000"),
+        "{csv}"
+    );
+    assert!(lines[2].ends_with(SON.1), "{csv}");
 }

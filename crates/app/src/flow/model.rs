@@ -16,6 +16,7 @@ use lifecert_domain::api::{
 };
 use lifecert_domain::i18n::{Language, Message};
 use lifecert_domain::rules::calendar::StatusKind;
+use lifecert_domain::rules::contact::Contact;
 use lifecert_domain::rules::date::CalendarDate;
 use lifecert_liveness::capture::frame::CaptureError;
 use lifecert_liveness::liveness::{Challenge, LivenessPhase, LivenessUpdate};
@@ -71,6 +72,16 @@ pub enum Event {
     /// Try again for the same person (after a failure or an expired attempt).
     Retry,
     ShowRecords,
+    /// Correct this person's address, post code and phone (from Home or a result).
+    ShowContact {
+        person_id: String,
+    },
+    /// The contact form as typed; certd checks it with the shared rules.
+    SaveContact {
+        address: String,
+        post_code: String,
+        mobile: String,
+    },
     ShowSettings,
     SetLanguage {
         language: Language,
@@ -112,6 +123,10 @@ pub enum Request {
     },
     /// The records, each with whether its receipt checked out.
     Records,
+    SaveContact {
+        person_id: String,
+        contact: Contact,
+    },
 }
 
 /// What the runner does for the reducer.
@@ -183,6 +198,11 @@ pub enum Msg {
     },
     /// Each record with whether its receipt is signed by the agency for it.
     Records(Result<Vec<(CertificationRecord, bool)>, NetError>),
+    /// certd's answer to `SaveContact`: the details as it keeps them.
+    ContactSaved {
+        person_id: String,
+        result: Result<Contact, NetError>,
+    },
     /// No network: the records kept on the phone, each receipt checked here
     /// with the kept keys.
     KeptRecords {
@@ -545,6 +565,35 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::Records(Ok(records)) => show_records(m, &records, None),
+        Msg::ContactSaved { person_id, result } => {
+            m.busy = false;
+            match result {
+                Ok(contact) => {
+                    m.problem = None;
+                    // Home shows the new details without another call.
+                    if let Some(h) = &mut m.home {
+                        let me = std::iter::once(&mut h.me);
+                        let relatives = h.relatives.iter_mut().map(|b| &mut b.person);
+                        for p in me.chain(relatives).filter(|p| p.person_id == person_id) {
+                            p.contact = Some(contact.clone());
+                        }
+                    }
+                    if let Screen::Contact {
+                        subject,
+                        current,
+                        saved,
+                    } = &mut m.screen
+                    {
+                        if subject.person_id == person_id {
+                            (*current, *saved) = (contact, true);
+                        }
+                    }
+                }
+                // The form stays as typed, with what to correct.
+                Err(e) => m.fail(&e),
+            }
+            vec![]
+        }
         Msg::Frame(update) => frame(m, update),
         Msg::CaptureUnavailable => {
             m.started = None;
@@ -798,6 +847,35 @@ fn event(m: &mut Model, e: Event) -> Vec<Effect> {
             None => vec![],
         },
         Event::ShowRecords => m.busy_with(Request::Records),
+        Event::ShowContact { person_id } => {
+            let Some((view, subject)) = m.person(&person_id) else {
+                return vec![];
+            };
+            m.go(Screen::Contact {
+                subject,
+                current: view.contact.unwrap_or_default(),
+                saved: false,
+            });
+            vec![]
+        }
+        Event::SaveContact {
+            address,
+            post_code,
+            mobile,
+        } => {
+            let Screen::Contact { subject, .. } = &m.screen else {
+                return vec![];
+            };
+            let person_id = subject.person_id.clone();
+            m.busy_with(Request::SaveContact {
+                person_id,
+                contact: Contact {
+                    address,
+                    post_code,
+                    mobile,
+                },
+            })
+        }
         Event::ShowSettings => {
             m.go(Screen::Settings);
             vec![]
@@ -971,6 +1049,8 @@ fn screen_key(s: &Screen) -> &'static str {
         Screen::Result { .. } => "result",
         Screen::Blocked { .. } => "blocked",
         Screen::Records { .. } => "records",
+        Screen::Contact { saved: false, .. } => "contact",
+        Screen::Contact { saved: true, .. } => "contact_saved",
         Screen::Settings => "settings",
     }
 }

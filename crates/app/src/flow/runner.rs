@@ -395,6 +395,10 @@ impl Core {
                 },
                 Err(e) => Msg::Records(Err(e)),
             },
+            Request::SaveContact { person_id, contact } => Msg::ContactSaved {
+                result: self.api.save_contact(&person_id, &contact, lang).await,
+                person_id,
+            },
         }
     }
 

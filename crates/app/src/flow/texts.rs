@@ -44,6 +44,7 @@ pub fn title(lang: Language, screen: &str) -> Message {
         "result" => tr!(lang, "认证结果", "認證結果", "Result"),
         "blocked" => tr!(lang, "暂时不能认证", "暫時不能認證", "Cannot certify now"),
         "records" => tr!(lang, "认证记录", "認證記錄", "Records"),
+        "contact" | "contact_saved" => tr!(lang, "地址和电话", "地址和電話", "Address and phone"),
         _ => tr!(lang, "设置", "設定", "Settings"),
     };
     msg(&format!("title.{screen}"), text)
@@ -116,6 +117,18 @@ pub fn instruction(lang: Language, screen: &str) -> Message {
             "正在提交，请稍候。",
             "正在提交，請稍候。",
             "Sending, please wait."
+        ),
+        "contact" => tr!(
+            lang,
+            "地址、邮编或电话变了，请在这里改，社保经办机构会收到。",
+            "地址、郵編或電話變了，請在這裡改，社保經辦機構會收到。",
+            "If the address, post code or phone changed, correct them here; the social insurance office receives them."
+        ),
+        "contact_saved" => tr!(
+            lang,
+            "已保存。社保经办机构会按新的地址和电话联系。",
+            "已保存。社保經辦機構會按新的地址和電話聯繫。",
+            "Saved. The social insurance office will use the new address and phone."
         ),
         "records" => tr!(
             lang,

@@ -4,6 +4,7 @@
 use crate::session::Problem;
 use lifecert_domain::i18n::{Language, Message};
 use lifecert_domain::rules::calendar::StatusKind;
+use lifecert_domain::rules::contact::Contact;
 use lifecert_domain::rules::date::CalendarDate;
 use lifecert_liveness::liveness::LivenessUpdate;
 
@@ -143,6 +144,14 @@ pub enum Screen {
     },
     Records {
         rows: Vec<RecordRow>,
+    },
+    /// Address, post code and phone of `subject`, to correct (the shell's
+    /// fields start from `current` and send `SaveContact`); `saved` once
+    /// certd took them.
+    Contact {
+        subject: PersonCard,
+        current: Contact,
+        saved: bool,
     },
     Settings,
 }

@@ -85,6 +85,8 @@ impl NetError {
                         Code::InvalidIdNumber
                         | Code::InvalidName
                         | Code::InvalidMobile
+                        | Code::InvalidAddress
+                        | Code::InvalidPostCode
                         | Code::WeakPassword
                         | Code::TermsNotAccepted
                         | Code::NameMismatch
@@ -110,6 +112,8 @@ impl NetError {
                             Code::InvalidIdNumber
                                 | Code::InvalidName
                                 | Code::InvalidMobile
+                                | Code::InvalidAddress
+                                | Code::InvalidPostCode
                                 | Code::MaintenanceDay
                         ) =>
                     {
@@ -415,6 +419,19 @@ impl ApiClient {
     pub async fn template(&self, person_id: &str, lang: Language) -> Result<Vec<u8>, NetError> {
         let url = self.url(&format!("/v1/people/{person_id}/template"));
         Ok(self.authed_raw(lang, |c| c.get(url.clone())).await?.1)
+    }
+
+    /// Corrects a person's address, post code and phone; certd answers with
+    /// them as it keeps them (normalised), or with the field to correct.
+    pub async fn save_contact(
+        &self,
+        person_id: &str,
+        contact: &lifecert_domain::rules::contact::Contact,
+        lang: Language,
+    ) -> Result<lifecert_domain::rules::contact::Contact, NetError> {
+        let url = self.url(&format!("/v1/people/{person_id}/contact"));
+        self.authed(lang, |c| c.put(url.clone()).json(contact))
+            .await
     }
 
     pub async fn records(&self, lang: Language) -> Result<api::Records, NetError> {

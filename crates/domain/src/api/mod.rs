@@ -143,6 +143,11 @@ pub struct PersonView {
     pub template_enrolled: bool,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub status: CertificationStatus,
+    /// The address, post code and phone the agency has, once given in the
+    /// app (`PUT /v1/people/{person_id}/contact`); only for the account
+    /// holder and relatives they may act for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<crate::rules::contact::Contact>,
 }
 
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -3,12 +3,14 @@
 //! and where they stand in the certification calendar.
 
 pub mod calendar;
+pub mod contact;
 pub mod date;
 pub mod id_number;
 pub mod mobile;
 pub mod name;
 
 pub use calendar::*;
+pub use contact::*;
 pub use date::*;
 pub use id_number::*;
 pub use mobile::*;

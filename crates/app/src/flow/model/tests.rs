@@ -38,6 +38,7 @@ fn person(id: &str, name: &str, kind: StatusKind) -> PersonView {
         id_masked: "110105********002X".into(),
         template_enrolled: true,
         status: status(kind, true),
+        contact: None,
     }
 }
 
@@ -1210,4 +1211,108 @@ fn logging_out_returns_to_welcome_and_forgets_home() {
     let fx = update(&mut m, Msg::LoggedOut);
     assert_eq!(rendered(&fx).screen, Screen::Welcome);
     assert!(m.home.is_none() && !m.has_session && !rendered(&fx).can_go_back);
+}
+
+#[test]
+fn a_son_corrects_his_mothers_address_a_refusal_keeps_the_form_and_a_save_updates_home() {
+    use lifecert_domain::rules::contact::Contact;
+    let mut m = logged_in();
+    let fx = send(
+        &mut m,
+        Event::ShowContact {
+            person_id: MOTHER.into(),
+        },
+    );
+    let Screen::Contact {
+        subject,
+        current,
+        saved: false,
+    } = &rendered(&fx).screen
+    else {
+        panic!("{:?}", rendered(&fx).screen);
+    };
+    assert_eq!(
+        (subject.person_id.as_str(), current),
+        (MOTHER, &Contact::default())
+    );
+    assert_eq!(spoken(&fx), vec!["instruction.contact".to_string()]);
+    let typed = Contact {
+        address: "广东省佛山市禅城区祖庙路1号".into(),
+        post_code: "52800".into(),
+        mobile: "13800138000".into(),
+    };
+    let fx = send(
+        &mut m,
+        Event::SaveContact {
+            address: typed.address.clone(),
+            post_code: typed.post_code.clone(),
+            mobile: typed.mobile.clone(),
+        },
+    );
+    assert_eq!(
+        calls(&fx),
+        vec![Request::SaveContact {
+            person_id: MOTHER.into(),
+            contact: typed.clone(),
+        }]
+    );
+    // Refused: the same screen, with the rule's words (spoken), nothing saved.
+    let fx = update(
+        &mut m,
+        Msg::ContactSaved {
+            person_id: MOTHER.into(),
+            result: Err(api_error(422, "invalid_post_code")),
+        },
+    );
+    let v = rendered(&fx);
+    assert!(matches!(v.screen, Screen::Contact { saved: false, .. }));
+    assert_eq!(
+        v.problem.as_ref().map(|p| p.kind),
+        Some(ProblemKind::InvalidInput)
+    );
+    assert_eq!(v.problem.as_ref().unwrap().message.display, "server words");
+    assert!(!v.busy);
+    // Accepted as certd normalised it: saved, said, and on Home's data.
+    let kept = Contact {
+        post_code: "528000".into(),
+        ..typed
+    };
+    let fx = update(
+        &mut m,
+        Msg::ContactSaved {
+            person_id: MOTHER.into(),
+            result: Ok(kept.clone()),
+        },
+    );
+    let v = rendered(&fx);
+    assert_eq!(
+        v.screen,
+        Screen::Contact {
+            subject: subject_card(&m, MOTHER),
+            current: kept.clone(),
+            saved: true
+        }
+    );
+    assert!(v.problem.is_none());
+    assert_eq!(spoken(&fx), vec!["instruction.contact_saved".to_string()]);
+    assert_eq!(
+        m.home.as_ref().unwrap().relatives[0].person.contact,
+        Some(kept.clone())
+    );
+    // Opened again, the form starts from what the agency now keeps.
+    send(&mut m, Event::Back);
+    let fx = send(
+        &mut m,
+        Event::ShowContact {
+            person_id: MOTHER.into(),
+        },
+    );
+    assert!(matches!(&rendered(&fx).screen, Screen::Contact { current, .. } if *current == kept));
+}
+
+fn subject_card(m: &Model, who: &str) -> PersonCard {
+    match &m.screen {
+        Screen::Contact { subject, .. } if subject.person_id == who => subject.clone(),
+        other => panic!("{other:?}"),
+    }
 }
