@@ -48,6 +48,14 @@ pub struct Labels {
     /// the screen only.
     pub voice_missing: String,
     pub language: String,
+    /// Opens the contact form (Home, a result).
+    pub update_contact: String,
+    pub address: String,
+    pub post_code: String,
+    /// Sends the contact form.
+    pub save: String,
+    /// Leaves the contact form once saved.
+    pub done: String,
     /// Shown when the core could not be created at all.
     pub startup_failed: String,
 }
@@ -112,6 +120,21 @@ pub fn labels(language: Language) -> Labels {
         home: tr!(l, "回到首页", "回到首頁", "Back to home"),
         send_now: tr!(l, "现在发送", "現在發送", "Send now"),
         back: tr!(l, "返回", "返回", "Back"),
+        update_contact: tr!(
+            l,
+            "修改地址和电话",
+            "修改地址和電話",
+            "Change address and phone"
+        ),
+        address: tr!(
+            l,
+            "通讯地址（省、市、区、街道、门牌号）",
+            "通訊地址（省、市、區、街道、門牌號）",
+            "Postal address (province, city, district, street, number)"
+        ),
+        post_code: tr!(l, "邮政编码", "郵政編碼", "Post code"),
+        save: tr!(l, "保存", "保存", "Save"),
+        done: tr!(l, "完成", "完成", "Done"),
         receipt_verified: tr!(l, "回执已核验", "回執已核驗", "Receipt verified"),
         receipt_code: tr!(
             l,

@@ -12,6 +12,7 @@ import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
+import androidx.compose.ui.test.performTextReplacement
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import androidx.compose.ui.unit.Density
 import org.lifecert.app.ui.Ids
@@ -52,6 +53,12 @@ class Farm(val ui: SkikoComposeUiTest, val phone: Phone) {
     fun type(tag: String, text: String) {
         await(tag)
         ui.onNodeWithTag(tag).performTextInput(text)
+    }
+
+    /** Replaces a field's whole content, as selecting all and typing does. */
+    fun retype(tag: String, text: String) {
+        await(tag)
+        ui.onNodeWithTag(tag).performTextReplacement(text)
     }
 
     /** The words an element shows: its own and its children's texts, a field's content, else its description. */

@@ -140,6 +140,32 @@ class JourneysUiTest {
     }
 
     @Test
+    fun `she corrects her address from Home, a malformed post code is said and nothing typed is lost`() {
+        val she = People.rostered(certd, "孙秀梅")
+        Phone(certd.url).use { phone ->
+            onPhone(phone) {
+                register(she.name, she.idNumber)
+                tap(Ids.HOME_CONTACT_ + 0)
+                assertEquals(she.name, text(Ids.CONTACT_SUBJECT))
+                type(Ids.CONTACT_ADDRESS, "北京市东城区和平里街道3号楼2单元501")
+                type(Ids.CONTACT_POST_CODE, "10001")
+                type(Ids.CONTACT_MOBILE, "13912345678")
+                tap(Ids.CONTACT_SAVE)
+                await(Ids.PROBLEM)
+                assertTrue(text(Ids.PROBLEM).contains("6"), text(Ids.PROBLEM))
+                assertTrue(text(Ids.CONTACT_ADDRESS).contains("和平里街道3号楼"), "the address typed stays")
+                // Typed with a Chinese keyboard's full-width digits: certd keeps plain ones.
+                retype(Ids.CONTACT_POST_CODE, "１０００１３")
+                tap(Ids.CONTACT_SAVE)
+                tap(Ids.CONTACT_DONE)
+                tap(Ids.HOME_CONTACT_ + 0)
+                assertTrue(text(Ids.CONTACT_POST_CODE).contains("100013"), text(Ids.CONTACT_POST_CODE))
+            }
+            assertTrue("instruction.contact_saved" in phone.said.map { it.key }, "${phone.said.map { it.key }}")
+        }
+    }
+
+    @Test
     fun `a pensioner with no template photo is told where to go instead of a scan that cannot pass`() {
         Phone(certd.url).use { phone ->
             onPhone(phone) {

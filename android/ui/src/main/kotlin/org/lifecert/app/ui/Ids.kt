@@ -48,6 +48,8 @@ object Ids {
     const val HOME_RECORDS = "home-records"
     const val HOME_SETTINGS = "home-settings"
     const val HOME_REFRESH = "home-refresh"
+    // Change address and phone: 0 is the person themself, then their relatives in Home's order
+    const val HOME_CONTACT_ = "home-contact-"
 
     // Choose who: 0 is the person themself, then their relatives in Home's order
     const val WHO_ = "who-"
@@ -92,6 +94,15 @@ object Ids {
     const val RESULT_NEXT_DUE = "result-next-due"
     const val RESULT_RETRY = "result-retry"
     const val RESULT_HOME = "result-home"
+    const val RESULT_CONTACT = "result-contact"
+
+    // Address, post code and phone
+    const val CONTACT_SUBJECT = "contact-subject"
+    const val CONTACT_ADDRESS = "contact-address"
+    const val CONTACT_POST_CODE = "contact-post-code"
+    const val CONTACT_MOBILE = "contact-mobile"
+    const val CONTACT_SAVE = "contact-save"
+    const val CONTACT_DONE = "contact-done"
 
     // Blocked
     const val BLOCKED_MESSAGE = "blocked-message"

@@ -45,6 +45,11 @@ class Labels(core: CoreLabels, private val lang: Language) {
     val voice = core.voice
     val voiceMissing = core.voiceMissing
     val language = core.language
+    val updateContact = core.updateContact
+    val address = core.address
+    val postCode = core.postCode
+    val save = core.save
+    val done = core.done
     val startupFailed = core.startupFailed
 
     fun queued(n: UInt) = label(Labelled.QueuedUploads(n), lang)

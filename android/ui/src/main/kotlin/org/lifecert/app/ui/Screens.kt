@@ -43,6 +43,8 @@ import androidx.compose.material.icons.filled.Block
 import androidx.compose.material.icons.filled.CameraAlt
 import androidx.compose.material.icons.filled.Cancel
 import androidx.compose.material.icons.filled.Check
+import androidx.compose.material.icons.filled.ContactMail
+import androidx.compose.material.icons.filled.Save
 import androidx.compose.material.icons.filled.CheckCircle
 import androidx.compose.material.icons.filled.Close
 import androidx.compose.material.icons.filled.CloudOff
@@ -225,6 +227,7 @@ private fun Body(view: AppView, l: Labels, send: (Event) -> Unit, platform: Plat
             BigButton(l.home, Icons.Filled.Home, Ids.BLOCKED_HOME, onClick = { send(Event.RefreshHome) })
         }
         is Screen.Records -> RecordsPage(s.rows, view.instruction, l)
+        is Screen.Contact -> ContactPage(s, view, l, send)
         is Screen.Settings -> SettingsPage(view, l, send)
     }
 }
@@ -291,6 +294,7 @@ private fun HomePage(s: Screen.Home, view: AppView, l: Labels, send: (Event) -> 
         PersonCardView(s.me, Ids.HOME_ME)
         s.verifyFirst?.let { IconLine(Icons.Filled.Info, it.display, tag = Ids.HOME_VERIFY_FIRST) }
         BigButton(l.start, Icons.Filled.Face, Ids.HOME_START, onClick = { send(Event.ChooseWho) })
+        BigButton(l.updateContact, Icons.Filled.ContactMail, Ids.HOME_CONTACT_ + 0, primary = false, onClick = { send(Event.ShowContact(s.me.personId)) })
         if (s.queuedUploads > 0u) {
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
@@ -307,7 +311,13 @@ private fun HomePage(s: Screen.Home, view: AppView, l: Labels, send: (Event) -> 
                 }
             }
         }
-        s.relatives.forEachIndexed { i, r -> PersonCardView(r, Ids.HOME_RELATIVE_ + i) }
+        s.relatives.forEachIndexed { i, r ->
+            PersonCardView(r, Ids.HOME_RELATIVE_ + i)
+            // Only a relative who agreed: until then certd lets nobody act for them.
+            if (!r.bindingPending) {
+                BigButton("${l.updateContact}: ${r.name}", Icons.Filled.ContactMail, Ids.HOME_CONTACT_ + (i + 1), primary = false, onClick = { send(Event.ShowContact(r.personId)) })
+            }
+        }
         BigButton(l.addRelative, Icons.Filled.PersonAdd, Ids.HOME_ADD_RELATIVE, primary = false, onClick = { send(Event.ShowAddRelative) })
         BigButton(l.records, Icons.Filled.History, Ids.HOME_RECORDS, primary = false, onClick = { send(Event.ShowRecords) })
         BigButton(l.settings, Icons.Filled.Settings, Ids.HOME_SETTINGS, primary = false, onClick = { send(Event.ShowSettings) })
@@ -394,6 +404,28 @@ private fun ResultPage(s: Screen.Result, busy: Boolean, l: Labels, send: (Event)
         s.nextDue?.let { IconLine(Icons.Filled.Event, l.nextDue(it), tag = Ids.RESULT_NEXT_DUE) }
         if (s.kind == ResultKind.FAILED) BigButton(l.retry, Icons.Filled.Refresh, Ids.RESULT_RETRY, enabled = !busy, onClick = { send(Event.Retry) })
         BigButton(l.home, Icons.Filled.Home, Ids.RESULT_HOME, primary = s.kind != ResultKind.FAILED, onClick = { send(Event.RefreshHome) })
+        // As Beijing's and Foshan's apps offer after certifying.
+        BigButton(l.updateContact, Icons.Filled.ContactMail, Ids.RESULT_CONTACT, primary = false, onClick = { send(Event.ShowContact(s.subject.personId)) })
+    }
+}
+
+@Composable
+private fun ContactPage(s: Screen.Contact, view: AppView, l: Labels, send: (Event) -> Unit) {
+    // Starts from what the agency keeps; what was typed stays when certd refuses it.
+    var address by rememberSaveable(s.subject.personId) { mutableStateOf(s.current.address) }
+    var postCode by rememberSaveable(s.subject.personId) { mutableStateOf(s.current.postCode) }
+    var mobile by rememberSaveable(s.subject.personId) { mutableStateOf(s.current.mobile) }
+    Page(view.instruction) {
+        Text(s.subject.name, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.testTag(Ids.CONTACT_SUBJECT))
+        if (s.saved) {
+            IconLine(Icons.Filled.Check, "${s.current.address}\n${s.current.postCode}\n${s.current.mobile}", MaterialTheme.typography.titleLarge)
+            BigButton(l.done, Icons.Filled.Check, Ids.CONTACT_DONE, onClick = { send(Event.Back) })
+        } else {
+            Field(address, { address = it }, l.address, NameKeys, Ids.CONTACT_ADDRESS)
+            Field(postCode, { postCode = it }, l.postCode, PostCodeKeys, Ids.CONTACT_POST_CODE)
+            Field(mobile, { mobile = it }, l.mobile, PhoneKeys.copy(imeAction = ImeAction.Done), Ids.CONTACT_MOBILE)
+            BigButton(l.save, Icons.Filled.Save, Ids.CONTACT_SAVE, enabled = !view.busy) { send(Event.SaveContact(address, postCode, mobile)) }
+        }
     }
 }
 
@@ -569,6 +601,7 @@ private val NameKeys = KeyboardOptions(keyboardType = KeyboardType.Text, imeActi
 private val IdKeys = KeyboardOptions(keyboardType = KeyboardType.Ascii, capitalization = KeyboardCapitalization.Characters, autoCorrectEnabled = false, imeAction = ImeAction.Next)
 private val PasswordKeys = KeyboardOptions(keyboardType = KeyboardType.Password, autoCorrectEnabled = false, imeAction = ImeAction.Next)
 private val PhoneKeys = KeyboardOptions(keyboardType = KeyboardType.Phone, imeAction = ImeAction.Next)
+private val PostCodeKeys = KeyboardOptions(keyboardType = KeyboardType.Number, imeAction = ImeAction.Next)
 
 /** One person: name, relation, masked ID, and the status in words with an icon. */
 @Composable
