@@ -92,6 +92,7 @@ private struct ScreenBody: View {
                 PersonCardView(card: me, id: "home-me")
                 if let verifyFirst { IconLine(verifyFirst.display, "info.circle", id: "home-verify-first") }
                 BigButton(l.start, "faceid", id: "home-start") { model.send(.chooseWho) }
+                BigButton(l.updateContact, "envelope", id: "home-contact-\(0)", prominent: false) { model.send(.showContact(personId: me.personId)) }
                 if queuedUploads > 0 {
                     IconLine(l.queued(queuedUploads), "icloud.and.arrow.up", id: "home-queued")
                     BigButton(l.sendNow, "icloud.and.arrow.up", id: "home-send-now", prominent: false, enabled: !view.busy) { model.send(.retryUploads) }
@@ -104,6 +105,12 @@ private struct ScreenBody: View {
                 }
                 ForEach(Array(relatives.enumerated()), id: \.element.personId) { i, relative in
                     PersonCardView(card: relative, id: "home-relative-\(i)")
+                    // Only a relative who agreed: until then certd lets nobody act for them.
+                    if !relative.bindingPending {
+                        BigButton("\(l.updateContact): \(relative.name)", "envelope", id: "home-contact-\(i + 1)", prominent: false) {
+                            model.send(.showContact(personId: relative.personId))
+                        }
+                    }
                 }
                 BigButton(l.addRelative, "person.badge.plus", id: "home-add-relative", prominent: false) { model.send(.showAddRelative) }
                 BigButton(l.records, "clock.arrow.circlepath", id: "home-records", prominent: false) { model.send(.showRecords) }
@@ -159,7 +166,7 @@ private struct ScreenBody: View {
                 BigButton(l.sendNow, "icloud.and.arrow.up", id: "offline-send-now", enabled: !view.busy) { model.send(.retryUploads) }
                 BigButton(l.home, "house", id: "offline-home", prominent: false) { model.send(.refreshHome) }
             }
-        case let .result(_, kind, message, advice, receiptVerified, receiptCode, nextDue):
+        case let .result(subject, kind, message, advice, receiptVerified, receiptCode, nextDue):
             Page(instruction: nil) {
                 Label {
                     Text(l.kind(kind)).font(.largeTitle.bold())
@@ -182,6 +189,8 @@ private struct ScreenBody: View {
                     BigButton(l.retry, "arrow.clockwise", id: "result-retry", enabled: !view.busy) { model.send(.retry) }
                 }
                 BigButton(l.home, "house", id: "result-home", prominent: kind != .failed) { model.send(.refreshHome) }
+                // As Beijing's and Foshan's apps offer after certifying.
+                BigButton(l.updateContact, "envelope", id: "result-contact", prominent: false) { model.send(.showContact(personId: subject.personId)) }
             }
         case let .blocked(subject, problem):
             Page(instruction: nil) {
@@ -194,6 +203,9 @@ private struct ScreenBody: View {
                 // Newest first, as the core gives them: record-0 is the newest.
                 ForEach(Array(rows.enumerated()), id: \.element.certificationId) { i, row in RecordRowView(row: row, l: l, id: "record-\(i)") }
             }
+        case let .contact(subject, current, saved):
+            ContactPage(view: view, l: l, subject: subject, current: current, saved: saved)
+                .id(subject.personId)
         case .settings:
             SettingsPage(view: view, l: l)
         }
@@ -224,6 +236,47 @@ private struct RegisterPage: View {
             Toggle(isOn: $terms) { Text(l.acceptTerms) }.frame(minHeight: minTouch).accessibilityIdentifier("register-terms")
             BigButton(l.register, "person.crop.circle.badge.plus", id: "register-submit", enabled: !view.busy) {
                 model.send(.register(name: name, idNumber: idNumber, password: password, mobile: mobile, mobileAgain: mobileAgain, termsAccepted: terms))
+            }
+        }
+    }
+}
+
+private struct ContactPage: View {
+    let view: AppView
+    let l: ScreenLabels
+    let subject: PersonCard
+    let current: Contact
+    let saved: Bool
+    @EnvironmentObject private var model: ObservedModel
+    // Starts from what the agency keeps; what was typed stays when certd refuses it.
+    @State private var address: String
+    @State private var postCode: String
+    @State private var mobile: String
+
+    init(view: AppView, l: ScreenLabels, subject: PersonCard, current: Contact, saved: Bool) {
+        self.view = view
+        self.l = l
+        self.subject = subject
+        self.current = current
+        self.saved = saved
+        _address = State(initialValue: current.address)
+        _postCode = State(initialValue: current.postCode)
+        _mobile = State(initialValue: current.mobile)
+    }
+
+    var body: some View {
+        Page(instruction: view.instruction) {
+            Text(subject.name).font(.title2).accessibilityIdentifier("contact-subject")
+            if saved {
+                IconLine("\(current.address)\n\(current.postCode)\n\(current.mobile)", "checkmark", font: .title3)
+                BigButton(l.done, "checkmark", id: "contact-done") { model.send(.back) }
+            } else {
+                Field(l.address, text: $address, id: "contact-address").textContentType(.fullStreetAddress)
+                Field(l.postCode, text: $postCode, id: "contact-post-code").keyboardType(.numberPad).textContentType(.postalCode)
+                Field(l.mobile, text: $mobile, id: "contact-mobile").keyboardType(.phonePad).textContentType(.telephoneNumber)
+                BigButton(l.save, "square.and.arrow.down", id: "contact-save", enabled: !view.busy) {
+                    model.send(.saveContact(address: address, postCode: postCode, mobile: mobile))
+                }
             }
         }
     }

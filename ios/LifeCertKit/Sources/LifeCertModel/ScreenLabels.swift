@@ -33,6 +33,11 @@ public struct ScreenLabels: Sendable {
     public let largeText: String
     public let voice: String
     public let language: String
+    public let updateContact: String
+    public let address: String
+    public let postCode: String
+    public let save: String
+    public let done: String
     public let startupFailed: String
     public let queued: @Sendable (UInt32) -> String
     public let step: @Sendable (_ done: UInt32, _ total: UInt32) -> String
@@ -73,6 +78,11 @@ public struct ScreenLabels: Sendable {
             largeText: c.largeText,
             voice: c.voice,
             language: c.language,
+            updateContact: c.updateContact,
+            address: c.address,
+            postCode: c.postCode,
+            save: c.save,
+            done: c.done,
             startupFailed: c.startupFailed,
             queued: { say(.queuedUploads(count: $0)) },
             step: { say(.stepOf(done: $0, total: $1)) },

@@ -191,6 +191,24 @@ final class JourneyTests: XCTestCase {
         XCTAssertEqual(phone.speech.languages, [.zhHans, .en, .zhHans])
     }
 
+    func testSheCorrectsHerAddressAMalformedPostCodeIsSaidAndTheAgencyKeepsTheFixedOne() async throws {
+        let certd = try Certd()
+        defer { certd.close() }
+        let phone = try Phone(certd: certd)
+        let me = try await signUp(phone, name: "刘淑珍", id: "330502195207200026")
+        let form = try await phone.tap(.showContact(personId: me.personId))
+        guard case .contact(_, _, false) = form.screen else { throw Failure("not the contact form: \(form.screen)") }
+        let refused = try await phone.tap(.saveContact(address: "浙江省绍兴市越城区府山街道1号", postCode: "31200", mobile: "13912345678"))
+        guard case .contact(_, _, false) = refused.screen else { throw Failure("left the form: \(refused.screen)") }
+        let problem = try XCTUnwrap(refused.problem)
+        XCTAssertEqual(problem.kind, .invalidInput)
+        XCTAssertTrue(phone.speech.said.contains { $0.key == problem.message.key }, "the problem is said aloud")
+        let saved = try await phone.tap(.saveContact(address: "浙江省绍兴市越城区府山街道1号", postCode: "312000", mobile: "139 1234 5678"))
+        guard case let .contact(_, kept, true) = saved.screen else { throw Failure("not saved: \(saved.screen)") }
+        XCTAssertEqual(kept.mobile, "13912345678")
+        XCTAssertNil(saved.problem)
+    }
+
     func testAPensionerWithNoTemplatePhotoIsToldWhereToGoInsteadOfAScanThatCannotPass() async throws {
         let certd = try Certd()
         defer { certd.close() }
