@@ -19,7 +19,8 @@ use lifecert_domain::api::{
 };
 use lifecert_domain::i18n::Language;
 use lifecert_domain::rules::calendar::StatusKind;
-use lifecert_domain::rules::date::today_in_china;
+use lifecert_domain::rules::date::{china_offset, today_in_china, CalendarDate};
+use lifecert_domain::rules::working_days::add_working_days;
 use lifecert_liveness::liveness::Action;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -521,11 +522,17 @@ pub async fn record(
     lang: Language,
 ) -> Result<CertificationRecord, ApiError> {
     let subject_id: String = row.try_get("subject_id")?;
-    let subject_name = people::by_id(state, &subject_id)
-        .await?
-        .map(|p| p.name)
-        .unwrap_or_default();
+    let subject = people::by_id(state, &subject_id).await?;
+    let subject_name = subject.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     let outcome = parse_outcome(&row.try_get::<String, _>("outcome")?);
+    let started_ms = row.try_get::<i64, _>("started_ms")?;
+    // Counted from the certification day, as the ministry's notice says.
+    let review_by = match (&outcome, &subject) {
+        (Outcome::PendingReview, Some(p)) => chrono::DateTime::from_timestamp_millis(started_ms)
+            .map(|t| CalendarDate::from_naive(t.with_timezone(&china_offset()).date_naive()))
+            .map(|day| add_working_days(day, state.config.review_working_days(&p.region))),
+        _ => None,
+    };
     let reason = opt_str(row, "reason");
     let advice = reason
         .as_deref()
@@ -548,7 +555,7 @@ pub async fn record(
         subject_person_id: subject_id,
         subject_name,
         actor_person_id: row.try_get("actor_id")?,
-        started_ms: row.try_get::<i64, _>("started_ms")? as u64,
+        started_ms: started_ms as u64,
         decided_ms: row
             .try_get::<Option<i64>, _>("decided_ms")
             .ok()
@@ -559,6 +566,7 @@ pub async fn record(
         advice,
         receipt,
         attestation_level: opt_str(row, "attestation_level"),
+        review_by,
     })
 }
 

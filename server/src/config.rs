@@ -115,6 +115,9 @@ pub struct PolicyConfig {
     pub scope_cutoff: Option<String>,
     #[serde(default)]
     pub maintenance_days: Vec<u32>,
+    /// Working days staff take to decide a result in review (Beijing: 3;
+    /// the ministry's channels: 5, the default).
+    pub review_working_days: Option<u32>,
 }
 
 impl Default for Config {
@@ -128,6 +131,7 @@ impl Default for Config {
                 closes: None,
                 scope_cutoff: None,
                 maintenance_days: vec![],
+                review_working_days: None,
             },
         );
         Config {
@@ -275,13 +279,25 @@ impl Config {
 
     /// The rules for a person registered in `region` (6-digit code).
     pub fn policy_for(&self, region: &str) -> CertificationPolicy {
+        self.policy_config(region)
+            .and_then(|p| p.to_policy().ok())
+            .unwrap_or_else(CertificationPolicy::rolling)
+    }
+
+    /// Working days a review takes in `region`.
+    pub fn review_working_days(&self, region: &str) -> u32 {
+        self.policy_config(region)
+            .and_then(|p| p.review_working_days)
+            .unwrap_or(lifecert_domain::rules::working_days::MINISTRY_REVIEW_WORKING_DAYS)
+    }
+
+    /// The longest region prefix with rules, else `default`.
+    fn policy_config(&self, region: &str) -> Option<&PolicyConfig> {
         [6usize, 4, 2]
             .iter()
             .filter_map(|&n| region.get(..n))
             .find_map(|prefix| self.policies.get(prefix))
             .or_else(|| self.policies.get("default"))
-            .and_then(|p| p.to_policy().ok())
-            .unwrap_or_else(CertificationPolicy::rolling)
     }
 }
 

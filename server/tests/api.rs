@@ -654,6 +654,18 @@ async fn failures_the_server_never_judged_stay_out_of_review_and_a_reviewer_can_
     let queue = agency::review_queue(&srv.state).await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].certification_id, certs[3]);
+    // While it waits, the record says by which working day staff decide: the
+    // default region's 5 (the ministry's), holidays skipped.
+    let (_, rec) = srv
+        .get(&format!("/v1/certifications/{}", certs[3]), &me.token)
+        .await;
+    let by: lifecert_domain::rules::date::CalendarDate =
+        serde_json::from_value(rec["review_by"].clone()).expect("a review date");
+    let today = lifecert_domain::rules::date::today_in_china();
+    assert_eq!(
+        by,
+        lifecert_domain::rules::working_days::add_working_days(today, 5)
+    );
     agency::decide(&srv.state, &certs[3], true).await.unwrap();
     assert!(
         agency::decide(&srv.state, &certs[3], true).await.is_err(),
@@ -663,6 +675,10 @@ async fn failures_the_server_never_judged_stay_out_of_review_and_a_reviewer_can_
         .get(&format!("/v1/certifications/{}", certs[3]), &me.token)
         .await;
     assert_eq!(rec["outcome"], "passed");
+    assert!(
+        rec.get("review_by").is_none(),
+        "decided: no date to wait for"
+    );
     let receipt: Receipt = serde_json::from_value(rec["receipt"].clone()).unwrap();
     let (_, key) = srv.get("/v1/receipt-key", &me.token).await;
     let key = B64.decode(key["public_key"].as_str().unwrap()).unwrap();

@@ -992,10 +992,14 @@ fn show_result(m: &mut Model, r: &CertificationRecord, receipt: Option<ReceiptCl
     let verified = receipt.is_some();
     let receipt_code = r.receipt.as_ref().filter(|_| verified).map(|x| x.to_text());
     let next_due = receipt.and_then(|c| c.next_due);
-    let advice = r
-        .advice
-        .clone()
-        .map(|a| texts::msg(&format!("api.{}", r.reason.clone().unwrap_or_default()), a));
+    // In review: the day to look again, rather than "in a few days".
+    let advice = match r.review_by {
+        Some(by) => Some(texts::look_again(lang, by)),
+        None => r
+            .advice
+            .clone()
+            .map(|a| texts::msg(&format!("api.{}", r.reason.clone().unwrap_or_default()), a)),
+    };
     let (kind, message) = match r.outcome {
         Outcome::Passed => (
             ResultKind::Passed,
@@ -1183,7 +1187,10 @@ fn record_row(
         date: day,
         kind,
         summary: texts::record_summary(lang, kind),
-        advice: r.advice.clone().map(|a| texts::msg("record.advice", a)),
+        advice: match r.review_by {
+            Some(by) => Some(texts::look_again(lang, by)),
+            None => r.advice.clone().map(|a| texts::msg("record.advice", a)),
+        },
         receipt_verified: verified,
         receipt_code: r.receipt.as_ref().filter(|_| verified).map(|x| x.to_text()),
     }

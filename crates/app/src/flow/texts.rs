@@ -238,6 +238,21 @@ pub fn failed(lang: Language, name: &str) -> Message {
     )
 }
 
+/// When to look again at a result in review: staff decide by `by` (working
+/// days counted by certd, holidays skipped).
+pub fn look_again(lang: Language, by: CalendarDate) -> Message {
+    msg(
+        "result.review_by",
+        tr!(
+            lang,
+            "工作人员会在{}前审核完，请到时在“认证记录”里查看结果。",
+            "工作人員會在{}前審核完，請到時在「認證記錄」裡查看結果。",
+            "Staff will decide by {}. Please look at the records page then.",
+            say_date(lang, by.year, by.month as u32, by.day as u32)
+        ),
+    )
+}
+
 pub fn in_review(lang: Language, name: &str) -> Message {
     msg(
         "result.review",

@@ -251,6 +251,11 @@ pub struct CertificationRecord {
     /// `app-attest` (iOS). None before any evidence was accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation_level: Option<String>,
+    /// In review: the working day by which staff decide (the region's
+    /// working days from the certification day, holidays skipped).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_by: Option<crate::rules::date::CalendarDate>,
 }
 
 /// Proof of a passed certification that the app checks offline with the

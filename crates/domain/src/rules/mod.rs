@@ -8,6 +8,7 @@ pub mod date;
 pub mod id_number;
 pub mod mobile;
 pub mod name;
+pub mod working_days;
 
 pub use calendar::*;
 pub use contact::*;
@@ -15,6 +16,7 @@ pub use date::*;
 pub use id_number::*;
 pub use mobile::*;
 pub use name::*;
+pub use working_days::*;
 
 /// Folds what phone keyboards and Chinese input methods type instead of ASCII
 /// (full-width digits and letters, ideographic spaces) into ASCII, and drops

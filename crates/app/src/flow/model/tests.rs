@@ -99,6 +99,7 @@ fn record(outcome: Outcome, subject: &str) -> CertificationRecord {
         advice: None,
         receipt: None::<Receipt>,
         attestation_level: None,
+        review_by: None,
     }
 }
 
@@ -1315,4 +1316,34 @@ fn subject_card(m: &Model, who: &str) -> PersonCard {
         Screen::Contact { subject, .. } if subject.person_id == who => subject.clone(),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_result_in_review_says_the_working_day_to_look_again_on_the_result_and_in_the_records() {
+    let mut m = uploading();
+    let by = CalendarDate::new(2026, 2, 25);
+    let mut r = record(Outcome::PendingReview, ME);
+    r.reason = Some("borderline_match".into());
+    r.advice = Some("请过几天在认证记录中查看结果。".into());
+    r.review_by = Some(by);
+    let fx = uploaded(&mut m, r.clone(), None);
+    let Screen::Result { advice, kind, .. } = &rendered(&fx).screen else {
+        panic!("{:?}", rendered(&fx).screen);
+    };
+    assert_eq!(*kind, ResultKind::PendingReview);
+    let advice = advice.as_ref().expect("when to look again");
+    assert_eq!(advice.key, "result.review_by");
+    assert!(
+        advice.display.contains("2026年2月25日"),
+        "{}",
+        advice.display
+    );
+    let fx = update(&mut m, Msg::Records(Ok(vec![(r, false)])));
+    let Screen::Records { rows } = &rendered(&fx).screen else {
+        panic!("{:?}", rendered(&fx).screen);
+    };
+    assert!(rows[0]
+        .advice
+        .as_ref()
+        .is_some_and(|a| a.display.contains("2026年2月25日")));
 }
