@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""A mutation pass over certd's checks (issue 15): each mutant removes one
+check from server/src/verify.rs; the tests named for it must then fail.
+Prints one line per mutant, KILLED or SURVIVED, and exits 1 if any survived.
+Not part of CI (about 2 minutes a mutant on two cores); run it after changing
+verify.rs:  python3 scripts/mutants.py [NAME_FILTER]
+"""
+import os, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VERIFY = os.path.join(ROOT, "server/src/verify.rs")
+ATTACKS = ["--test", "evidence_attacks"]
+API = ["--test", "api"]
+LIB = ["-p", "lifecert-server", "--lib"]
+
+# (name, file, original text, replacement, test target)
+MUTANTS = [
+    ("phone verdict not passed", VERIFY,
+     "if !evidence.verdict.passed {\n        return Ok(failed(Code::ActionsNotSeen));",
+     "if false {\n        return Ok(failed(Code::ActionsNotSeen));", ATTACKS),
+    ("nonce of another challenge", VERIFY,
+     "if evidence.nonce != issued.nonce {", "if false {", API),
+    ("actions differ from the challenge", VERIFY,
+     "if evidence.challenge != issued.actions {", "if false {", API),
+    ("ed25519 signature", VERIFY,
+     '.verify(body, signature)\n                .map_err(|_| bad("ed25519"))?;', ";", API),
+    ("crop size from the header", VERIFY,
+     "if (w, h) != (side, side) {", "if false {", LIB),
+    ("frame count or first time", VERIFY,
+     "if seq.len() < MIN_FRAMES || seq.len() > MAX_FRAMES || seq[0].t_ms != 0 {", "if false {", ATTACKS),
+    ("interval outside the camera's rate", VERIFY,
+     "if !(MIN_INTERVAL_MS..MAX_GAP_MS).contains(&dt) {", "if false {", ATTACKS),
+    ("median interval", VERIFY,
+     "if median > MAX_MEDIAN_INTERVAL_MS {", "if false {", ATTACKS),
+    ("challenge lifetime", VERIFY,
+     "if start < issued.issued_ms - CLOCK_SKEW_MS", "if false && start < issued.issued_ms - CLOCK_SKEW_MS", ATTACKS),
+    ("crop outside the frame", VERIFY,
+     "if !seq.iter().all(|f| ok(&f.rect)) {", "if false {", ATTACKS),
+    ("face jumped between crops", VERIFY,
+     "if shift > 0.5 * a[2] || !(0.67..=1.5).contains(&ratio) {", "if false {", ATTACKS),
+    ("frontal is a sequence frame", VERIFY,
+     '.position(|f| f.t_ms == evidence.frontal.t_ms)\n    else {\n        return Ok(failed(broken("frontal time is no sequence frame")));\n    };',
+     '.position(|f| f.t_ms == evidence.frontal.t_ms)\n    .or(Some(0)) else {\n        return Ok(failed(broken("frontal time is no sequence frame")));\n    };', ATTACKS),
+    ("frontal is a copy of its frame", VERIFY,
+     "if mean_abs_diff(&frontal_img, &frames[at]) > FRONTAL_MAX_DIFF {", "if false {", ATTACKS),
+    ("faces found in the crops", VERIFY,
+     "if missed as f64 > MAX_MISSED_SHARE * frames.len() as f64 {", "if false {", ATTACKS),
+    ("screen colours of this nonce", VERIFY,
+     "if let Reflection::Contradicts(_) = seen {", "if let Reflection::Contradicts(_) = Reflection::Unmeasurable {", ATTACKS),
+    ("the engine passes the sequence", VERIFY,
+     "    match engine.phase() {\n        LivenessPhase::Passed => {}", "    match LivenessPhase::Passed {\n        LivenessPhase::Passed => {}", ATTACKS),
+    ("one person throughout", VERIFY,
+     "if !same {\n            return Ok(failed(Code::DifferentPeople));", "if false {\n            return Ok(failed(Code::DifferentPeople));", ATTACKS),
+    ("the template match", VERIFY,
+     "Ok(if d < MATCH {", "Ok(if d < 10.0 {", ATTACKS),
+    ("planar head movement", os.path.join(ROOT, "crates/liveness/src/liveness/engine.rs"),
+     "let flat = residual.is_some_and(|r| r < FLAT_RESIDUAL);", "let flat = false;", ATTACKS),
+]
+
+
+def run(target):
+    env = dict(os.environ)
+    # As scripts/test.sh builds: the same features and wrapper, so the
+    # dependencies are reused and only the workspace crates rebuild.
+    cmd = ("source scripts/cargo-env.sh && cargo test \"${features[@]}\" "
+           + " ".join(target) + " 2>&1")
+    if target is LIB:
+        cmd = ("source scripts/cargo-env.sh && cargo test --workspace --features lifecert-ffi/testing "
+               "--lib verify 2>&1")
+    p = subprocess.run(["bash", "-c", cmd], cwd=ROOT, env=env, capture_output=True, text=True)
+    return p.returncode, p.stdout
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    survived = []
+    for name, path, old, new, target in MUTANTS:
+        if only not in name:
+            continue
+        src = open(path).read()
+        if src.count(old) != 1:
+            print(f"STALE     {name}: the check's text is not in {os.path.relpath(path, ROOT)} once")
+            survived.append(name)
+            continue
+        t0 = time.time()
+        try:
+            open(path, "w").write(src.replace(old, new))
+            code, out = run(target)
+        finally:
+            open(path, "w").write(src)
+        compiled = "error[" not in out and "could not compile" not in out
+        if not compiled:
+            print(f"NOCOMPILE {name}\n{out[-2000:]}")
+            survived.append(name)
+            continue
+        failing = [l.split()[1] for l in out.splitlines() if l.startswith("test ") and l.endswith("FAILED")]
+        verdict = "KILLED  " if code != 0 else "SURVIVED"
+        print(f"{verdict}  {name} ({time.time() - t0:.0f} s): {', '.join(failing) or 'no test failed'}", flush=True)
+        if code == 0:
+            survived.append(name)
+    sys.exit(1 if survived else 0)
+
+
+if __name__ == "__main__":
+    main()
