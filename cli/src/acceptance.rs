@@ -1,7 +1,8 @@
 //! `lifecert acceptance`: the liveness engine's two figures on clips made by
 //! clipgen from real photos (docs/liveness.md, "Measured acceptance"):
 //! the share of genuine clips that pass, per action and per condition (head
-//! resting off frontal, dim light, a window behind), with the median time to
+//! resting off frontal, dim light, a window behind, glasses, a beard, a head
+//! scarf, narrow eyes), with the median time to
 //! pass; and the share of attack clips (the still photo, the photo moved and
 //! tilted as a plane) that are rejected, which must be all of them.
 
@@ -47,9 +48,11 @@ pub struct Condition {
     pub yaw_deg: f32,
     pub pitch_deg: f32,
     pub lighting: cg::Lighting,
+    /// Glasses, a beard, a head scarf, narrow eyes (clipgen's appearance).
+    pub appearance: cg::Appearance,
 }
 
-pub const CONDITIONS: [Condition; 9] = [
+pub const CONDITIONS: [Condition; 13] = [
     cond("frontal", 0.0, 0.0, cg::Lighting::Normal),
     cond("yaw +15 (to own left)", 15.0, 0.0, cg::Lighting::Normal),
     cond("yaw -15 (to own right)", -15.0, 0.0, cg::Lighting::Normal),
@@ -59,7 +62,22 @@ pub const CONDITIONS: [Condition; 9] = [
     cond("pitch -12 (chin up)", 0.0, -12.0, cg::Lighting::Normal),
     cond("dim room (x0.3)", 0.0, 0.0, cg::Lighting::Dim(0.3)),
     cond("window behind", 0.0, 0.0, cg::Lighting::Backlit),
+    wearing("glasses, window glare", cg::Appearance::glasses()),
+    wearing("beard", cg::Appearance::beard()),
+    wearing("head scarf", cg::Appearance::head_scarf()),
+    wearing("narrow eyes (40 % shut)", cg::Appearance::narrow_eyes(0.4)),
 ];
+
+/// A frontal face in normal light, wearing or looking like `appearance`.
+const fn wearing(name: &'static str, appearance: cg::Appearance) -> Condition {
+    Condition {
+        name,
+        yaw_deg: 0.0,
+        pitch_deg: 0.0,
+        lighting: cg::Lighting::Normal,
+        appearance,
+    }
+}
 
 const fn cond(
     name: &'static str,
@@ -72,6 +90,12 @@ const fn cond(
         yaw_deg,
         pitch_deg,
         lighting,
+        appearance: cg::Appearance {
+            glasses: false,
+            beard: false,
+            head_scarf: false,
+            rest_eye_closure: 0.0,
+        },
     }
 }
 
@@ -122,6 +146,7 @@ pub fn genuine_script(
     }
     s.with_neutral(c.yaw_deg - own.0, c.pitch_deg - own.1)
         .with_lighting(c.lighting)
+        .with_appearance(c.appearance)
         .with_seed(seed)
 }
 
@@ -194,7 +219,11 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
         .iter()
         .map(|(file, json, i, note)| Ok((*file, *note, load(&dir, file, json, *i)?)))
         .collect::<Result<Vec<_>, String>>()?;
-    let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    // `--only a,b`: the conditions whose name contains a or b.
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|o| name.contains(o)))
+    };
 
     println!(
         "Genuine clips: {} faces, each action done up to {ATTEMPTS} times, 15 fps",
@@ -261,7 +290,7 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
 
     // Attacks: each must fail, whatever the challenge.
     println!();
-    let attacks: [(&str, cg::ClipScript, Vec<Action>); 6] = [
+    let attacks: [(&str, cg::ClipScript, Vec<Action>); 8] = [
         (
             "still photo",
             cg::ClipScript::new().then_for(cg::Action::StillPhoto, 6.0),
@@ -299,6 +328,23 @@ fn acceptance(fixtures: Option<PathBuf>, only: Option<String>) -> Result<bool, S
                 .then_for(cg::Action::PlanarMotion, 6.0)
                 .with_seed(4),
             vec![Action::OpenMouth, Action::Blink],
+        ),
+        // A photo of the person wearing glasses: the window's reflection is
+        // printed with it and does not move as a live head's would.
+        (
+            "still photo, glasses",
+            cg::ClipScript::new()
+                .then_for(cg::Action::StillPhoto, 6.0)
+                .with_appearance(cg::Appearance::glasses()),
+            vec![Action::Blink],
+        ),
+        (
+            "photo with glasses moved (seed 5)",
+            cg::ClipScript::new()
+                .then_for(cg::Action::PlanarMotion, 6.0)
+                .with_appearance(cg::Appearance::glasses())
+                .with_seed(5),
+            vec![Action::Blink, Action::TurnLeft],
         ),
     ];
     let (mut rejected, mut attempts) = (0usize, 0usize);

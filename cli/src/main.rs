@@ -82,7 +82,8 @@ enum Command {
         /// The face fixtures folder (default: the repository's tests/fixtures/faces).
         #[arg(long)]
         fixtures: Option<PathBuf>,
-        /// Only the conditions whose name contains this.
+        /// Only the conditions whose name contains this (or, comma-separated,
+        /// any of these).
         #[arg(long)]
         only: Option<String>,
     },

@@ -17,6 +17,7 @@
 //! person's left, which in the un-mirrored camera frame moves the nose to
 //! the image's right (+x). See [`clip::Truth::conventions`].
 
+pub mod appearance;
 pub mod attack;
 pub mod clip;
 pub mod ids;
@@ -28,6 +29,7 @@ pub mod screen;
 pub mod script;
 pub mod warp;
 
+pub use appearance::Appearance;
 pub use clip::{Clip, FrameFormat, FrameTruth, SegmentTruth, Truth};
 pub use motion::{FaceRig, Pose};
 pub use noise::NoiseParams;
@@ -47,8 +49,28 @@ const SURROUND: [f32; 3] = [58.0, 56.0, 60.0];
 pub fn render(photo: &RgbImage, landmarks: &[[f32; 3]], script: &ClipScript) -> Clip {
     assert!(!script.segments.is_empty(), "empty clip script");
     let (w, h) = photo.dimensions();
-    let src = Image3::from_rgb(photo);
+    let look = script.appearance;
+    let mut src = Image3::from_rgb(photo);
+    // A beard and a scarf are part of the face's texture: drawn once on the
+    // photo, the warp carries them.
+    if look.beard {
+        appearance::paint_beard(&mut src, landmarks, script.seed);
+    }
+    if look.head_scarf {
+        appearance::paint_head_scarf(&mut src, landmarks, script.seed);
+    }
     let rig = FaceRig::new(landmarks, w, h);
+    // Glasses are rigid and do not blink: drawn on every live frame. The
+    // attacks show a photo of the person wearing them, its reflection fixed.
+    let glasses = look.glasses.then(|| appearance::Glasses::fit(landmarks));
+    let attack_src = match &glasses {
+        Some(g) if script.segments.iter().any(|s| s.action.is_attack()) => {
+            let mut a = src.clone();
+            g.draw(&mut a, &rig, &Pose::default(), [0.0, 0.0]);
+            std::borrow::Cow::Owned(a)
+        }
+        _ => std::borrow::Cow::Borrowed(&src),
+    };
     let n = script.frame_count();
     let ranges = script.segment_frames();
     let starts = script.segment_starts();
@@ -79,14 +101,14 @@ pub fn render(photo: &RgbImage, landmarks: &[[f32; 3]], script: &ClipScript) -> 
                 Action::StillPhoto => {
                     // A photo held perfectly still: no jitter, only the sensor.
                     truth.jitter = [0.0, 0.0];
-                    out.data.copy_from_slice(&src.data);
+                    out.data.copy_from_slice(&attack_src.data);
                     truth.landmarks = landmarks.to_vec();
                 }
                 Action::PlanarMotion => {
                     let pose = attack::planar_pose(t, seg.duration_s, w, h, script.seed);
                     let j = fnoise.jitter;
                     let hm = Homography::translation(j[0] as f64, j[1] as f64).then_after(&pose);
-                    warp::warp_homography(&src, &hm, SURROUND, &mut out);
+                    warp::warp_homography(&attack_src, &hm, SURROUND, &mut out);
                     truth.intensity = planar_envelope(t, seg.duration_s);
                     truth.homography = Some(hm.0);
                     truth.landmarks = landmarks
@@ -102,6 +124,7 @@ pub fn render(photo: &RgbImage, landmarks: &[[f32; 3]], script: &ClipScript) -> 
                 action => {
                     let k = script::intensity(action, t, seg.duration_s, starts[seg_i], script.fps);
                     let mut pose = script::pose_for(action, k, &script.amplitudes);
+                    pose.eye_closure = look.eye_closure(pose.eye_closure);
                     pose.yaw_deg += script.neutral.yaw_deg;
                     pose.pitch_deg += script.neutral.pitch_deg;
                     let posed = rig.landmarks(&pose);
@@ -116,6 +139,9 @@ pub fn render(photo: &RgbImage, landmarks: &[[f32; 3]], script: &ClipScript) -> 
                     if pose.jaw_open > 0.0 {
                         let strength = ((pose.jaw_open - 0.03) / 0.25).clamp(0.0, 1.0);
                         mouth::paint_mouth(&mut out, &shifted, strength);
+                    }
+                    if let Some(g) = &glasses {
+                        g.draw(&mut out, &rig, &pose, j);
                     }
                     truth.intensity = k;
                     truth.pose = pose;

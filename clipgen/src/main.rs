@@ -4,7 +4,7 @@
 use clap::Parser;
 use lifecert_clipgen::{
     load_reference_landmarks, load_reference_landmarks_refined, preview, render, Action,
-    ClipScript, FrameFormat, NoiseParams,
+    Appearance, ClipScript, FrameFormat, NoiseParams,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +50,20 @@ struct Args {
     /// Turn off jitter, flicker and sensor noise.
     #[arg(long)]
     no_noise: bool,
+    /// The person wears glasses (dark frames; the lenses reflect a window).
+    #[arg(long)]
+    glasses: bool,
+    /// The person has a full beard.
+    #[arg(long)]
+    beard: bool,
+    /// The person wears a head scarf (hair, forehead top and the face's
+    /// sides covered).
+    #[arg(long)]
+    head_scarf: bool,
+    /// Narrow eyes: the lids rest this share of a blink closed (0..0.95,
+    /// e.g. 0.4); a blink closes the rest.
+    #[arg(long, default_value_t = 0.0)]
+    rest_eye_closure: f32,
     /// Write JPEG frames at this quality instead of PNG.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
     jpeg: Option<u8>,
@@ -111,7 +125,17 @@ fn build_script(args: &Args) -> Result<ClipScript, String> {
     } else {
         NoiseParams::default()
     };
+    if !(0.0..=0.95).contains(&args.rest_eye_closure) {
+        return Err("--rest-eye-closure must be in [0, 0.95]".into());
+    }
+    let appearance = Appearance {
+        glasses: args.glasses,
+        beard: args.beard,
+        head_scarf: args.head_scarf,
+        rest_eye_closure: args.rest_eye_closure,
+    };
     Ok(script
+        .with_appearance(appearance)
         .with_fps(args.fps)
         .with_seed(args.seed)
         .with_noise(noise))

@@ -444,6 +444,29 @@ impl FaceRig {
             .collect()
     }
 
+    /// A rigid point of the head (rest-pose coordinates, like the
+    /// landmarks) moved by `pose`'s yaw and pitch as the landmarks are
+    /// ([`FaceRig::landmarks`]); expressions do not move it. For things worn
+    /// on the head (glasses).
+    pub fn project(&self, pose: &Pose, p: [f32; 3]) -> [f32; 3] {
+        let (sy, cy) = pose.yaw_deg.to_radians().sin_cos();
+        let (sp, cp) = pose.pitch_deg.to_radians().sin_cos();
+        let [px, py, pz] = self.pivot;
+        let d = [p[0] - px, p[1] - py];
+        let u = dot2(d, self.ex);
+        let v = dot2(d, self.ey);
+        let w = p[2] - pz;
+        let u1 = u * cy - w * sy;
+        let w1 = u * sy + w * cy;
+        let v2 = v * cp - w1 * sp;
+        let w2 = v * sp + w1 * cp;
+        [
+            px + u1 * self.ex[0] + v2 * self.ey[0],
+            py + u1 * self.ex[1] + v2 * self.ey[1],
+            pz + w2,
+        ]
+    }
+
     /// Mesh control-point targets and depths for posed `landmarks`.
     pub fn targets(&self, landmarks: &[[f32; 3]]) -> (Vec<[f32; 2]>, Vec<f32>) {
         let n = self.rest.len();

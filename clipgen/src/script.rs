@@ -1,6 +1,7 @@
 //! Clip scripts: a list of timed segments (an action or a rest) and how each
 //! action's intensity evolves over its segment.
 
+use crate::appearance::Appearance;
 use crate::motion::Pose;
 use crate::noise::NoiseParams;
 use serde::{Deserialize, Serialize};
@@ -161,6 +162,9 @@ pub struct ClipScript {
     pub neutral: Pose,
     #[serde(default)]
     pub lighting: Lighting,
+    /// Glasses, a beard, a head scarf, narrow eyes (all off by default).
+    #[serde(default)]
+    pub appearance: Appearance,
 }
 
 impl Default for ClipScript {
@@ -173,6 +177,7 @@ impl Default for ClipScript {
             amplitudes: Amplitudes::default(),
             neutral: Pose::default(),
             lighting: Lighting::Normal,
+            appearance: Appearance::default(),
         }
     }
 }
@@ -234,6 +239,11 @@ impl ClipScript {
 
     pub fn with_lighting(mut self, lighting: Lighting) -> Self {
         self.lighting = lighting;
+        self
+    }
+
+    pub fn with_appearance(mut self, appearance: Appearance) -> Self {
+        self.appearance = appearance;
         self
     }
 
