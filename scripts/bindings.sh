@@ -9,25 +9,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Where cargo builds (CARGO_TARGET_DIR, as cargo itself reads it).
+target="${CARGO_TARGET_DIR:-target}"
 lib="${1:-}"
 if [ -z "$lib" ]; then
   # Same target selection as `cargo test --workspace`, so dev-dependency
   # features unify the same way and the heavy tract crates are not built twice.
   cargo build --workspace --all-targets --features lifecert-ffi/testing
-  lib="target/debug/liblifecert.so"
-  [ "$(uname)" = Darwin ] && lib="target/debug/liblifecert.dylib"
+  lib="$target/debug/liblifecert.so"
+  [ "$(uname)" = Darwin ] && lib="$target/debug/liblifecert.dylib"
 fi
 # The binary the workspace build made: `cargo run -p` would resolve features
 # for that package alone and rebuild shared dependencies.
-bindgen=target/debug/uniffi-bindgen
+bindgen="$target/debug/uniffi-bindgen"
 [ -x "$bindgen" ] || cargo build --workspace --all-targets
 config=bindings/uniffi-bindgen/uniffi.toml
 
-rm -rf target/bindings/kotlin target/bindings/swift
+rm -rf "$target/bindings/kotlin" "$target/bindings/swift"
 "$bindgen" generate --library "$lib" --language kotlin --no-format \
-  --config "$config" --out-dir target/bindings/kotlin
+  --config "$config" --out-dir "$target/bindings/kotlin"
 
-swift=target/bindings/swift
+swift="$target/bindings/swift"
 mkdir -p "$swift/headers"
 : >"$swift/headers/module.modulemap"
 crates="lifecert_domain lifecert_liveness lifecert_app"
@@ -42,4 +44,4 @@ for crate in $crates; do
   { cat "$tmp"/*.modulemap; echo; } >>"$swift/headers/module.modulemap"
   rm -rf "$tmp"
 done
-echo "bindings: $(find target/bindings -type f | sort | tr '\n' ' ')"
+echo "bindings: $(find "$target/bindings" -type f | sort | tr '\n' ' ')"

@@ -135,11 +135,13 @@ done
 
 # The repository (sources, fixtures, models) and the target folder at their
 # own paths: certd finds its demo photos by the path it was built at.
-bind "$repo" "$repo"
+# A target folder outside the repository: its parent read-only, mounted
+# first so the repository's own (writable) mount is not covered by it.
 case "$target/" in
   "$repo"/*) ;;
   *) workspace=$(dirname "$target"); bind "$workspace" "$workspace" ro ;;
 esac
+bind "$repo" "$repo"
 bind "$hostlibs" "$hostlibs" ro
 bind /proc /proc
 bind /dev /dev
