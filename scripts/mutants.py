@@ -5,7 +5,7 @@ Prints one line per mutant, KILLED or SURVIVED, and exits 1 if any survived.
 Not part of CI (about 2 minutes a mutant on two cores); run it after changing
 verify.rs:  python3 scripts/mutants.py [NAME_FILTER]
 """
-import os, subprocess, sys, time
+import os, signal, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERIFY = os.path.join(ROOT, "server/src/verify.rs")
@@ -64,7 +64,7 @@ def run(target):
     # dependencies are reused and only the workspace crates rebuild.
     cmd = ("source scripts/cargo-env.sh && cargo test \"${features[@]}\" "
            + " ".join(target) + " 2>&1")
-    if target is LIB:
+    if target == LIB:
         cmd = ("source scripts/cargo-env.sh && cargo test --workspace --features lifecert-ffi/testing "
                "--lib verify 2>&1")
     p = subprocess.run(["bash", "-c", cmd], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -73,6 +73,16 @@ def run(target):
 
 def main():
     only = sys.argv[1] if len(sys.argv) > 1 else ""
+    # A killed process must not leave a mutant behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
+    # The tests must pass as they are, or every mutant looks killed (a
+    # missing model file fails them all).
+    for target in {tuple(m[4]) for m in MUTANTS if only in m[0]}:
+        code, out = run(list(target) if list(target) != LIB else LIB)
+        if code != 0:
+            print(f"BASELINE FAILS: {' '.join(target)}\n{out[-3000:]}")
+            sys.exit(2)
+    print("baseline passes", flush=True)
     survived = []
     for name, path, old, new, target in MUTANTS:
         if only not in name:
