@@ -7,6 +7,7 @@ use crate::auth::Caller;
 use crate::db::{new_id, now_ms};
 use crate::error::ApiError;
 use crate::extract::Body;
+use crate::guard::{self, Limit};
 use crate::{access, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,27 +17,40 @@ use lifecert_domain::rules::contact::{normalize_contact, Contact, ContactError, 
 use serde::Serialize;
 use sqlx::Row;
 
+/// Changes one person's details may take a day (a family correcting a typo
+/// needs a few; a hijacked account rewriting an address all day does not).
+pub const MAX_CHANGES_PER_DAY: i64 = 10;
+
 #[utoipa::path(put, path = "/v1/people/{person_id}/contact", tag = "people", security(("bearer" = [])),
     params(("person_id" = String, Path, description = "the person whose contact details change")),
     request_body = Contact,
     responses(
         (status = 200, description = "the details as the agency now keeps them (normalised)", body = Contact),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(person_id): Path<String>,
     Body(form): Body<Contact>,
 ) -> Result<Json<Contact>, ApiError> {
-    if crate::people::by_id(&state, &person_id).await?.is_none() {
-        return Err(ApiError::not_found());
-    }
+    // An unknown id is "not yours" too: nothing to learn by probing.
     if !access::may_act_for(&state, &caller.person_id, &person_id).await? {
         return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
     }
     let contact = normalize_contact(&form).map_err(refused)?;
+    let day = 24 * 3600 * 1000;
+    let limit = Limit {
+        max: MAX_CHANGES_PER_DAY,
+        window_ms: day,
+        lock_ms: day,
+    };
+    if let Err(retry_after) =
+        guard::reserve(&state.db, &format!("contact:{person_id}"), limit).await?
+    {
+        return Err(ApiError::too_many(Code::RateLimited, retry_after));
+    }
     sqlx::query("INSERT INTO contact_changes (id, person_id, address, post_code, mobile, changed_by, changed_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(new_id())
         .bind(&person_id)

@@ -1981,7 +1981,11 @@ async fn contact_details_are_checked_kept_per_change_shown_to_who_may_act_and_ex
             &son.token,
         )
         .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "an unknown id is not yours either"
+    );
     let csv = certd::contact::to_csv(&certd::contact::changes_since(&srv.state, 0).await.unwrap());
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
@@ -1997,4 +2001,14 @@ async fn contact_details_are_checked_kept_per_change_shown_to_who_may_act_and_ex
         "{csv}"
     );
     assert!(lines[2].ends_with(SON.1), "{csv}");
+    // Ten accepted changes a day for one person, then a wait.
+    for _ in 2..certd::contact::MAX_CHANGES_PER_DAY {
+        let (s, _) = srv.put(&path, form("100013"), &mother.token).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let (s, b) = srv.put(&path, form("100013"), &son.token).await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
 }
