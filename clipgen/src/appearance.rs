@@ -13,6 +13,7 @@
 
 use crate::ids;
 use crate::motion::{FaceRig, Pose};
+use crate::mouth::{polygon_sd, seg_dist};
 use crate::warp::Image3;
 use serde::{Deserialize, Serialize};
 
@@ -139,42 +140,6 @@ fn value_noise(x: f32, y: f32, seed: u32) -> f32 {
     let bottom =
         hash(ix, iy + 1, seed) + (hash(ix + 1, iy + 1, seed) - hash(ix, iy + 1, seed)) * sx;
     top + (bottom - top) * sy
-}
-
-/// Signed distance from `p` to the closed polygon `poly` (positive inside).
-fn polygon_sd(poly: &[[f32; 2]], p: [f32; 2]) -> f32 {
-    let n = poly.len();
-    let mut inside = false;
-    let mut dist = f32::INFINITY;
-    for i in 0..n {
-        let a = poly[i];
-        let b = poly[(i + n - 1) % n];
-        if (a[1] > p[1]) != (b[1] > p[1]) {
-            let xc = a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
-            if p[0] < xc {
-                inside = !inside;
-            }
-        }
-        dist = dist.min(seg_dist(p, a, b));
-    }
-    if inside {
-        dist
-    } else {
-        -dist
-    }
-}
-
-/// Distance from `p` to segment `a`–`b`.
-fn seg_dist(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
-    let ab = sub2(b, a);
-    let ap = sub2(p, a);
-    let len2 = dot2(ab, ab);
-    let t = if len2 > 0.0 {
-        (dot2(ap, ab) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    norm2([ap[0] - t * ab[0], ap[1] - t * ab[1]])
 }
 
 /// Pixel box `[x0, x1) × [y0, y1)` around `pts`, grown by `margin`, in `img`.

@@ -412,9 +412,6 @@ impl FaceRig {
             // Exactly the photo's landmarks, without rounding noise.
             return self.rest.clone();
         }
-        let (sy, cy) = pose.yaw_deg.to_radians().sin_cos();
-        let (sp, cp) = pose.pitch_deg.to_radians().sin_cos();
-        let [px, py, pz] = self.pivot;
         self.rest
             .iter()
             .enumerate()
@@ -423,31 +420,18 @@ impl FaceRig {
                 for (c, v) in q.iter_mut().enumerate() {
                     *v += pose.eye_closure * self.blink[i][c] + pose.jaw_open * self.jaw[i][c];
                 }
-                // Into the face frame: u across, v down, w depth from pivot.
-                let d = [q[0] - px, q[1] - py];
-                let u = dot2(d, self.ex);
-                let v = dot2(d, self.ey);
-                let w = q[2] - pz + (self.rot_z[i] - r[2]);
-                // Yaw about the face's vertical axis: points in front of the
-                // pivot (w < 0) move towards +u for a positive yaw.
-                let u1 = u * cy - w * sy;
-                let w1 = u * sy + w * cy;
-                // Pitch about the across axis: points in front move down.
-                let v2 = v * cp - w1 * sp;
-                let w2 = v * sp + w1 * cp;
-                [
-                    px + u1 * self.ex[0] + v2 * self.ey[0],
-                    py + u1 * self.ex[1] + v2 * self.ey[1],
-                    pz + w2 - (self.rot_z[i] - r[2]),
-                ]
+                // Turned about the depth the rotation uses for this point.
+                let depth = self.rot_z[i] - r[2];
+                let p = self.project(pose, [q[0], q[1], q[2] + depth]);
+                [p[0], p[1], p[2] - depth]
             })
             .collect()
     }
 
     /// A rigid point of the head (rest-pose coordinates, like the
-    /// landmarks) moved by `pose`'s yaw and pitch as the landmarks are
-    /// ([`FaceRig::landmarks`]); expressions do not move it. For things worn
-    /// on the head (glasses).
+    /// landmarks; `p[2]` the depth it turns about) moved by `pose`'s yaw and
+    /// pitch, as the landmarks are ([`FaceRig::landmarks`]); expressions do
+    /// not move it. For things worn on the head (glasses).
     pub fn project(&self, pose: &Pose, p: [f32; 3]) -> [f32; 3] {
         let (sy, cy) = pose.yaw_deg.to_radians().sin_cos();
         let (sp, cp) = pose.pitch_deg.to_radians().sin_cos();
@@ -456,8 +440,11 @@ impl FaceRig {
         let u = dot2(d, self.ex);
         let v = dot2(d, self.ey);
         let w = p[2] - pz;
+        // Yaw about the face's vertical axis: points in front of the pivot
+        // (w < 0) move towards +u for a positive yaw.
         let u1 = u * cy - w * sy;
         let w1 = u * sy + w * cy;
+        // Pitch about the across axis: points in front move down.
         let v2 = v * cp - w1 * sp;
         let w2 = v * sp + w1 * cp;
         [

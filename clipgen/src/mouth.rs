@@ -12,7 +12,7 @@ const EDGE_COLOUR: [f32; 3] = [92.0, 42.0, 42.0];
 const DEEP_COLOUR: [f32; 3] = [28.0, 11.0, 12.0];
 
 /// Distance from `p` to segment `a`–`b`.
-fn seg_dist(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
+pub(crate) fn seg_dist(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
     let ab = [b[0] - a[0], b[1] - a[1]];
     let ap = [p[0] - a[0], p[1] - a[1]];
     let len2 = ab[0] * ab[0] + ab[1] * ab[1];
@@ -23,6 +23,29 @@ fn seg_dist(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
     };
     let d = [ap[0] - t * ab[0], ap[1] - t * ab[1]];
     (d[0] * d[0] + d[1] * d[1]).sqrt()
+}
+
+/// Signed distance from `p` to the closed polygon `poly` (positive inside).
+pub(crate) fn polygon_sd(poly: &[[f32; 2]], p: [f32; 2]) -> f32 {
+    let n = poly.len();
+    let mut inside = false;
+    let mut dist = f32::INFINITY;
+    for i in 0..n {
+        let a = poly[i];
+        let b = poly[(i + n - 1) % n];
+        if (a[1] > p[1]) != (b[1] > p[1]) {
+            let xc = a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+            if p[0] < xc {
+                inside = !inside;
+            }
+        }
+        dist = dist.min(seg_dist(p, a, b));
+    }
+    if inside {
+        dist
+    } else {
+        -dist
+    }
 }
 
 /// Paints the mouth cavity of posed `landmarks` (already including any frame
@@ -46,24 +69,10 @@ pub fn paint_mouth(img: &mut Image3, landmarks: &[[f32; 3]], strength: f32) {
     let y0 = min_y.floor().max(0.0) as usize;
     let x1 = (max_x.ceil().max(0.0) as usize).min(img.width);
     let y1 = (max_y.ceil().max(0.0) as usize).min(img.height);
-    let n = poly.len();
     for y in y0..y1 {
         for x in x0..x1 {
             let p = [x as f32 + 0.5, y as f32 + 0.5];
-            let mut inside = false;
-            let mut dist = f32::INFINITY;
-            for i in 0..n {
-                let a = poly[i];
-                let b = poly[(i + n - 1) % n];
-                if (a[1] > p[1]) != (b[1] > p[1]) {
-                    let xc = a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
-                    if p[0] < xc {
-                        inside = !inside;
-                    }
-                }
-                dist = dist.min(seg_dist(p, a, b));
-            }
-            let sd = if inside { dist } else { -dist };
+            let sd = polygon_sd(&poly, p);
             // Soft edge: 0 half a pixel outside, 1 one pixel inside.
             let t = ((sd + 0.5) / 1.5).clamp(0.0, 1.0);
             let alpha = t * t * (3.0 - 2.0 * t) * strength;
