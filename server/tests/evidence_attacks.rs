@@ -545,3 +545,38 @@ fn a_shallow_blink_the_phone_accepts_passes_certd_too() {
     let d = verdict(&e, &actions);
     assert!(matches!(d, Decision::Passed { .. }), "{d:?}");
 }
+
+#[test]
+fn evidence_naming_another_nonce_or_other_actions_is_refused_before_judging() {
+    // A capture made for one challenge, uploaded against another: certd
+    // checks the light against the issued nonce and the actions it issued,
+    // never the ones the upload names.
+    let e = genuine(PENSIONER, &CHALLENGE);
+    let body = e.to_json();
+    assert!(certd::verify::parse(&body, &issued(&CHALLENGE)).is_ok());
+    let mut other_nonce = issued(&CHALLENGE);
+    other_nonce.nonce = "another nonce".into();
+    let mut easier = issued(&CHALLENGE);
+    easier.actions = vec![Action::Blink, Action::TurnLeft];
+    for (what, issued) in [("another nonce", other_nonce), ("other actions", easier)] {
+        match certd::verify::parse(&body, &issued) {
+            Err(certd::verify::Refused(code, _)) => {
+                assert_eq!(code, Code::EvidenceInvalid, "{what}")
+            }
+            Ok(_) => panic!("{what}: accepted"),
+        }
+    }
+}
+
+#[test]
+fn a_capture_the_phone_did_not_pass_is_never_passed_by_certd() {
+    // The phone's verdict can only lower the outcome: certd does not turn
+    // "not passed" into a pass, even for frames it would accept.
+    let mut e = genuine(PENSIONER, &CHALLENGE);
+    assert!(matches!(verdict(&e, &CHALLENGE), Decision::Passed { .. }));
+    e.verdict.passed = false;
+    assert_eq!(
+        failed_with(&verdict(&e, &CHALLENGE)),
+        Some(Code::ActionsNotSeen)
+    );
+}
