@@ -18,7 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERIFY = os.path.join(ROOT, "server/src/verify.rs")
 ATTACKS = ["--test", "evidence_attacks"]
 API = ["--test", "api"]
-LIB = ["-p", "lifecert-server", "--lib"]
+# Unit tests of every crate (one build of the workspace), by name.
+LIB = ["--lib", "verify::"]
 
 # (name, file, original text, replacement, test target)
 MUTANTS = [
@@ -61,7 +62,10 @@ MUTANTS = [
     ("the template match", VERIFY,
      "Ok(if d < MATCH {", "Ok(if d < 10.0 {", ATTACKS),
     ("planar head movement", os.path.join(ROOT, "crates/liveness/src/liveness/engine.rs"),
-     "let flat = residual.is_some_and(|r| r < FLAT_RESIDUAL);", "let flat = std::hint::black_box(false) && residual.is_some_and(|r| r < FLAT_RESIDUAL);", ATTACKS),
+     "let flat = residual.is_some_and(|r| r < FLAT_RESIDUAL);", "let flat = std::hint::black_box(false) && residual.is_some_and(|r| r < FLAT_RESIDUAL);",
+     # A print moved as a plane mostly reads as no turn at all; the engine's
+     # own test turns one enough to read as a turn.
+     ["--lib", "print_turned"]),
 ]
 
 
@@ -71,9 +75,6 @@ def run(target):
     # dependencies are reused and only the workspace crates rebuild.
     cmd = ("source scripts/cargo-env.sh && cargo test \"${features[@]}\" "
            + " ".join(target) + " 2>&1")
-    if target == LIB:
-        cmd = ("source scripts/cargo-env.sh && cargo test --workspace --features lifecert-ffi/testing "
-               "--lib verify 2>&1")
     p = subprocess.run(["bash", "-c", cmd], cwd=ROOT, env=env, capture_output=True, text=True)
     return p.returncode, p.stdout
 
@@ -85,7 +86,7 @@ def main():
     # The tests must pass as they are, or every mutant looks killed (a
     # missing model file fails them all).
     for target in {tuple(m[4]) for m in MUTANTS if only in m[0]}:
-        code, out = run(list(target) if list(target) != LIB else LIB)
+        code, out = run(list(target))
         if code != 0:
             print(f"BASELINE FAILS: {' '.join(target)}\n{out[-3000:]}")
             sys.exit(2)

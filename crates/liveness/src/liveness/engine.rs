@@ -919,3 +919,139 @@ impl Candidate {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::face::geometry::Roi;
+    use crate::face::mesh::Mesh;
+
+    /// Grace Hopper's 468 landmarks as MediaPipe found them (the fixture).
+    fn neutral() -> Vec<[f32; 3]> {
+        let all: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/fixtures/faces/reference_landmarks.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let face = all["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["file"] == "grace_hopper.jpg")
+            .unwrap()["faces"][0]
+            .clone();
+        face["landmarks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let v: Vec<f32> = p
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap() as f32)
+                    .collect();
+                [v[0], v[1], v[2]]
+            })
+            .collect()
+    }
+
+    fn seen(points: Vec<[f32; 3]>) -> Analysis {
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for p in &points {
+            for k in 0..2 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        let size = (hi[0] - lo[0]).max(hi[1] - lo[1]);
+        Analysis::Face(Box::new(FaceObservation {
+            mesh: Mesh {
+                points,
+                presence: 1.0,
+                roi: Roi {
+                    cx: (lo[0] + hi[0]) / 2.0,
+                    cy: (lo[1] + hi[1]) / 2.0,
+                    size: size * 1.5,
+                    angle: 0.0,
+                },
+            },
+            eyes: None,
+            faces_seen: 1,
+            bbox: [lo[0], lo[1], hi[0], hi[1]],
+        }))
+    }
+
+    /// The landmarks of a print of the face turned away about a vertical
+    /// axis, close to the camera: one plane-to-plane map (x / (1 + g x)
+    /// about the nose), which makes the near cheek wider than the far one,
+    /// so the nose looks shifted between them as in a turn.
+    fn print_turned(points: &[[f32; 3]], g: f32) -> Vec<[f32; 3]> {
+        let [nx, ny, _] = points[crate::face::mesh::idx::NOSE_TIP];
+        points
+            .iter()
+            .map(|p| {
+                let (x, y) = (p[0] - nx, p[1] - ny);
+                let w = 1.0 + g * x;
+                [nx + x / w, ny + y / w, p[2]]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_print_turned_like_a_head_is_refused_as_flat_not_counted_as_turns() {
+        let face = neutral();
+        let picture = RgbImage::from_pixel(800, 800, image::Rgb([120, 110, 100]));
+        let mut engine = LivenessEngine::judge(Challenge {
+            actions: vec![Action::TurnLeft, Action::TurnRight],
+            nonce: "nonce".into(),
+        });
+        engine.set_flash(false);
+        let mut t = 0;
+        let mut show = |engine: &mut LivenessEngine, points: Vec<[f32; 3]>| {
+            engine.observe(&picture, seen(points), t);
+            t += 66;
+        };
+        for _ in 0..12 {
+            show(&mut engine, face.clone());
+        }
+        assert_eq!(engine.phase(), LivenessPhase::Acting);
+        // Turned one way, back, the other way, back: each a strong "turn".
+        let ramp: Vec<f32> = (0..=8)
+            .chain((0..8).rev())
+            .map(|k| k as f32 / 8.0)
+            .collect();
+        let mut yaws = vec![];
+        for sign in [1.0f32, -1.0] {
+            for &k in &ramp {
+                let points = print_turned(&face, sign * 0.004 * k);
+                yaws.push(
+                    signals::measure(match &seen(points.clone()) {
+                        Analysis::Face(obs) => obs,
+                        Analysis::NoFace => unreachable!(),
+                    })
+                    .yaw,
+                );
+                show(&mut engine, points);
+            }
+            for _ in 0..6 {
+                show(&mut engine, face.clone());
+            }
+        }
+        let turns: Vec<&Observed> = engine
+            .observed()
+            .iter()
+            .filter(|o| o.event.action.moves_head())
+            .collect();
+        assert!(
+            turns.len() >= 2,
+            "the print must read as turns for this test to mean anything: yaw {yaws:?}"
+        );
+        assert!(turns.iter().all(|o| !o.accepted), "{turns:?}");
+        assert_eq!(engine.phase(), LivenessPhase::Rejected);
+        assert_eq!(engine.verdict().reason, Some(RejectReason::SpoofSuspected));
+    }
+}
