@@ -91,12 +91,7 @@ async fn reserve_registration(
     client: &Client,
     id_number: &str,
 ) -> Result<Vec<guard::Slot>, ApiError> {
-    let day = 24 * 3600 * 1000;
-    let limit = Limit {
-        max: state.config.registration_failures,
-        window_ms: day,
-        lock_ms: day,
-    };
+    let limit = Limit::per_day(state.config.registration_failures);
     let mut slots = Vec::new();
     for key in [
         format!("register-client:{}", client.0),

@@ -107,12 +107,7 @@ pub async fn start(
     }
     // Attempts a day, per subject and per actor (atomic, like every counter):
     // junk uploads need started certifications, so this bounds them.
-    let day = 24 * 3600 * 1000;
-    let limit = Limit {
-        max: state.config.certifications_per_day,
-        window_ms: day,
-        lock_ms: day,
-    };
+    let limit = Limit::per_day(state.config.certifications_per_day);
     let mut keys = vec![format!("start-subject:{}", subject.id)];
     if caller.person_id != subject.id {
         keys.push(format!("start-actor:{}", caller.person_id));

@@ -40,12 +40,7 @@ pub async fn update(
         return Err(ApiError::new(StatusCode::FORBIDDEN, Code::NotYourRelative));
     }
     let contact = normalize_contact(&form).map_err(refused)?;
-    let day = 24 * 3600 * 1000;
-    let limit = Limit {
-        max: MAX_CHANGES_PER_DAY,
-        window_ms: day,
-        lock_ms: day,
-    };
+    let limit = Limit::per_day(MAX_CHANGES_PER_DAY);
     if let Err(retry_after) =
         guard::reserve(&state.db, &format!("contact:{person_id}"), limit).await?
     {

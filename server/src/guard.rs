@@ -20,6 +20,18 @@ pub struct Limit {
     pub lock_ms: i64,
 }
 
+impl Limit {
+    /// `max` a day, then locked for the rest of the day.
+    pub fn per_day(max: i64) -> Limit {
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        Limit {
+            max,
+            window_ms: DAY_MS,
+            lock_ms: DAY_MS,
+        }
+    }
+}
+
 /// One reserved attempt on one key (its number within the window).
 #[derive(Clone, Debug)]
 pub struct Slot {

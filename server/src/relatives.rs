@@ -101,12 +101,7 @@ pub async fn bind(
     accounts::require_verified(&state, &caller.person_id).await?;
     // Every attempt takes a slot atomically, so concurrent binds cannot all
     // pass the count before any is recorded.
-    let day = 24 * 3600 * 1000;
-    let limit = Limit {
-        max: MAX_BIND_ATTEMPTS_PER_DAY,
-        window_ms: day,
-        lock_ms: day,
-    };
+    let limit = Limit::per_day(MAX_BIND_ATTEMPTS_PER_DAY);
     if let Err(retry_after) =
         guard::reserve(&state.db, &format!("bind:{}", caller.person_id), limit).await?
     {
