@@ -19,7 +19,7 @@ use lifecert_domain::api::{
 };
 use lifecert_domain::i18n::Language;
 use lifecert_domain::rules::calendar::StatusKind;
-use lifecert_domain::rules::date::{china_offset, today_in_china, CalendarDate};
+use lifecert_domain::rules::date::{china_date_of_ms, today_in_china};
 use lifecert_domain::rules::working_days::add_working_days;
 use lifecert_liveness::liveness::Action;
 use sqlx::any::AnyRow;
@@ -523,8 +523,7 @@ pub async fn record(
     let started_ms = row.try_get::<i64, _>("started_ms")?;
     // Counted from the certification day, as the ministry's notice says.
     let review_by = match (&outcome, &subject) {
-        (Outcome::PendingReview, Some(p)) => chrono::DateTime::from_timestamp_millis(started_ms)
-            .map(|t| CalendarDate::from_naive(t.with_timezone(&china_offset()).date_naive()))
+        (Outcome::PendingReview, Some(p)) => china_date_of_ms(started_ms)
             .map(|day| add_working_days(day, state.config.review_working_days(&p.region))),
         _ => None,
     };

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use lifecert_domain::api::{Code, ErrorBody};
 use lifecert_domain::rules::contact::{normalize_contact, Contact, ContactError, ContactField};
+use lifecert_domain::rules::date::china_offset;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -143,10 +144,7 @@ pub fn to_csv(changes: &[Change]) -> String {
     let mut out = String::from("changed_at,id_number,name,address,post_code,mobile,changed_by\n");
     for c in changes {
         let at = chrono::DateTime::from_timestamp_millis(c.changed_ms)
-            .map(|t| {
-                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                    .to_rfc3339()
-            })
+            .map(|t| t.with_timezone(&china_offset()).to_rfc3339())
             .unwrap_or_default();
         let line = [
             &at,

@@ -3,6 +3,7 @@
 use certd::config::Config;
 use certd::{agency, http, AppState};
 use clap::{Parser, Subcommand};
+use lifecert_domain::rules::date::china_offset;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -246,7 +247,8 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
                 Some(day) => certd::people::parse_day(day)
                     .and_then(|d| d.to_naive())
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|t| t.and_utc().timestamp_millis() - 8 * 3600 * 1000)
+                    .and_then(|t| t.and_local_timezone(china_offset()).single())
+                    .map(|t| t.timestamp_millis())
                     .ok_or_else(|| format!("--since {day}: not a YYYY-MM-DD date"))?,
             };
             let changes = certd::contact::changes_since(&state, since_ms)

@@ -992,14 +992,11 @@ fn show_result(m: &mut Model, r: &CertificationRecord, receipt: Option<ReceiptCl
     let verified = receipt.is_some();
     let receipt_code = r.receipt.as_ref().filter(|_| verified).map(|x| x.to_text());
     let next_due = receipt.and_then(|c| c.next_due);
-    // In review: the day to look again, rather than "in a few days".
-    let advice = match r.review_by {
-        Some(by) => Some(texts::look_again(lang, by)),
-        None => r
-            .advice
-            .clone()
-            .map(|a| texts::msg(&format!("api.{}", r.reason.clone().unwrap_or_default()), a)),
-    };
+    let advice = advice_of(
+        lang,
+        r,
+        &format!("api.{}", r.reason.clone().unwrap_or_default()),
+    );
     let (kind, message) = match r.outcome {
         Outcome::Passed => (
             ResultKind::Passed,
@@ -1154,6 +1151,15 @@ fn problem_for(kind: ProblemKind, lang: Language, p: &PersonView) -> Problem {
     }
 }
 
+/// What to do about a record: in review, the day to look again (rather than
+/// "in a few days"); else certd's advice, as message `key`.
+fn advice_of(lang: Language, r: &CertificationRecord, key: &str) -> Option<Message> {
+    match r.review_by {
+        Some(by) => Some(texts::look_again(lang, by)),
+        None => r.advice.clone().map(|a| texts::msg(key, a)),
+    }
+}
+
 fn record_row(
     lang: Language,
     r: &CertificationRecord,
@@ -1172,14 +1178,9 @@ fn record_row(
     } else {
         String::new()
     };
-    let day = chrono::DateTime::from_timestamp_millis(r.decided_ms.unwrap_or(r.started_ms) as i64)
-        .map(|t| {
-            CalendarDate::from_naive(
-                t.with_timezone(&lifecert_domain::rules::date::china_offset())
-                    .date_naive(),
-            )
-        })
-        .unwrap_or(CalendarDate::new(1970, 1, 1));
+    let day =
+        lifecert_domain::rules::date::china_date_of_ms(r.decided_ms.unwrap_or(r.started_ms) as i64)
+            .unwrap_or(CalendarDate::new(1970, 1, 1));
     RecordRow {
         certification_id: r.certification_id.clone(),
         subject_name: r.subject_name.clone(),
@@ -1187,10 +1188,7 @@ fn record_row(
         date: day,
         kind,
         summary: texts::record_summary(lang, kind),
-        advice: match r.review_by {
-            Some(by) => Some(texts::look_again(lang, by)),
-            None => r.advice.clone().map(|a| texts::msg("record.advice", a)),
-        },
+        advice: advice_of(lang, r, "record.advice"),
         receipt_verified: verified,
         receipt_code: r.receipt.as_ref().filter(|_| verified).map(|x| x.to_text()),
     }

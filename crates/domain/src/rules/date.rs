@@ -94,6 +94,12 @@ pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// The China date of a Unix time in ms (`None` outside chrono's range).
+pub fn china_date_of_ms(ms: i64) -> Option<CalendarDate> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| CalendarDate::from_naive(t.with_timezone(&china_offset()).date_naive()))
+}
+
 /// Today's date in China (Asia/Shanghai), whatever the phone's own time zone is:
 /// certification deadlines are set by Chinese agencies in China time.
 #[cfg_attr(feature = "uniffi", uniffi::export)]
