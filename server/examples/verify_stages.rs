@@ -44,6 +44,23 @@ fn main() {
     let crop = image::load_from_memory(&full.sequence[0].jpeg)
         .unwrap()
         .to_rgb8();
+    let issued = Issued {
+        nonce: full.nonce.clone(),
+        actions: actions.to_vec(),
+        issued_ms,
+        expires_ms: issued_ms + 1_800_000,
+    };
+    // `verify_stages judge N`: only N judgements, for a profiler.
+    if std::env::args().nth(1).as_deref() == Some("judge") {
+        let n: usize = std::env::args()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(RUNS);
+        for _ in 0..n {
+            judge(&mut kit, &full, &template, &issued, issued_ms + 30_000).unwrap();
+        }
+        return;
+    }
 
     println!("stage (median of {RUNS}, process CPU ms)");
     println!(
@@ -85,12 +102,6 @@ fn main() {
                 .unwrap();
         })
     );
-    let issued = Issued {
-        nonce: full.nonce.clone(),
-        actions: actions.to_vec(),
-        issued_ms,
-        expires_ms: issued_ms + 1_800_000,
-    };
     let ms = median_ms(|| {
         let d = judge(&mut kit, &full, &template, &issued, issued_ms + 30_000)
             .unwrap()

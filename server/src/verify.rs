@@ -35,10 +35,12 @@ pub const FRONTAL_MAX_DIFF: f64 = 10.0;
 pub const MAX_MISSED_SHARE: f64 = 0.05;
 /// Sequence frames between the first and the last whose identity is checked
 /// against the frontal picture, besides the peak of each action. The peaks
-/// carry the proof (the live moves are the frontal's person); the first,
-/// middle and last frames catch a cut outside them. Each costs a dlib
-/// embedding (~35 ms), the largest share of a verification after the mesh.
-pub const IDENTITY_SAMPLES: usize = 1;
+/// carry the proof (the live moves are the frontal's person); the first and
+/// last frames catch a cut before or after them. Someone else's face only
+/// between two peaks proves no action of theirs, so a middle sample (one
+/// until session 11) added cost, not proof. Each sample costs a dlib
+/// embedding (~26 ms, about a twentieth of a verification).
+pub const IDENTITY_SAMPLES: usize = 0;
 
 /// What the challenge asked, as stored when it was issued.
 pub struct Issued {
@@ -353,11 +355,14 @@ fn judge_capture(
     }
 
     // One person throughout: the frontal picture against the first and last
-    // frames, a few between, and the peak of every action.
-    let Some(frontal) = kit
-        .find(&frontal_img, Some(&evidence.frontal.landmarks), false)
-        .map_err(internal)?
-    else {
+    // frames and the peak of every action. The frontal is a sharper copy of
+    // frame `at` (checked above), so that frame's face box, scaled, is its
+    // face box: no second mesh run on it.
+    let Some(frontal_box) = boxes[at] else {
+        return Ok(failed(Code::FaceNotFound));
+    };
+    let scale = frontal_img.width() as f32 / frames[at].width() as f32;
+    let Some(frontal) = kit.embed(&frontal_img, frontal_box.map(|v| v * scale)) else {
         return Ok(failed(Code::FaceNotFound));
     };
     let last = frames.len() - 1;
@@ -381,13 +386,13 @@ fn judge_capture(
         };
         let same = kit
             .embed(&frames[i], bbox)
-            .is_some_and(|e| distance(&e, &frontal.embedding) <= SAME_PERSON);
+            .is_some_and(|e| distance(&e, &frontal) <= SAME_PERSON);
         if !same {
             return Ok(failed(Code::DifferentPeople));
         }
     }
 
-    let d = distance(&frontal.embedding, template);
+    let d = distance(&frontal, template);
     Ok(if d < MATCH {
         Decision::Passed { distance: d }
     } else if d < REVIEW {

@@ -32,12 +32,14 @@ const FACE: (f32, f32, f32) = (225.0, 124.0, 92.0);
 fn main() {
     let mut face_width = 200.0f32;
     let mut iters = 200usize;
+    let mut layers = false;
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         match (pair[0].as_str(), pair.get(1)) {
+            ("--layers", _) => layers = true,
             ("--face-width", Some(v)) => face_width = v.parse().expect("--face-width N"),
             ("--iters", Some(v)) => iters = v.parse().expect("--iters N"),
-            _ => panic!("usage: stage_times [--face-width PX] [--iters N]"),
+            _ => panic!("usage: stage_times [--face-width PX] [--iters N] | --layers"),
         }
     }
     let frame = frame(face_width);
@@ -76,6 +78,17 @@ fn main() {
         "../../../models/face_landmark_attention_lips.onnx"
     ))
     .unwrap();
+    if layers {
+        // The backbone layer by layer, on the mesh crop of the frame.
+        crop_bilinear_into(&frame, &roi, 192, false, UNIT, backbone_net.input_mut());
+        let profile = backbone_net.layer_profile(iters);
+        let total: f64 = profile.iter().map(|(_, t)| t).sum();
+        for (what, t) in &profile {
+            println!("{t:7.3} ms {:5.1} %  {what}", 100.0 * t / total);
+        }
+        println!("{total:7.3} ms in all (sum of the layers' medians)");
+        return;
+    }
     stage("detector letterbox 128", iters, || {
         letterbox_into(&frame, 128, SIGNED, det_model.input_mut(), &mut Vec::new())
     });

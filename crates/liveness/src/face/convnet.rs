@@ -447,6 +447,55 @@ impl ConvNet {
     }
 }
 
+impl ConvNet {
+    /// Each layer's median thread CPU time over `runs` runs of the whole
+    /// network, with what it is: where a frame's time goes (`stage_times`).
+    #[doc(hidden)]
+    pub fn layer_profile(&mut self, runs: usize) -> Vec<(String, f64)> {
+        let cpu = || crate::timing::thread_cpu_ns().unwrap_or(0);
+        let mut times = vec![Vec::with_capacity(runs); self.layers.len()];
+        for _ in 0..runs {
+            for (i, t) in times.iter_mut().enumerate() {
+                if !self.fused[i] {
+                    let t0 = cpu();
+                    self.run_layer(i);
+                    t.push((cpu() - t0) as f64 / 1e6);
+                }
+            }
+        }
+        self.layers
+            .iter()
+            .zip(times)
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(l, mut t)| {
+                t.sort_by(f64::total_cmp);
+                let (si, so) = (self.shapes[l.inputs[0]], self.shapes[l.output]);
+                let what = match &l.op {
+                    Op::Conv(f) => format!(
+                        "conv {}x{}/{}",
+                        f.window.k[0], f.window.k[1], f.window.stride[0]
+                    ),
+                    Op::Depthwise(f) => format!(
+                        "depthwise {}x{}/{}",
+                        f.window.k[0], f.window.k[1], f.window.stride[0]
+                    ),
+                    Op::PRelu(_) => "prelu".into(),
+                    Op::Add => "add".into(),
+                    Op::MaxPool(_) => "maxpool".into(),
+                    Op::PadChannels => "pad channels".into(),
+                };
+                (
+                    format!(
+                        "{what} {}x{}x{} -> {}x{}x{}",
+                        si.h, si.w, si.c, so.h, so.w, so.c
+                    ),
+                    t[t.len() / 2],
+                )
+            })
+            .collect()
+    }
+}
+
 /// `v += add`, then PReLU by `slope` (per channel, `c` channels), each when
 /// given; both in one pass when both are (a residual block's end).
 fn add_prelu(v: &mut [f32], c: usize, add: Option<&[f32]>, slope: Option<&[f32]>) {
@@ -580,33 +629,50 @@ fn conv(
     if w.k == [1, 1] && w.stride == [1, 1] && w.pads == [0; 4] {
         return gemm(x, k, &f.weights, &f.bias, out);
     }
-    rows.clear();
-    rows.resize(so.h * so.w * k, 0.0);
     // Inside the input, each kernel row's taps are one contiguous run of
     // the HWC input; at the edges, tap by tap with zeros for the padding.
+    // Gathered and multiplied a chunk of pixels at a time, so the windows
+    // stay in the first-level cache (the first layer's whole im2col is a
+    // megabyte, written out and read back through memory).
     let (y_lo, y_hi) = inside(si.h, so.h, w.k[0], w.stride[0], w.pads[0]);
     let (x_lo, x_hi) = inside(si.w, so.w, w.k[1], w.stride[1], w.pads[1]);
     let span = w.k[1] * si.c;
+    let pixels = so.h * so.w;
+    // Whole 6-pixel blocks of the matrix product.
+    let chunk = (CHUNK_FLOATS / k).max(6) / 6 * 6;
+    rows.resize(chunk.min(pixels) * k, 0.0);
     let mut list = [(0, 0); MAX_TAPS];
-    for oy in 0..so.h {
-        for ox in 0..so.w {
-            let at = oy * so.w + ox;
-            let row = &mut rows[at * k..][..k];
+    for p0 in (0..pixels).step_by(chunk) {
+        let p1 = (p0 + chunk).min(pixels);
+        for (at, row) in (p0..p1).zip(rows.chunks_exact_mut(k)) {
+            let (oy, ox) = (at / so.w, at % so.w);
             if (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox) {
                 let (y0, x0) = (oy * w.stride[0] - w.pads[0], ox * w.stride[1] - w.pads[1]);
                 for (ky, run) in row.chunks_exact_mut(span).enumerate() {
                     run.copy_from_slice(&x[((y0 + ky) * si.w + x0) * si.c..][..span]);
                 }
             } else {
+                row.fill(0.0);
                 let n = taps(si, w, oy, ox, &mut list);
                 for &(t, p) in &list[..n] {
                     row[t * si.c..][..si.c].copy_from_slice(&x[p * si.c..][..si.c]);
                 }
             }
         }
+        let n = f.bias.len();
+        gemm(
+            &rows[..(p1 - p0) * k],
+            k,
+            &f.weights,
+            &f.bias,
+            &mut out[p0 * n..p1 * n],
+        );
     }
-    gemm(rows, k, &f.weights, &f.bias, out)
 }
+
+/// Floats of gathered windows per chunk of a dense convolution: 8 KB, a
+/// quarter of a first-level data cache, beside the weights and outputs.
+const CHUNK_FLOATS: usize = 2048;
 
 /// A matrix product: `gemm(a, k, w, bias, out)`.
 type Gemm = fn(&[f32], usize, &[f32], &[f32], &mut [f32]);
@@ -666,8 +732,8 @@ fn inside(n_in: usize, n_out: usize, k: usize, stride: usize, pad: usize) -> (us
 }
 
 /// AVX2 + FMA kernels for x86, chosen at run time, eight channels a
-/// register. The matrix product holds a 4-pixel x 16-channel block of
-/// outputs in eight registers, so each weight loaded serves four pixels;
+/// register. The matrix product holds a 6-pixel x 16-channel block of
+/// outputs in twelve registers, so each weight loaded serves six pixels;
 /// the depthwise kernel walks the interior of each row without bounds
 /// checks, one 8-channel block at a time.
 #[cfg(target_arch = "x86_64")]
@@ -691,42 +757,59 @@ mod avx2 {
         let blocked = n / 16 * 16;
         let (ap, wp, bp, op) = (a.as_ptr(), w.as_ptr(), bias.as_ptr(), out.as_mut_ptr());
         let mut i = 0;
-        while i + 4 <= p {
+        while i + 6 <= p {
             for co in (0..blocked).step_by(16) {
-                // SAFETY: rows i..i+4 < p of a hold k values, weight rows
+                // SAFETY: rows i..i+6 < p of a hold k values, weight rows
                 // c < k hold n >= co + 16, and so do the output rows.
                 unsafe {
                     let (b0, b1) = (_mm256_loadu_ps(bp.add(co)), _mm256_loadu_ps(bp.add(co + 8)));
                     let (mut a00, mut a01, mut a10, mut a11) = (b0, b1, b0, b1);
                     let (mut a20, mut a21, mut a30, mut a31) = (b0, b1, b0, b1);
-                    let rows = [
-                        ap.add(i * k),
-                        ap.add((i + 1) * k),
-                        ap.add((i + 2) * k),
-                        ap.add((i + 3) * k),
-                    ];
+                    let (mut a40, mut a41, mut a50, mut a51) = (b0, b1, b0, b1);
+                    let r0 = ap.add(i * k);
+                    let (r1, r2, r3, r4, r5) = (
+                        r0.add(k),
+                        r0.add(2 * k),
+                        r0.add(3 * k),
+                        r0.add(4 * k),
+                        r0.add(5 * k),
+                    );
                     let mut wr = wp.add(co);
-                    // Written out, one pixel per pair of lines: eight named
-                    // accumulators stay in registers.
+                    // Written out, one pixel per pair of lines: twelve named
+                    // accumulators stay in registers, enough independent
+                    // sums to keep both FMA units busy through their latency.
                     for c in 0..k {
                         let (w0, w1) = (_mm256_loadu_ps(wr), _mm256_loadu_ps(wr.add(8)));
                         wr = wr.add(n);
-                        let v = _mm256_broadcast_ss(&*rows[0].add(c));
+                        let v = _mm256_broadcast_ss(&*r0.add(c));
                         a00 = _mm256_fmadd_ps(v, w0, a00);
                         a01 = _mm256_fmadd_ps(v, w1, a01);
-                        let v = _mm256_broadcast_ss(&*rows[1].add(c));
+                        let v = _mm256_broadcast_ss(&*r1.add(c));
                         a10 = _mm256_fmadd_ps(v, w0, a10);
                         a11 = _mm256_fmadd_ps(v, w1, a11);
-                        let v = _mm256_broadcast_ss(&*rows[2].add(c));
+                        let v = _mm256_broadcast_ss(&*r2.add(c));
                         a20 = _mm256_fmadd_ps(v, w0, a20);
                         a21 = _mm256_fmadd_ps(v, w1, a21);
-                        let v = _mm256_broadcast_ss(&*rows[3].add(c));
+                        let v = _mm256_broadcast_ss(&*r3.add(c));
                         a30 = _mm256_fmadd_ps(v, w0, a30);
                         a31 = _mm256_fmadd_ps(v, w1, a31);
+                        let v = _mm256_broadcast_ss(&*r4.add(c));
+                        a40 = _mm256_fmadd_ps(v, w0, a40);
+                        a41 = _mm256_fmadd_ps(v, w1, a41);
+                        let v = _mm256_broadcast_ss(&*r5.add(c));
+                        a50 = _mm256_fmadd_ps(v, w0, a50);
+                        a51 = _mm256_fmadd_ps(v, w1, a51);
                     }
-                    for (r, (lo, hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)]
-                        .into_iter()
-                        .enumerate()
+                    for (r, (lo, hi)) in [
+                        (a00, a01),
+                        (a10, a11),
+                        (a20, a21),
+                        (a30, a31),
+                        (a40, a41),
+                        (a50, a51),
+                    ]
+                    .into_iter()
+                    .enumerate()
                     {
                         _mm256_storeu_ps(op.add((i + r) * n + co), lo);
                         _mm256_storeu_ps(op.add((i + r) * n + co + 8), hi);
@@ -734,12 +817,12 @@ mod avx2 {
                 }
             }
             if blocked < n {
-                for r in i..i + 4 {
+                for r in i..i + 6 {
                     // SAFETY: as this function.
                     unsafe { row(a, k, w, bias, out, r, blocked) };
                 }
             }
-            i += 4;
+            i += 6;
         }
         for r in i..p {
             // SAFETY: as this function.
@@ -832,7 +915,32 @@ mod avx2 {
                 unsafe {
                     let b = _mm256_loadu_ps(f.bias.as_ptr().add(cb));
                     let wp = f.weights.as_ptr().add(cb);
-                    for ox in x_lo..x_hi {
+                    // Four pixels at a time: four independent sums, where one
+                    // pixel's taps were one chain of dependent additions
+                    // (waiting on each other, not on the arithmetic).
+                    let mut ox = x_lo;
+                    while ox + 4 <= x_hi {
+                        let at = |j: usize| {
+                            let x0 = (ox + j) * win.stride[1] - win.pads[1];
+                            x.as_ptr().add((y0 * si.w + x0) * c + cb)
+                        };
+                        let (p0, p1, p2, p3) = (at(0), at(1), at(2), at(3));
+                        let (mut a0, mut a1, mut a2, mut a3) = (b, b, b, b);
+                        for (t, &off) in offset[..n_taps].iter().enumerate() {
+                            let wt = _mm256_loadu_ps(wp.add(t * c));
+                            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p0.add(off)), wt, a0);
+                            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p1.add(off)), wt, a1);
+                            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(p2.add(off)), wt, a2);
+                            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(p3.add(off)), wt, a3);
+                        }
+                        let o = out.as_mut_ptr().add((oy * so.w + ox) * c + cb);
+                        _mm256_storeu_ps(o, a0);
+                        _mm256_storeu_ps(o.add(c), a1);
+                        _mm256_storeu_ps(o.add(2 * c), a2);
+                        _mm256_storeu_ps(o.add(3 * c), a3);
+                        ox += 4;
+                    }
+                    for ox in ox..x_hi {
                         let x0 = ox * win.stride[1] - win.pads[1];
                         let base = x.as_ptr().add((y0 * si.w + x0) * c + cb);
                         let mut acc = b;
@@ -1037,8 +1145,8 @@ mod tests {
             pads: [0, 1, 1, 1],
         };
         let x = wave(si.len(), 0.37);
-        // 9 output pixels (two blocks of four and one more), 37 channels
-        // (two blocks of 16 and a tail of 5).
+        // 9 output pixels (a block of six and three more, gathered in two
+        // chunks), 37 channels (two blocks of 16 and a tail of 5).
         let so = window.output(si, 37).unwrap();
         assert_eq!(so.h * so.w, 9);
         let (weights, bias) = (wave(9 * si.c * so.c, 0.11), wave(so.c, 0.7));
@@ -1093,13 +1201,16 @@ mod tests {
 
     #[test]
     fn plain_and_simd_depthwise_kernels_agree_inside_and_on_the_edges() {
-        for (c, stride, pads) in [
-            (20, 2, [0, 1, 1, 1]),
-            (16, 1, [1, 1, 1, 1]),
-            (16, 2, [0, 0, 1, 1]),
-            (24, 2, [1, 1, 1, 1]),
+        // Widths where a row's inside is whole blocks of four pixels, and
+        // blocks with pixels left over (13: 11 inner positions).
+        for (c, stride, pads, w) in [
+            (20, 2, [0, 1, 1, 1], 10),
+            (16, 1, [1, 1, 1, 1], 10),
+            (16, 2, [0, 0, 1, 1], 10),
+            (24, 2, [1, 1, 1, 1], 10),
+            (16, 1, [1, 1, 1, 1], 13),
         ] {
-            let si = Shape { h: 9, w: 10, c };
+            let si = Shape { h: 9, w, c };
             let window = Window {
                 k: [3, 3],
                 stride: [stride; 2],
