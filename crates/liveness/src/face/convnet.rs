@@ -86,6 +86,10 @@ enum Op {
     MaxPool(Window),
     /// Zero channels appended after the input's.
     PadChannels,
+    /// The input's values as they are (a Transpose to NHWC, a Reshape).
+    Copy,
+    /// The inputs' values one after the other.
+    Concat,
 }
 
 #[derive(Debug)]
@@ -146,6 +150,8 @@ impl ConvNet {
         };
         names.push(input.name.clone());
         shapes.push(Shape { h, w, c });
+        // Tensors in rows (after a Transpose), which Reshape and Concat take.
+        let mut rows = vec![false];
 
         let mut layers = Vec::new();
         for node in &graph.node {
@@ -195,7 +201,7 @@ impl ConvNet {
                     if w.len() != cout * cin_g * kh * kw {
                         return Err(load_error!("{}: {} weights for {wd:?}", node.name, w.len()));
                     }
-                    let window = window(node, [kh, kw])?;
+                    let window = window(node, [kh, kw], shape)?;
                     let group = size(int_attr(node, "group").unwrap_or(1), false, "group")?;
                     let out = window.output(shape, cout)?;
                     if attr(node, "dilations").is_some_and(|a| a.ints.iter().any(|&d| d != 1)) {
@@ -260,6 +266,75 @@ impl ConvNet {
                     };
                     (Op::PRelu(slope), vec![first], shape)
                 }
+                // ReLU is PReLU with a zero slope (the detector's activation).
+                "Relu" => (Op::PRelu(vec![0.0; shape.c]), vec![first], shape),
+                // The detector's tail: its heads NCHW -> NHWC, flattened into
+                // rows, the two resolutions' rows one after the other. HWC
+                // storage is NHWC already: each is a copy of the values.
+                "Transpose" => {
+                    let perm = attr(node, "perm")
+                        .map(|a| a.ints.clone())
+                        .unwrap_or_default();
+                    if perm != [0, 2, 3, 1] {
+                        return Err(load_error!("{}: perm {perm:?}", node.name));
+                    }
+                    (
+                        Op::Copy,
+                        vec![first],
+                        Shape {
+                            h: 1,
+                            w: shape.h * shape.w,
+                            c: shape.c,
+                        },
+                    )
+                }
+                "Reshape" => {
+                    let target = node
+                        .input
+                        .get(1)
+                        .and_then(|n| initializer(n))
+                        .map(ints)
+                        .ok_or(load_error!("{}: shape is not a constant", node.name))?;
+                    // Rows of `k` values, from rows (a Transpose's output).
+                    let len = shape.len();
+                    let out = match target[..] {
+                        [1, -1, k] | [1, _, k] if k > 0 && len % k as usize == 0 => Shape {
+                            h: 1,
+                            w: len / k as usize,
+                            c: k as usize,
+                        },
+                        _ => return Err(load_error!("{}: shape {target:?}", node.name)),
+                    };
+                    if !rows[first] || (target[1] != -1 && target[1] as usize != out.w) {
+                        return Err(load_error!(
+                            "{}: reshape of {shape:?} to {target:?}",
+                            node.name
+                        ));
+                    }
+                    (Op::Copy, vec![first], out)
+                }
+                "Concat" => {
+                    let parts = node.input.iter().map(&id).collect::<Result<Vec<_>, _>>()?;
+                    let axis = int_attr(node, "axis").unwrap_or(0);
+                    if !matches!(axis, 1 | -2)
+                        || parts.iter().any(|&t| !rows[t] || shapes[t].c != shape.c)
+                    {
+                        return Err(load_error!(
+                            "{}: concat on axis {axis} of {shape:?}",
+                            node.name
+                        ));
+                    }
+                    let w = parts.iter().map(|&t| shapes[t].w).sum();
+                    (
+                        Op::Concat,
+                        parts,
+                        Shape {
+                            h: 1,
+                            w,
+                            c: shape.c,
+                        },
+                    )
+                }
                 "Add" => {
                     let second = id(input(1)?)?;
                     if shapes[second] != shape {
@@ -278,7 +353,7 @@ impl ConvNet {
                         return Err(load_error!("{}: kernel {:?}", node.name, k.ints));
                     };
                     let kernel = [size(ky, false, "kernel")?, size(kx, false, "kernel")?];
-                    let window = window(node, kernel)?;
+                    let window = window(node, kernel, shape)?;
                     if window.pads.iter().any(|&p| p != 0)
                         || int_attr(node, "ceil_mode").is_some_and(|c| c != 0)
                         || attr(node, "dilations").is_some_and(|a| a.ints.iter().any(|&d| d != 1))
@@ -335,6 +410,7 @@ impl ConvNet {
             }
             names.push(output.clone());
             shapes.push(out_shape);
+            rows.push(matches!(op, Op::Copy | Op::Concat));
             layers.push(Layer {
                 op,
                 inputs,
@@ -421,6 +497,15 @@ impl ConvNet {
             Op::Conv(f) => conv(x, si, f, out_, so, &mut self.rows, gemm),
             Op::Depthwise(f) => depthwise(x, si, f, out_, so),
             Op::MaxPool(window) => max_pool(x, si, window, out_, so),
+            Op::Copy => out_.copy_from_slice(x),
+            Op::Concat => {
+                let mut at = 0;
+                for &t in &layer.inputs {
+                    let part = &self.values[self.buffer[t]][..self.shapes[t].len()];
+                    out_[at..at + part.len()].copy_from_slice(part);
+                    at += part.len();
+                }
+            }
             Op::PadChannels => {
                 for (o, px) in out_.chunks_exact_mut(so.c).zip(x.chunks_exact(si.c)) {
                     o[..si.c].copy_from_slice(px);
@@ -483,6 +568,8 @@ impl ConvNet {
                     Op::Add => "add".into(),
                     Op::MaxPool(_) => "maxpool".into(),
                     Op::PadChannels => "pad channels".into(),
+                    Op::Copy => "copy".into(),
+                    Op::Concat => "concat".into(),
                 };
                 (
                     format!(
@@ -575,7 +662,13 @@ fn plan_buffers(
 /// The input pixels a window position reads, as (tap index, input pixel),
 /// skipping taps in the padding (zeros for convolutions). Returns how many
 /// of `list` it filled (kernels are at most [`MAX_TAPS`] taps, checked at load).
-fn taps(si: Shape, w: &Window, oy: usize, ox: usize, list: &mut [(usize, usize); 16]) -> usize {
+fn taps(
+    si: Shape,
+    w: &Window,
+    oy: usize,
+    ox: usize,
+    list: &mut [(usize, usize); MAX_TAPS],
+) -> usize {
     let (y0, x0) = (
         (oy * w.stride[0]) as isize - w.pads[0] as isize,
         (ox * w.stride[1]) as isize - w.pads[1] as isize,
@@ -593,8 +686,8 @@ fn taps(si: Shape, w: &Window, oy: usize, ox: usize, list: &mut [(usize, usize);
     n
 }
 
-/// Kernels are checked at load to fit [`taps`]' list.
-const MAX_TAPS: usize = 16;
+/// Kernels are checked at load to fit [`taps`]' list (5x5: the detector's first layer).
+const MAX_TAPS: usize = 25;
 
 /// Calls `f(output pixel, its taps)` for every output position of `w` over
 /// an `si` input. Inlined, so each kernel's loop body stays its own (and
@@ -1003,13 +1096,17 @@ fn int_attr(node: &pb::NodeProto, name: &str) -> Option<i64> {
     attr(node, name).map(|a| a.i)
 }
 
-/// Kernel, strides and pads of a Conv or MaxPool (no auto_pad).
-fn window(node: &pb::NodeProto, k: [usize; 2]) -> Result<Window, FaceError> {
+/// Kernel, strides and pads of a Conv or MaxPool (auto_pad: none, VALID or
+/// SAME_UPPER).
+fn window(node: &pb::NodeProto, k: [usize; 2], input: Shape) -> Result<Window, FaceError> {
     if k[0].saturating_mul(k[1]) > MAX_TAPS {
-        return Err(load_error!("{}: kernel {k:?} larger than 4x4", node.name));
+        return Err(load_error!("{}: kernel {k:?} larger than 5x5", node.name));
     }
-    if attr(node, "auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET") {
-        return Err(load_error!("{}: auto_pad", node.name));
+    let auto = attr(node, "auto_pad")
+        .map(|a| a.s.as_slice())
+        .unwrap_or_default();
+    if !matches!(auto, b"" | b"NOTSET" | b"VALID" | b"SAME_UPPER") {
+        return Err(load_error!("{}: auto_pad {auto:?}", node.name));
     }
     let ints = |name: &str, default: &[i64], zero: bool| -> Result<Vec<usize>, FaceError> {
         attr(node, name)
@@ -1019,10 +1116,19 @@ fn window(node: &pb::NodeProto, k: [usize; 2]) -> Result<Window, FaceError> {
             .map(|&v| size(v, zero, &format!("{} {name}", node.name)))
             .collect()
     };
-    let (stride, pads) = (
-        ints("strides", &[1, 1], false)?,
-        ints("pads", &[0, 0, 0, 0], true)?,
-    );
+    let stride = ints("strides", &[1, 1], false)?;
+    let pads = match (auto, &stride[..]) {
+        // TensorFlow's SAME: as many outputs as input / stride, the extra
+        // padding after (the detector's pooling; none when the stride divides).
+        (b"SAME_UPPER", &[sy, sx]) if attr(node, "pads").is_none() => {
+            let total =
+                |n: usize, k: usize, s: usize| ((n.div_ceil(s) - 1) * s + k).saturating_sub(n);
+            let (ty, tx) = (total(input.h, k[0], sy), total(input.w, k[1], sx));
+            vec![ty / 2, tx / 2, ty - ty / 2, tx - tx / 2]
+        }
+        (b"SAME_UPPER", _) => return Err(load_error!("{}: SAME_UPPER with pads", node.name)),
+        _ => ints("pads", &[0, 0, 0, 0], true)?,
+    };
     match (&stride[..], &pads[..]) {
         (&[sy, sx], &[t, l, b, r]) => Ok(Window {
             k,
@@ -1083,6 +1189,7 @@ mod tests {
     #[test]
     fn every_network_gives_what_tract_gives_on_the_same_onnx() {
         for which in [
+            Which::Detector,
             Which::Attention,
             Which::AttentionLeftEye,
             Which::AttentionRightEye,
@@ -1108,10 +1215,13 @@ mod tests {
             for ((g, w), s) in got.iter().zip(&want).zip(shapes) {
                 assert_eq!(g.len(), w.len(), "{which:?}");
                 let scale = w.iter().fold(1f32, |m, v| m.max(v.abs()));
-                // Ours is HWC, tract's NCHW (the backbone's feature map is 48x48x32).
+                // Ours is HWC, tract's NCHW (the backbone's feature map is
+                // 48x48x32), except rows ([1, N, K]: the detector's boxes and
+                // scores), which are in the same order in both.
                 let diff = g.iter().enumerate().fold(0f32, |m, (i, a)| {
                     let (p, ch) = (i / s.c, i % s.c);
-                    m.max((a - w[ch * s.h * s.w + p]).abs())
+                    let at = if s.h == 1 { i } else { ch * s.h * s.w + p };
+                    m.max((a - w[at]).abs())
                 });
                 assert!(
                     diff <= 2e-5 * scale,
@@ -1282,15 +1392,46 @@ mod tests {
 
     #[test]
     fn a_layer_it_does_not_know_is_refused_at_load() {
-        // The detector's first layer is a 5x5 convolution; later ones are
-        // Resize, Reshape and Concat: not a head.
-        let err = ConvNet::load(Which::Detector.onnx())
-            .err()
-            .expect("refused");
-        assert!(
-            matches!(&err, FaceError::Load(d) if d.starts_with("conv2d: kernel [5, 5]")),
-            "{err}"
+        let good = tract_onnx::onnx()
+            .proto_model_for_read(&mut Which::Detector.onnx())
+            .unwrap();
+        assert!(ConvNet::from_proto(&good).is_ok());
+        let refused = |change: &dyn Fn(&mut pb::NodeProto), op: &str| {
+            let mut proto = good.clone();
+            let graph = proto.graph.as_mut().unwrap();
+            change(graph.node.iter_mut().find(|n| n.op_type == op).unwrap());
+            let err = ConvNet::from_proto(&proto).err().expect("refused");
+            match err {
+                FaceError::Load(d) => d,
+                other => panic!("{other}"),
+            }
+        };
+        let e = refused(&|n| n.op_type = "Resize".into(), "Relu");
+        assert!(e.contains("operator Resize is not supported"), "{e}");
+        // A transpose to anything but NHWC would reorder the values.
+        let e = refused(
+            &|n| {
+                n.attribute
+                    .iter_mut()
+                    .find(|a| a.name == "perm")
+                    .unwrap()
+                    .ints = vec![0, 3, 1, 2]
+            },
+            "Transpose",
         );
+        assert!(e.contains("perm [0, 3, 1, 2]"), "{e}");
+        // Padding that is not TensorFlow's SAME after the values.
+        let e = refused(
+            &|n| {
+                n.attribute
+                    .iter_mut()
+                    .find(|a| a.name == "auto_pad")
+                    .unwrap()
+                    .s = b"SAME_LOWER".to_vec()
+            },
+            "MaxPool",
+        );
+        assert!(e.contains("auto_pad"), "{e}");
         assert!(ConvNet::load(b"not a model").is_err());
     }
 }

@@ -1,8 +1,9 @@
 //! BlazeFace short-range: finds faces in the whole frame (models/README.md §1).
 
-use super::error::FaceError;
+use super::convnet::ConvNet;
+use super::error::{load_error, run_error, FaceError};
 use super::geometry::{iou, letterbox_into, SIGNED};
-use super::model::{Model, Which};
+use super::model::Which;
 use image::RgbImage;
 
 /// A detected face in image pixels.
@@ -20,7 +21,7 @@ const MIN_SCORE: f32 = 0.5;
 const NMS_IOU: f32 = 0.3;
 
 pub struct Detector {
-    model: Model,
+    model: ConvNet,
     anchors: Vec<[f32; 2]>,
     /// The letterbox's horizontal pass, reused from frame to frame.
     scratch: Vec<f32>,
@@ -48,7 +49,8 @@ fn anchors() -> Vec<[f32; 2]> {
 impl Detector {
     pub fn new() -> Result<Self, FaceError> {
         Ok(Detector {
-            model: Model::load(Which::Detector)?,
+            model: ConvNet::load(Which::Detector.onnx())
+                .map_err(|e| load_error!("detector model: {e}"))?,
             anchors: anchors(),
             scratch: Vec::new(),
         })
@@ -60,11 +62,15 @@ impl Detector {
         // Letterbox: the whole image centred in a square of its longer side.
         let side = w.max(h);
         letterbox_into(img, SIDE, SIGNED, self.model.input_mut(), &mut self.scratch);
-        let out = self.model.run()?;
-        let (regs, scores) = if out[0].len() == 896 * 16 {
-            (&out[0], &out[1])
-        } else {
-            (&out[1], &out[0])
+        let out = self.model.run();
+        let (Some(regs), Some(scores)) = (
+            out.iter().find(|o| o.len() == 896 * 16),
+            out.iter().find(|o| o.len() == 896),
+        ) else {
+            return Err(run_error!(
+                "detector: outputs of {:?} values",
+                out.iter().map(|o| o.len()).collect::<Vec<_>>()
+            ));
         };
 
         let mut raw = Vec::new();

@@ -228,7 +228,8 @@ fn bilinear_add(
 }
 
 /// The whole picture centred in a black square of its longer side, resized to
-/// `n`×`n` into `out` (planar RGB, NCHW) with a triangle filter widened by the
+/// `n`×`n` into `out` (interleaved RGB, HWC, as the detector network takes
+/// it) with a triangle filter widened by the
 /// shrink factor: PIL's antialiased bilinear, which the detector's reference
 /// pipeline uses (models/README.md §1). Separable, so it costs a few taps per
 /// pixel and axis instead of a supersampled warp's many.
@@ -271,8 +272,7 @@ pub fn letterbox_into(
             dst[3 * o..3 * o + 3].copy_from_slice(&acc);
         }
     }
-    // Vertical pass into the planes.
-    let plane = n * n;
+    // Vertical pass into the output pixels.
     for (v, t) in rows.iter().enumerate() {
         for u in 0..n {
             let mut acc = [0f32; 3];
@@ -282,10 +282,10 @@ pub fn letterbox_into(
                 acc[1] += p[1] * wt;
                 acc[2] += p[2] * wt;
             }
-            let i = v * n + u;
-            out[i] = acc[0] * norm.scale + norm.offset;
-            out[plane + i] = acc[1] * norm.scale + norm.offset;
-            out[2 * plane + i] = acc[2] * norm.scale + norm.offset;
+            let px = &mut out[3 * (v * n + u)..][..3];
+            for (o, a) in px.iter_mut().zip(acc) {
+                *o = a * norm.scale + norm.offset;
+            }
         }
     }
 }
@@ -517,7 +517,7 @@ mod tests {
         let n = 128;
         let mut out = vec![0f32; 3 * n * n];
         letterbox_into(&img, n, UNIT, &mut out, &mut Vec::new());
-        let at = |ch: usize, u: usize, v: usize| out[ch * n * n + v * n + u];
+        let at = |ch: usize, u: usize, v: usize| out[3 * (v * n + u) + ch];
         // Picture rows 16..112 of 128, padding rows 0..16 and 112..128.
         for u in [0, 5, 64, 127] {
             assert!((at(0, u, 64) - 200.0 / 255.0).abs() < 1e-4);
@@ -539,7 +539,7 @@ mod tests {
         let n = 128;
         let mut out = vec![0f32; 3 * n * n];
         letterbox_into(&img, n, UNIT, &mut out, &mut Vec::new());
-        for v in &out[n..n * n - n] {
+        for v in &out[3 * n..3 * (n * n - n)] {
             assert!((v - 0.5).abs() < 0.02, "{v}");
         }
     }
