@@ -1,7 +1,6 @@
 //! On-device face analysis: detection, then tracking with the 468-point mesh,
 //! eye contours for blinks, and picture-quality checks. MediaPipe's models
-//! (`models/`): the detector runs in tract, the attention mesh in
-//! [`convnet`].
+//! (`models/`), the detector and the attention mesh, run in [`convnet`].
 //!
 //! Like MediaPipe, the detector runs only to find a face; later frames crop
 //! around the previous frame's landmarks. The detector still runs every

@@ -1,7 +1,7 @@
 //! The MediaPipe models, compiled into the library (so a phone needs no model
-//! files at run time). The detector runs with tract; the attention mesh's
-//! files are read by [`super::convnet`], and tract runs them only in tests,
-//! as the reference.
+//! files at run time). Every network's file is read by [`super::convnet`],
+//! which runs it; tract parses the ONNX protobuf and runs the networks only
+//! in tests and benchmarks, as the reference.
 
 use super::error::{load_error, run_error, FaceError};
 use std::sync::{Arc, OnceLock};
