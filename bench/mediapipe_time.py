@@ -1,30 +1,42 @@
 #!/usr/bin/env python3
 """Times MediaPipe FaceMesh per frame, for the side-by-side with LifeCert.
 
-Two jobs (run inside the bench venv made by compare_mediapipe.sh):
+Jobs (run inside the bench venv made by compare_mediapipe.sh):
 
-  mediapipe_time.py frames OUT_DIR --photo PHOTO [--count 60]
+  mediapipe_time.py frames OUT_DIR --photo PHOTO [--count 60] [--face-width 200]
       Renders OUT_DIR/frame_000.png ...: the photo scaled so the face is
       about --face-width px wide (default 200, a selfie at arm's length) in a
       640x480 frame, moved, scaled and tilted a little from frame to frame so
-      a tracker has real work (the crop changes every frame).  Only used when no --frames folder
-      is given and the clipgen binary is not usable.
+      a tracker has real work (the crop changes every frame).
 
-  mediapipe_time.py time FRAMES_DIR [--passes 5] [--no-refine]
-      Decodes every frame_*.png/jpg first (decoding is not timed), then runs
-      mp.solutions.face_mesh.FaceMesh(static_image_mode=False,
-      max_num_faces=1, refine_landmarks=True) over the clip `passes` times,
-      a fresh FaceMesh per pass (so each pass starts with a detection, like
-      ours), timing each process() call with perf_counter.  Prints one JSON
-      object: the median over every timed frame of every pass, the per-pass
-      medians, the median CPU time (all threads, time.process_time) per
-      frame, the median of the tracked frames only (the first frame of a
-      pass, which runs the detector, left out) and how many frames had a face.
+  mediapipe_time.py time FRAMES_DIR [--passes 5] [--no-refine] [--limit N]
+                                    [--decode-only]
+      Decodes every frame_*.png/jpg first with Pillow (each decode timed on
+      its own), then runs mp.solutions.face_mesh.FaceMesh(
+      static_image_mode=False, max_num_faces=1, refine_landmarks=True) over
+      the clip `passes` times, a fresh FaceMesh per pass (so each pass starts
+      with a detection, like ours), timing each process() call.  Prints one
+      JSON object, per frame (median over every timed frame of every pass):
+        median_ms            wall (perf_counter) of process(), decode excluded
+        median_cpu_ms        CPU of every thread of the process
+                             (time.process_time) during process()
+        median_thread_cpu_ms CPU of the calling thread alone (time.thread_time)
+        decode               wall and CPU of one Pillow decode + RGB convert
+        with_decode          decode + process() of the same frame, summed
+      and per pass: each pass's medians.  `threads` is, per thread that ran
+      during the timed frames (summed over passes; from
+      /proc/self/task/*/schedstat and status): CPU ms, ms spent runnable but
+      waiting for a CPU (run_delay), and voluntary / involuntary context
+      switches.  That tells a slow figure from a busy core (run_delay grows)
+      from work done elsewhere (another thread's CPU).
+      --limit N uses the first N frames only; --decode-only decodes them and
+      stops (no MediaPipe import): both for the instruction counts.
 
 Pin it to one core from outside (taskset -c 0).  MediaPipe's desktop builds
 give the TFLite XNNPACK delegate one thread by default
 (GetXnnpackDefaultNumThreads() returns 1 unless Android/iOS), and the
-environment variables set by compare_mediapipe.sh keep OpenMP/TF pools at 1.
+environment variables set by compare_mediapipe.sh keep OpenMP/TF pools at 1;
+the graph itself still runs its calculators on threads of its own.
 """
 
 import argparse
@@ -32,6 +44,7 @@ import glob
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -75,44 +88,127 @@ def make_frames(out_dir, photo, count, face_width):
     print("wrote %d frames to %s" % (count, out_dir), file=sys.stderr)
 
 
-def time_clip(folder, passes, refine):
+def thread_stats():
+    """{tid: [name, cpu_ns, run_delay_ns, voluntary, involuntary]} of this process."""
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        base = "/proc/self/task/%s/" % tid
+        try:
+            with open(base + "schedstat") as f:
+                cpu, delay, _slices = (int(x) for x in f.read().split())
+            with open(base + "comm") as f:
+                name = f.read().strip()
+            vol = invol = 0
+            with open(base + "status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        vol = int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches"):
+                        invol = int(line.split()[1])
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile, or no schedstat
+        out[int(tid)] = [name, cpu, delay, vol, invol]
+    return out
+
+
+def add_thread_delta(totals, before, after):
+    main = os.getpid()
+    for tid, (name, cpu, delay, vol, invol) in after.items():
+        b = before.get(tid, [name, 0, 0, 0, 0])
+        # MediaPipe names its graph threads "mediapipe/<tid>": one key for all.
+        key = "main" if tid == main else re.sub(r"/\d+$", "/*", name)
+        t = totals.setdefault(key, {"threads": set(), "cpu_ms": 0.0, "run_delay_ms": 0.0,
+                                    "voluntary": 0, "involuntary": 0})
+        t["threads"].add(tid)
+        t["cpu_ms"] += (cpu - b[1]) / 1e6
+        t["run_delay_ms"] += (delay - b[2]) / 1e6
+        t["voluntary"] += vol - b[3]
+        t["involuntary"] += invol - b[4]
+
+
+def rounded(v, digits=3):
+    return None if v is None else round(v, digits)
+
+
+def med(values):
+    return rounded(statistics.median(values)) if values else None
+
+
+def decode_all(files):
     import numpy as np
     from PIL import Image
-    import mediapipe as mp
 
+    frames, wall, cpu = [], [], []
+    for f in files:
+        c0, t0 = time.thread_time(), time.perf_counter()
+        frames.append(np.ascontiguousarray(np.asarray(Image.open(f).convert("RGB"))))
+        wall.append((time.perf_counter() - t0) * 1000.0)
+        cpu.append((time.thread_time() - c0) * 1000.0)
+    return frames, wall, cpu
+
+
+def time_clip(folder, passes, refine, limit, decode_only):
     files = frame_files(folder)
+    if limit:
+        files = files[:limit]
     if not files:
         sys.exit("no frame_*.png|jpg in %s" % folder)
-    frames = [np.ascontiguousarray(np.asarray(Image.open(f).convert("RGB"))) for f in files]
+    frames, dec_wall, dec_cpu = decode_all(files)
+    if decode_only:
+        print(json.dumps({"frames": len(frames), "decode_only": True}))
+        return
+    import mediapipe as mp
 
-    all_ms, tracked_ms, cpu_ms, pass_medians, with_face = [], [], [], [], 0
+    wall, cpu, tcpu, tracked, with_dec_wall, with_dec_cpu = [], [], [], [], [], []
+    pass_wall, pass_cpu, with_face, totals = [], [], 0, {}
     for _ in range(passes):
-        times = []
+        p_wall, p_cpu = [], []
         with mp.solutions.face_mesh.FaceMesh(
             static_image_mode=False, max_num_faces=1, refine_landmarks=refine
         ) as mesh:
-            for frame in frames:
-                c0, t0 = time.process_time(), time.perf_counter()
+            before = thread_stats()
+            for i, frame in enumerate(frames):
+                k0, c0, t0 = time.thread_time(), time.process_time(), time.perf_counter()
                 result = mesh.process(frame)
-                times.append((time.perf_counter() - t0) * 1000.0)
-                # CPU time of every thread of the process: robust when other
-                # work shares the core, which stretches wall time.
-                cpu_ms.append((time.process_time() - c0) * 1000.0)
+                t1, c1, k1 = time.perf_counter(), time.process_time(), time.thread_time()
+                p_wall.append((t1 - t0) * 1000.0)
+                # CPU time of every thread of the process (the graph's threads
+                # do the work while the caller waits), and of the caller alone.
+                p_cpu.append((c1 - c0) * 1000.0)
+                tcpu.append((k1 - k0) * 1000.0)
+                with_dec_wall.append(p_wall[-1] + dec_wall[i])
+                with_dec_cpu.append(p_cpu[-1] + dec_cpu[i])
                 with_face += bool(result.multi_face_landmarks)
-        all_ms += times
-        tracked_ms += times[1:]
-        pass_medians.append(statistics.median(times))
+            add_thread_delta(totals, before, thread_stats())
+        wall += p_wall
+        cpu += p_cpu
+        tracked += p_wall[1:]
+        pass_wall.append(statistics.median(p_wall))
+        pass_cpu.append(statistics.median(p_cpu))
+    n = len(frames) * passes
+    threads = {k: {"threads": len(v["threads"]),
+                   "cpu_ms_per_frame": round(v["cpu_ms"] / n, 3),
+                   "run_delay_ms_per_frame": round(v["run_delay_ms"] / n, 3),
+                   "voluntary_per_frame": round(v["voluntary"] / n, 2),
+                   "involuntary_per_frame": round(v["involuntary"] / n, 2)}
+               for k, v in sorted(totals.items(), key=lambda kv: -kv[1]["cpu_ms"])
+               if v["cpu_ms"] > 0 or v["voluntary"] or v["involuntary"]}
     out = {
         "runtime": "mediapipe %s (legacy FaceMesh, refine_landmarks=%s)" % (mp.__version__, refine),
         "frames": len(frames),
         "passes": passes,
-        "median_ms": round(statistics.median(all_ms), 3),
-        "tracked_median_ms": round(statistics.median(tracked_ms), 3) if tracked_ms else None,
-        "median_cpu_ms": round(statistics.median(cpu_ms), 3),
-        "first_frame_ms": round(statistics.median(all_ms[:: len(frames)]), 3),
-        "pass_medians_ms": [round(m, 3) for m in pass_medians],
+        "median_ms": med(wall),
+        "median_cpu_ms": med(cpu),
+        "median_thread_cpu_ms": med(tcpu),
+        "tracked_median_ms": med(tracked),
+        "first_frame_ms": med(wall[:: len(frames)]),
+        "pass_medians_ms": [rounded(m) for m in pass_wall],
+        "pass_medians_cpu_ms": [rounded(m) for m in pass_cpu],
+        "decode": {"median_ms": med(dec_wall), "median_cpu_ms": med(dec_cpu)},
+        "with_decode": {"median_ms": med(with_dec_wall), "median_cpu_ms": med(with_dec_cpu)},
         "frames_with_face": with_face,
         "affinity": sorted(os.sched_getaffinity(0)),
+        "threads": threads,
     }
     print(json.dumps(out))
 
@@ -130,11 +226,14 @@ def main():
     t.add_argument("frames_dir")
     t.add_argument("--passes", type=int, default=5)
     t.add_argument("--no-refine", action="store_true", help="plain 468-point mesh, no iris/attention model")
+    t.add_argument("--limit", type=int, default=0, help="use the first N frames only")
+    t.add_argument("--decode-only", action="store_true",
+                   help="decode the frames and stop (for instruction counts of decoding alone)")
     a = ap.parse_args()
     if a.cmd == "frames":
         make_frames(a.out_dir, a.photo, a.count, a.face_width)
     else:
-        time_clip(a.frames_dir, a.passes, not a.no_refine)
+        time_clip(a.frames_dir, a.passes, not a.no_refine, a.limit, a.decode_only)
 
 
 if __name__ == "__main__":

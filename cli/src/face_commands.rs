@@ -105,6 +105,7 @@ pub fn liveness(
     challenge: &str,
     evidence: Option<PathBuf>,
     lang: Language,
+    decode_only: bool,
 ) -> ExitCode {
     let mut actions = vec![];
     for name in challenge.split(',').filter(|s| !s.trim().is_empty()) {
@@ -117,7 +118,7 @@ pub fn liveness(
             }
         }
     }
-    let replay = match Replay::open(dir, fps) {
+    let mut replay = match Replay::open(dir, fps) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -133,11 +134,31 @@ pub fn liveness(
     // Thread CPU time of each analysed frame, next to the engine's wall time:
     // on a shared machine wall time also counts other processes' time slices.
     let mut cpu_ms: Vec<Option<f64>> = vec![];
-    for (t_ms, frame) in replay {
+    // Reading and decoding each frame (wall, thread CPU), every frame and the
+    // analysed ones, to state the figures with decoding included.
+    let (mut decode_all, mut decode_analysed) = (vec![], vec![]);
+    loop {
+        let (d_wall0, d_cpu0) = (
+            std::time::Instant::now(),
+            lifecert_liveness::timing::thread_cpu_ns(),
+        );
+        let Some((t_ms, frame)) = replay.next() else {
+            break;
+        };
+        let decoded = (
+            d_wall0.elapsed().as_secs_f64() * 1000.0,
+            d_cpu0
+                .zip(lifecert_liveness::timing::thread_cpu_ns())
+                .map(|(a, b)| (b - a) as f64 / 1e6),
+        );
+        decode_all.push(decoded);
         let img = match frame {
             Ok(i) => i,
             Err(e) => return fail(e),
         };
+        if decode_only {
+            continue;
+        }
         let (analysed, cpu0) = (
             engine.analysis_times().len(),
             lifecert_liveness::timing::thread_cpu_ns(),
@@ -148,6 +169,7 @@ pub fn liveness(
                 cpu0.zip(lifecert_liveness::timing::thread_cpu_ns())
                     .map(|(a, b)| (b - a) as f64 / 1e6),
             );
+            decode_analysed.push(decoded);
         }
         match pushed {
             Ok(u) if u.speak => {
@@ -157,18 +179,42 @@ pub fn liveness(
             Err(e) => return fail(e),
         }
     }
+    let decode = json!({
+        "frames": decode_all.len(),
+        "median_ms": median(decode_all.iter().map(|d| d.0).collect()),
+        "median_cpu_ms": decode_all.iter().map(|d| d.1).collect::<Option<Vec<f64>>>().and_then(median),
+    });
+    if decode_only {
+        println!("{}", json!({ "decode_only": true, "decode": decode }));
+        return ExitCode::SUCCESS;
+    }
     let verdict = engine.verdict();
     let costs = engine.analysis_times();
     let timing = |pick: &dyn Fn(bool) -> bool| {
-        let chosen = || costs.iter().zip(&cpu_ms).filter(|(c, _)| pick(c.eyes));
+        let chosen = || {
+            costs
+                .iter()
+                .zip(&cpu_ms)
+                .zip(&decode_analysed)
+                .filter(|((c, _), _)| pick(c.eyes))
+        };
         let wall: Vec<f64> = chosen()
-            .map(|(c, _)| c.elapsed.as_secs_f64() * 1000.0)
+            .map(|((c, _), _)| c.elapsed.as_secs_f64() * 1000.0)
             .collect();
-        let cpu: Option<Vec<f64>> = chosen().map(|(_, t)| *t).collect();
+        let cpu: Option<Vec<f64>> = chosen().map(|((_, t), _)| *t).collect();
+        // The same frames with their own reading and decoding added.
+        let wall_dec: Vec<f64> = chosen()
+            .map(|((c, _), d)| c.elapsed.as_secs_f64() * 1000.0 + d.0)
+            .collect();
+        let cpu_dec: Option<Vec<f64>> = chosen()
+            .map(|((_, t), d)| t.zip(d.1).map(|(t, d)| t + d))
+            .collect();
         json!({
             "frames": wall.len(),
             "median_ms": median(wall),
             "median_cpu_ms": cpu.and_then(median),
+            "with_decode_median_ms": median(wall_dec),
+            "with_decode_median_cpu_ms": cpu_dec.and_then(median),
         })
     };
     let median_ms = median(
@@ -201,7 +247,10 @@ pub fn liveness(
         "median_analysis_ms": median_ms,
         // Per analysed frame: all, those that measured the eyes (the attention
         // mesh's eye heads: calibration and blink steps) and those that ran
-        // the mesh only.
+        // the mesh only; decoding excluded, and with each frame's own
+        // decoding added (with_decode_*). `decode` is every frame's reading
+        // and decoding alone.
+        "decode": decode,
         "timing": {
             "all": timing(&|_| true),
             "with_eyes": timing(&|eyes| eyes),

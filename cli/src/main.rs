@@ -74,6 +74,10 @@ enum Command {
         /// Write the evidence JSON of a passed challenge here.
         #[arg(long)]
         evidence: Option<PathBuf>,
+        /// Read and decode the frames, analyse none, and print the decoding
+        /// times only (for bench/compare_mediapipe.sh's instruction counts).
+        #[arg(long)]
+        decode_only: bool,
     },
     /// The liveness figures: share of genuine clips (made from real photos,
     /// per action and condition) that pass, median time to pass, and share
@@ -110,7 +114,8 @@ fn main() -> ExitCode {
             fps,
             challenge,
             evidence,
-        } => face_commands::liveness(&frames, fps, &challenge, evidence, lang),
+            decode_only,
+        } => face_commands::liveness(&frames, fps, &challenge, evidence, lang, decode_only),
         Command::Acceptance { fixtures, only } => acceptance::main(fixtures, only),
         Command::CheckId { number } => match parse_resident_id(number, today_in_china()) {
             Ok(id) => {
