@@ -985,11 +985,13 @@ mod avx2 {
                 offset[ky * win.k[1] + kx] = (ky * si.w + kx) * c;
             }
         }
-        let fast = c % 8 == 0;
+        // Whole registers of channels; the rest (the detector's 28, 36, 42...
+        // channels) one at a time inside the same rows.
+        let full = c / 8 * 8;
         let mut list = [(0, 0); MAX_TAPS];
         for oy in 0..so.h {
-            let inner_row = fast && (y_lo..y_hi).contains(&oy);
-            // The edges (and every position when the channels do not fill registers).
+            let inner_row = (y_lo..y_hi).contains(&oy);
+            // The edges.
             for ox in 0..so.w {
                 if inner_row && (x_lo..x_hi).contains(&ox) {
                     continue;
@@ -1001,10 +1003,20 @@ mod avx2 {
                 continue;
             }
             let y0 = oy * win.stride[0] - win.pads[0];
-            for cb in (0..c).step_by(8) {
+            for ox in x_lo..x_hi {
+                let base = (y0 * si.w + ox * win.stride[1] - win.pads[1]) * c;
+                for ch in full..c {
+                    let mut acc = f.bias[ch];
+                    for (t, &off) in offset[..n_taps].iter().enumerate() {
+                        acc = x[base + off + ch].mul_add(f.weights[t * c + ch], acc);
+                    }
+                    out[(oy * so.w + ox) * c + ch] = acc;
+                }
+            }
+            for cb in (0..full).step_by(8) {
                 // SAFETY: inside() keeps every window of x_lo..x_hi on this
-                // row within the input, cb + 8 <= c, and the weights hold
-                // n_taps x c values.
+                // row within the input, cb + 8 <= full <= c, and the weights
+                // hold n_taps x c values.
                 unsafe {
                     let b = _mm256_loadu_ps(f.bias.as_ptr().add(cb));
                     let wp = f.weights.as_ptr().add(cb);
