@@ -185,6 +185,14 @@ impl ConvNet {
                     dims,
                 ))
             };
+            // Integers given as a constant input (a Reshape's shape, a Pad's pads).
+            let constant_ints = |i: usize, what: &str| {
+                node.input
+                    .get(i)
+                    .and_then(|n| initializer(n))
+                    .map(ints)
+                    .ok_or(load_error!("{}: {what} is not a constant", node.name))
+            };
             let (op, inputs, out_shape) = match node.op_type.as_str() {
                 "Conv" => {
                     let (w, wd) = weight(1)?;
@@ -289,12 +297,7 @@ impl ConvNet {
                     )
                 }
                 "Reshape" => {
-                    let target = node
-                        .input
-                        .get(1)
-                        .and_then(|n| initializer(n))
-                        .map(ints)
-                        .ok_or(load_error!("{}: shape is not a constant", node.name))?;
+                    let target = constant_ints(1, "shape")?;
                     // Rows of `k` values, from rows (a Transpose's output).
                     let len = shape.len();
                     let out = match target[..] {
@@ -371,12 +374,7 @@ impl ConvNet {
                 }
                 "Pad" => {
                     // Only zeros after the channels: pads [n, c, h, w] begin, then end.
-                    let pads = node
-                        .input
-                        .get(1)
-                        .and_then(|n| initializer(n))
-                        .map(ints)
-                        .ok_or(load_error!("{}: pads are not a constant", node.name))?;
+                    let pads = constant_ints(1, "pads")?;
                     let mode = attr(node, "mode").map(|a| a.s.clone()).unwrap_or_default();
                     let value = node.input.get(2).filter(|n| !n.is_empty());
                     if node.input.get(3).is_some_and(|n| !n.is_empty()) {
@@ -1402,6 +1400,10 @@ mod tests {
         assert!(e.contains("outputs must be"), "{e}");
     }
 
+    fn attribute<'a>(node: &'a mut pb::NodeProto, name: &str) -> &'a mut pb::AttributeProto {
+        node.attribute.iter_mut().find(|a| a.name == name).unwrap()
+    }
+
     #[test]
     fn a_layer_it_does_not_know_is_refused_at_load() {
         let good = tract_onnx::onnx()
@@ -1422,25 +1424,13 @@ mod tests {
         assert!(e.contains("operator Resize is not supported"), "{e}");
         // A transpose to anything but NHWC would reorder the values.
         let e = refused(
-            &|n| {
-                n.attribute
-                    .iter_mut()
-                    .find(|a| a.name == "perm")
-                    .unwrap()
-                    .ints = vec![0, 3, 1, 2]
-            },
+            &|n| attribute(n, "perm").ints = vec![0, 3, 1, 2],
             "Transpose",
         );
         assert!(e.contains("perm [0, 3, 1, 2]"), "{e}");
         // Padding that is not TensorFlow's SAME after the values.
         let e = refused(
-            &|n| {
-                n.attribute
-                    .iter_mut()
-                    .find(|a| a.name == "auto_pad")
-                    .unwrap()
-                    .s = b"SAME_LOWER".to_vec()
-            },
+            &|n| attribute(n, "auto_pad").s = b"SAME_LOWER".to_vec(),
             "MaxPool",
         );
         assert!(e.contains("auto_pad"), "{e}");
