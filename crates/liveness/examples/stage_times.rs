@@ -33,13 +33,15 @@ fn main() {
     let mut face_width = 200.0f32;
     let mut iters = 200usize;
     let mut layers = false;
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    for pair in args.chunks(2) {
-        match (pair[0].as_str(), pair.get(1)) {
-            ("--layers", _) => layers = true,
-            ("--face-width", Some(v)) => face_width = v.parse().expect("--face-width N"),
-            ("--iters", Some(v)) => iters = v.parse().expect("--iters N"),
-            _ => panic!("usage: stage_times [--face-width PX] [--iters N] | --layers"),
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: stage_times [--face-width PX] [--iters N] [--layers]";
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().and_then(|v| v.parse().ok()).expect(usage);
+        match arg.as_str() {
+            "--face-width" => face_width = value(),
+            "--iters" => iters = value() as usize,
+            "--layers" => layers = true,
+            _ => panic!("{usage}"),
         }
     }
     let frame = frame(face_width);
