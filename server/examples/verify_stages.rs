@@ -36,11 +36,11 @@ fn main() {
         .unwrap()
         .to_rgb8();
     let template = kit
-        .find(&frontal, None, true)
+        .find(&frontal, true)
         .unwrap()
         .expect("frontal face")
         .embedding;
-    let found = kit.find(&frontal, None, true).unwrap().unwrap();
+    let found = kit.find(&frontal, true).unwrap().unwrap();
     let crop = image::load_from_memory(&full.sequence[0].jpeg)
         .unwrap()
         .to_rgb8();
@@ -92,14 +92,6 @@ fn main() {
         "  dlib landmarks + embedding, frontal: {:.2}",
         median_ms(|| {
             kit.embed(&frontal, found.observation.bbox).unwrap();
-        })
-    );
-    println!(
-        "  kit.find on the frontal at the app's landmarks, no eyes: {:.2}",
-        median_ms(|| {
-            kit.find(&frontal, Some(&full.frontal.landmarks), false)
-                .unwrap()
-                .unwrap();
         })
     );
     let ms = median_ms(|| {

@@ -156,7 +156,7 @@ pub async fn enrol(state: &AppState, id_number: &str, photo: &[u8]) -> Result<()
         .to_rgb8();
     let found = state
         .faces
-        .with(|kit| kit.find(&img, None, false))??
+        .with(|kit| kit.find(&img, false))??
         .ok_or("no face in the photo: take it again facing the camera")?;
     if found.observation.faces_seen > 1 {
         return Err("more than one face in the photo: one person only".into());

@@ -53,27 +53,12 @@ impl FaceKit {
         })
     }
 
-    /// The biggest face in a still picture, or None. `hint`: landmarks the
-    /// app sent with the picture, which place the mesh crop without running
-    /// the detector. `eyes`: run the eye heads too (only blinks need them; they
-    /// add about a millisecond each).
-    pub fn find(
-        &mut self,
-        img: &RgbImage,
-        hint: Option<&[[f32; 2]]>,
-        eyes: bool,
-    ) -> Result<Option<FoundFace>, String> {
+    /// The biggest face in a still picture, or None. `eyes`: run the eye
+    /// heads too (only blinks need them; they add about a millisecond each).
+    pub fn find(&mut self, img: &RgbImage, eyes: bool) -> Result<Option<FoundFace>, String> {
         self.analyzer.set_eyes(eyes);
-        let analysis = match hint {
-            Some(points) => self
-                .analyzer
-                .analyze_near(img, points)
-                .map_err(|e| e.to_string())?,
-            None => {
-                self.analyzer.reset();
-                self.analyzer.analyze(img).map_err(|e| e.to_string())?
-            }
-        };
+        self.analyzer.reset();
+        let analysis = self.analyzer.analyze(img).map_err(|e| e.to_string())?;
         let obs = match analysis {
             Analysis::NoFace => return Ok(None),
             Analysis::Face(obs) => *obs,

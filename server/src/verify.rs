@@ -33,15 +33,6 @@ pub const MIN_INTERVAL_MS: u64 = 15;
 pub const FRONTAL_MAX_DIFF: f64 = 10.0;
 /// Frames in which the server may fail to find the face (JPEG, blur).
 pub const MAX_MISSED_SHARE: f64 = 0.05;
-/// Sequence frames between the first and the last whose identity is checked
-/// against the frontal picture, besides the peak of each action. The peaks
-/// carry the proof (the live moves are the frontal's person); the first and
-/// last frames catch a cut before or after them. Someone else's face only
-/// between two peaks proves no action of theirs, so a middle sample (one
-/// until session 11) added cost, not proof. Each sample costs a dlib
-/// embedding (~26 ms, about a twentieth of a verification).
-pub const IDENTITY_SAMPLES: usize = 0;
-
 /// What the challenge asked, as stored when it was issued.
 pub struct Issued {
     pub nonce: String,
@@ -366,8 +357,13 @@ fn judge_capture(
         return Ok(failed(Code::FaceNotFound));
     };
     let last = frames.len() - 1;
-    let mut samples: Vec<usize> = (0..=IDENTITY_SAMPLES + 1)
-        .map(|k| k * last / (IDENTITY_SAMPLES + 1))
+    // The peaks carry the proof (the live moves are the frontal's person);
+    // the first and last frames catch a cut before or after them. Someone
+    // else's face only between two peaks proves no action of theirs, so a
+    // middle sample (one until session 11) added a dlib embedding (~26 ms),
+    // not proof.
+    let mut samples: Vec<usize> = [0, last]
+        .into_iter()
         .chain(
             engine
                 .observed()

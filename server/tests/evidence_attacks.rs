@@ -53,7 +53,7 @@ fn template() -> &'static [f64] {
         let img = image::open(replay::fixtures().join(PENSIONER))
             .unwrap()
             .to_rgb8();
-        kit().find(&img, None, false).unwrap().unwrap().embedding
+        kit().find(&img, false).unwrap().unwrap().embedding
     })
 }
 
