@@ -1,8 +1,9 @@
-//! Runs the attention mesh (its backbone and its small heads) without tract.
+//! Runs the face networks (the detector, the attention mesh and its heads,
+//! and certd's face-recognition ResNet) without tract.
 //!
-//! The mesh's four networks use five layer kinds only (convolution,
-//! depthwise or dense; PReLU; addition; 2x2 max pooling; zero channel
-//! padding), so this module reads them straight from their `.onnx` files and
+//! They use a handful of layer kinds only (convolution, depthwise or dense;
+//! PReLU and ReLU; addition; max pooling; zero padding; the detector's
+//! reshapes), so this module reads them straight from their `.onnx` files and
 //! runs them channel-last, where every inner loop walks contiguous channels
 //! and compiles to SIMD. On x86 tract has no vectorised depthwise kernel and
 //! pays a fixed cost per layer (docs/performance.md); here a dense layer is
@@ -84,8 +85,8 @@ enum Op {
     /// Adds the second input.
     Add,
     MaxPool(Window),
-    /// Zero channels appended after the input's.
-    PadChannels,
+    /// Zeros after the input's rows, columns and channels.
+    Pad,
     /// The input's values as they are (a Transpose to NHWC, a Reshape).
     Copy,
     /// The inputs' values one after the other.
@@ -125,10 +126,11 @@ impl ConvNet {
         let proto = tract_onnx::onnx()
             .proto_model_for_read(&mut &*onnx)
             .map_err(|e| load_error!("{e:#}"))?;
-        Self::from_proto(&proto)
+        Self::from_model(&proto)
     }
 
-    fn from_proto(proto: &pb::ModelProto) -> Result<Self, FaceError> {
+    /// Builds from a model in memory (certd writes dlib's ResNet as one).
+    pub fn from_model(proto: &pb::ModelProto) -> Result<Self, FaceError> {
         let graph = proto
             .graph
             .as_ref()
@@ -373,7 +375,8 @@ impl ConvNet {
                     )
                 }
                 "Pad" => {
-                    // Only zeros after the channels: pads [n, c, h, w] begin, then end.
+                    // Only zeros after the channels, rows and columns: pads
+                    // [n, c, h, w] begin, then end.
                     let pads = constant_ints(1, "pads")?;
                     let mode = attr(node, "mode").map(|a| a.s.clone()).unwrap_or_default();
                     let value = node.input.get(2).filter(|n| !n.is_empty());
@@ -381,14 +384,15 @@ impl ConvNet {
                         return Err(load_error!("{}: pads on chosen axes", node.name));
                     }
                     match pads[..] {
-                        [0, 0, 0, 0, 0, extra, 0, 0]
+                        [0, 0, 0, 0, 0, c, h, w]
                             if (mode.is_empty() || mode == b"constant") && value.is_none() =>
                         {
                             let out = Shape {
-                                c: shape.c + size(extra, true, "channel padding")?,
-                                ..shape
+                                h: shape.h + size(h, true, "row padding")?,
+                                w: shape.w + size(w, true, "column padding")?,
+                                c: shape.c + size(c, true, "channel padding")?,
                             };
-                            (Op::PadChannels, vec![first], out)
+                            (Op::Pad, vec![first], out)
                         }
                         _ => return Err(load_error!("{}: pads {pads:?} mode {mode:?}", node.name)),
                     }
@@ -504,10 +508,15 @@ impl ConvNet {
                     at += part.len();
                 }
             }
-            Op::PadChannels => {
-                for (o, px) in out_.chunks_exact_mut(so.c).zip(x.chunks_exact(si.c)) {
-                    o[..si.c].copy_from_slice(px);
-                    o[si.c..].fill(0.0);
+            Op::Pad => {
+                out_.fill(0.0);
+                for (o, row) in out_
+                    .chunks_exact_mut(so.w * so.c)
+                    .zip(x.chunks_exact(si.w * si.c))
+                {
+                    for (o, px) in o.chunks_exact_mut(so.c).zip(row.chunks_exact(si.c)) {
+                        o[..si.c].copy_from_slice(px);
+                    }
                 }
             }
             Op::PRelu(_) | Op::Add => unreachable!("elementwise layers return above"),
@@ -565,7 +574,7 @@ impl ConvNet {
                     Op::PRelu(_) => "prelu".into(),
                     Op::Add => "add".into(),
                     Op::MaxPool(_) => "maxpool".into(),
-                    Op::PadChannels => "pad channels".into(),
+                    Op::Pad => "pad".into(),
                     Op::Copy => "copy".into(),
                     Op::Concat => "concat".into(),
                 };
@@ -684,8 +693,9 @@ fn taps(
     n
 }
 
-/// Kernels are checked at load to fit [`taps`]' list (5x5: the detector's first layer).
-const MAX_TAPS: usize = 25;
+/// Kernels are checked at load to fit [`taps`]' list (7x7: the first layer
+/// of certd's face-recognition ResNet).
+const MAX_TAPS: usize = 49;
 
 /// Calls `f(output pixel, its taps)` for every output position of `w` over
 /// an `si` input. Inlined, so each kernel's loop body stays its own (and
@@ -1110,7 +1120,7 @@ fn int_attr(node: &pb::NodeProto, name: &str) -> Option<i64> {
 /// SAME_UPPER).
 fn window(node: &pb::NodeProto, k: [usize; 2], input: Shape) -> Result<Window, FaceError> {
     if k[0].saturating_mul(k[1]) > MAX_TAPS {
-        return Err(load_error!("{}: kernel {k:?} larger than 5x5", node.name));
+        return Err(load_error!("{}: kernel {k:?} larger than 7x7", node.name));
     }
     let auto = attr(node, "auto_pad")
         .map(|a| a.s.as_slice())
@@ -1368,11 +1378,11 @@ mod tests {
         let good = tract_onnx::onnx()
             .proto_model_for_read(&mut Which::AttentionLeftEye.onnx())
             .unwrap();
-        assert!(ConvNet::from_proto(&good).is_ok());
+        assert!(ConvNet::from_model(&good).is_ok());
         let broken = |change: &dyn Fn(&mut pb::GraphProto)| {
             let mut proto = good.clone();
             change(proto.graph.as_mut().unwrap());
-            ConvNet::from_proto(&proto)
+            ConvNet::from_model(&proto)
                 .err()
                 .expect("refused")
                 .to_string()
@@ -1409,12 +1419,12 @@ mod tests {
         let good = tract_onnx::onnx()
             .proto_model_for_read(&mut Which::Detector.onnx())
             .unwrap();
-        assert!(ConvNet::from_proto(&good).is_ok());
+        assert!(ConvNet::from_model(&good).is_ok());
         let refused = |change: &dyn Fn(&mut pb::NodeProto), op: &str| {
             let mut proto = good.clone();
             let graph = proto.graph.as_mut().unwrap();
             change(graph.node.iter_mut().find(|n| n.op_type == op).unwrap());
-            let err = ConvNet::from_proto(&proto).err().expect("refused");
+            let err = ConvNet::from_model(&proto).err().expect("refused");
             match err {
                 FaceError::Load(d) => d,
                 other => panic!("{other}"),

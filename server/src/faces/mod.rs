@@ -1,25 +1,29 @@
 //! Face matching: locate the face with the core's BlazeFace detector, align it
-//! with dlib's 5-point shape predictor, and embed it with dlib's ResNet
-//! (128 numbers; Euclidean distance < 0.6 is dlib's "same person" line).
-//! dlib's own HOG detector is not used: it finds faces on badges and posters.
+//! with dlib's 5-point shape predictor ([`chip`]), and embed it with dlib's
+//! ResNet ([`resnet`], run by the core's ConvNet): 128 numbers; Euclidean
+//! distance < 0.6 is dlib's "same person" line. dlib's own HOG detector is
+//! not used: it finds faces on badges and posters.
 
-use dlib_face_recognition::{
-    FaceEncoderNetwork, FaceEncoderTrait, ImageMatrix, LandmarkPredictor, LandmarkPredictorTrait,
-    Rectangle,
-};
+pub mod chip;
+pub mod resnet;
+
+use dlib_face_recognition::{ImageMatrix, LandmarkPredictor, LandmarkPredictorTrait, Rectangle};
 use image::RgbImage;
 use lifecert_liveness::face::{Analysis, FaceAnalyzer, FaceObservation};
+use resnet::FaceNet;
+pub use resnet::EMBEDDING_LEN;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub const EMBEDDING_LEN: usize = 128;
+/// dlib's network file, as models/dlib/fetch.sh puts it.
+pub const RESNET_FILE: &str = "dlib_face_recognition_resnet_model_v1.dat";
 
-/// One worker's models. Not shared: tract plans and dlib nets keep scratch
-/// state, so each verification checks one out of the [`FacePool`].
+/// One worker's models. Not shared: the networks keep scratch buffers, so
+/// each verification checks one out of the [`FacePool`].
 pub struct FaceKit {
     pub analyzer: FaceAnalyzer,
     predictor: LandmarkPredictor,
-    encoder: FaceEncoderNetwork,
+    net: FaceNet,
 }
 
 /// A face found in a picture, with its dlib embedding.
@@ -38,18 +42,20 @@ impl FaceKit {
                         models_dir.display()
                     )
                 })?;
-        let encoder =
-            FaceEncoderNetwork::open(models_dir.join("dlib_face_recognition_resnet_model_v1.dat"))
-                .map_err(|e| {
-                    format!(
-                        "face encoder in {}: {e} (run models/dlib/fetch.sh)",
-                        models_dir.display()
-                    )
-                })?;
+        let path = models_dir.join(RESNET_FILE);
+        let net = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|dat| FaceNet::open(&dat))
+            .map_err(|e| {
+                format!(
+                    "face encoder {}: {e} (run models/dlib/fetch.sh)",
+                    path.display()
+                )
+            })?;
         Ok(FaceKit {
             analyzer: FaceAnalyzer::new().map_err(|e| e.to_string())?,
             predictor,
-            encoder,
+            net,
         })
     }
 
@@ -72,7 +78,13 @@ impl FaceKit {
 
     /// dlib's embedding of the face inside `bbox` (pixels), or None if dlib
     /// could not align it.
-    pub fn embed(&self, img: &RgbImage, bbox: [f32; 4]) -> Option<Vec<f64>> {
+    pub fn embed(&mut self, img: &RgbImage, bbox: [f32; 4]) -> Option<Vec<f64>> {
+        let chip = self.chip(img, bbox)?;
+        Some(self.net.embed(&chip))
+    }
+
+    /// dlib's aligned 150x150 chip of the face inside `bbox`.
+    pub fn chip(&self, img: &RgbImage, bbox: [f32; 4]) -> Option<Vec<u8>> {
         let (w, h) = (img.width() as usize, img.height() as usize);
         if w == 0 || h == 0 || img.as_raw().len() < w * h * 3 {
             return None;
@@ -89,10 +101,11 @@ impl FaceKit {
             return None;
         }
         let landmarks = self.predictor.face_landmarks(&matrix, &rect);
-        let encodings = self.encoder.get_face_encodings(&matrix, &[landmarks], 0);
-        let e = encodings.first()?;
-        let v: Vec<f64> = e.as_ref().to_vec();
-        (v.len() == EMBEDDING_LEN).then_some(v)
+        let parts: [[std::ffi::c_long; 2]; 5] = match &landmarks[..] {
+            [a, b, c, d, e] => [a, b, c, d, e].map(|p| [p.x(), p.y()]),
+            _ => return None,
+        };
+        chip::face_chip(img, &parts)
     }
 }
 
