@@ -205,6 +205,23 @@ def summary(a, name, folder, runs):
                                 fmt(med(t["decode"]["median_cpu_ms"] for _, t, _, _ in runs))))
     print("    %-30s %7s %7s" % ("decode alone, ours", fmt(med(o["decode"]["median_ms"] for o, _, _, _ in runs)),
                                 fmt(med(o["decode"]["median_cpu_ms"] for o, _, _, _ in runs))))
+    # Cold: creating the engine / building the graph, then the first frame
+    # (nothing tracked yet: detector, mesh and eyes on both sides).
+    print("  cold start, median of the passes (ms): wall / cpu; ratio lifecert / mediapipe per pass")
+    for label, key in [("start-up (engine / graph)", "startup"), ("first frame", "first_frame")]:
+        o_w = [o[key]["ms"] for o, _, _, _ in runs]
+        o_c = [o[key]["cpu_ms"] for o, _, _, _ in runs]
+        t_w = [t[key]["ms"] for _, t, _, _ in runs]
+        t_c = [t[key]["cpu_ms"] for _, t, _, _ in runs]
+        print("    %-30s lifecert %s / %s  mediapipe %s / %s  ratio cpu %s wall %s" % (
+            label, fmt(med(o_w)), fmt(med(o_c)), fmt(med(t_w)), fmt(med(t_c)),
+            spread([ratio(a, b) for a, b in zip(o_c, t_c)]),
+            spread([ratio(a, b) for a, b in zip(o_w, t_w)])))
+    o_sum = [o["startup"]["ms"] + (o["first_frame"]["ms"] or 0) for o, _, _, _ in runs]
+    t_sum = [t["startup"]["ms"] + t["first_frame"]["ms"] for _, t, _, _ in runs]
+    print("    %-30s lifecert %s  mediapipe %s  ratio wall %s" % (
+        "start-up + first frame", fmt(med(o_sum)), fmt(med(t_sum)),
+        spread([ratio(a, b) for a, b in zip(o_sum, t_sum)])))
     print("  per-pass ratio lifecert / mediapipe (the two runs of one pass, adjacent): median (min-max)")
     out = {}
     for key, label in GROUPS:

@@ -126,10 +126,21 @@ pub fn liveness(
         actions,
         nonce: "cli".into(),
     };
+    // Start-up: creating the engine loads and plans every network.
+    let (s_wall0, s_cpu0) = (
+        std::time::Instant::now(),
+        lifecert_liveness::timing::thread_cpu_ns(),
+    );
     let mut engine = match LivenessEngine::new(challenge.clone(), lang) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
+    let startup = json!({
+        "ms": s_wall0.elapsed().as_secs_f64() * 1000.0,
+        "cpu_ms": s_cpu0
+            .zip(lifecert_liveness::timing::thread_cpu_ns())
+            .map(|(a, b)| (b - a) as f64 / 1e6),
+    });
     let mut prompts = vec![];
     // Thread CPU time of each analysed frame, next to the engine's wall time:
     // on a shared machine wall time also counts other processes' time slices.
@@ -251,6 +262,14 @@ pub fn liveness(
         // decoding added (with_decode_*). `decode` is every frame's reading
         // and decoding alone.
         "decode": decode,
+        "startup": startup,
+        // The first analysed frame: cold (detector, mesh and eyes, nothing
+        // tracked yet), decoding excluded.
+        "first_frame": json!({
+            "ms": costs.first().map(|c| c.elapsed.as_secs_f64() * 1000.0),
+            "cpu_ms": cpu_ms.first().copied().flatten(),
+            "eyes": costs.first().map(|c| c.eyes),
+        }),
         "timing": {
             "all": timing(&|_| true),
             "with_eyes": timing(&|eyes| eyes),

@@ -3,12 +3,17 @@
 //! for challenges of 2 and 3 actions. Process CPU time (every thread, so
 //! BLAS's own threads count), which is what throughput per core is about.
 //!
-//! `cargo run --release -p lifecert-server --example verify_stages`
+//! `cargo run --release -p lifecert-server --example verify_stages [judge N | layers]`
 
 mod common;
 
-use certd::faces::{default_models_dir, FaceKit};
+use certd::faces::resnet::FaceNet;
+use certd::faces::{default_models_dir, FaceKit, RESNET_FILE};
 use certd::verify::{judge, Issued};
+use dlib_face_recognition::{
+    FaceEncoderNetwork, FaceEncoderTrait, ImageMatrix, LandmarkPredictor, LandmarkPredictorTrait,
+    Rectangle,
+};
 use lifecert_liveness::liveness::Action;
 
 const RUNS: usize = 30;
@@ -88,10 +93,57 @@ fn main() {
             kit.analyzer.analyze(&crop).unwrap();
         })
     );
+    let bbox = found.observation.bbox;
     println!(
-        "  dlib landmarks + embedding, frontal: {:.2}",
+        "  dlib landmarks + chip, frontal: {:.2}",
         median_ms(|| {
-            kit.embed(&frontal, found.observation.bbox).unwrap();
+            kit.chip(&frontal, bbox).unwrap();
+        })
+    );
+    // The network alone, ours and dlib's, on the same face.
+    let dat = std::fs::read(default_models_dir().join(RESNET_FILE)).unwrap();
+    let mut net = FaceNet::open(&dat).unwrap();
+    let chip = kit.chip(&frontal, bbox).unwrap();
+    println!(
+        "  ResNet in ConvNet, one chip: {:.2}",
+        median_ms(|| {
+            net.embed(&chip);
+        })
+    );
+    // `verify_stages layers`: the ResNet's layers, slowest first.
+    if std::env::args().nth(1).as_deref() == Some("layers") {
+        let mut layers = net.layer_profile(RUNS);
+        let total: f64 = layers.iter().map(|l| l.1).sum();
+        layers.sort_by(|a, b| b.1.total_cmp(&a.1));
+        println!("  ResNet layers (sum of medians {total:.2} ms), slowest first:");
+        for (what, ms) in layers.iter().take(20) {
+            println!("    {ms:7.3} ms  {what}");
+        }
+        return;
+    }
+    let dlib = FaceEncoderNetwork::open(default_models_dir().join(RESNET_FILE)).unwrap();
+    let predictor =
+        LandmarkPredictor::open(default_models_dir().join("shape_predictor_5_face_landmarks.dat"))
+            .unwrap();
+    // SAFETY: the buffer holds the frontal's RGB pixels.
+    let matrix = unsafe {
+        ImageMatrix::new(
+            frontal.width() as usize,
+            frontal.height() as usize,
+            frontal.as_raw().as_ptr(),
+        )
+    };
+    let rect = Rectangle {
+        left: bbox[0] as _,
+        top: bbox[1] as _,
+        right: bbox[2] as _,
+        bottom: bbox[3] as _,
+    };
+    let landmarks = predictor.face_landmarks(&matrix, &rect);
+    println!(
+        "  dlib's own chip + ResNet (certd before session 12): {:.2}",
+        median_ms(|| {
+            dlib.get_face_encodings(&matrix, std::slice::from_ref(&landmarks), 0);
         })
     );
     let ms = median_ms(|| {

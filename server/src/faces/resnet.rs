@@ -646,6 +646,12 @@ impl FaceNet {
         model(&read(dat)?)
     }
 
+    /// Each layer's median CPU time (`verify_stages layers`).
+    #[doc(hidden)]
+    pub fn layer_profile(&mut self, runs: usize) -> Vec<(String, f64)> {
+        self.net.layer_profile(runs)
+    }
+
     /// The embedding of a 150x150 RGB face chip (dlib's alignment).
     pub fn embed(&mut self, chip: &[u8]) -> Vec<f64> {
         assert_eq!(chip.len(), CHIP * CHIP * 3, "a face chip is 150x150 RGB");

@@ -739,8 +739,14 @@ fn conv(
     let (x_lo, x_hi) = inside(si.w, so.w, w.k[1], w.stride[1], w.pads[1]);
     let span = w.k[1] * si.c;
     let pixels = so.h * so.w;
-    // Whole 6-pixel blocks of the matrix product.
-    let chunk = (CHUNK_FLOATS / k).max(6) / 6 * 6;
+    // Whole 6-pixel blocks of the matrix product. Weights beyond the first
+    // cache level are read once per chunk, so their chunks are larger.
+    let floats = if k * f.bias.len() > SMALL_WEIGHTS {
+        LARGE_CHUNK_FLOATS
+    } else {
+        CHUNK_FLOATS
+    };
+    let chunk = (floats / k).max(6) / 6 * 6;
     rows.resize(chunk.min(pixels) * k, 0.0);
     let mut list = [(0, 0); MAX_TAPS];
     for p0 in (0..pixels).step_by(chunk) {
@@ -774,6 +780,12 @@ fn conv(
 /// Floats of gathered windows per chunk of a dense convolution: 8 KB, a
 /// quarter of a first-level data cache, beside the weights and outputs.
 const CHUNK_FLOATS: usize = 2048;
+/// Weights (floats) that stay in cache beside a chunk: 256 KB, half a
+/// second-level cache (every layer of the mesh and the detector).
+const SMALL_WEIGHTS: usize = 65536;
+/// Floats of windows per chunk when the weights do not fit there: 256 KB,
+/// half a second-level cache, so one weight panel serves more pixels.
+const LARGE_CHUNK_FLOATS: usize = 65536;
 
 /// A matrix product: `gemm(a, k, w, bias, out)`.
 type Gemm = fn(&[f32], usize, &[f32], &[f32], &mut [f32]);
@@ -856,78 +868,120 @@ mod avx2 {
         // Every unchecked read below stays inside these.
         assert!(a.len() >= p * k && w.len() >= k * n && out.len() == p * n);
         let blocked = n / 16 * 16;
-        let (ap, wp, bp, op) = (a.as_ptr(), w.as_ptr(), bias.as_ptr(), out.as_mut_ptr());
-        let mut i = 0;
-        while i + 6 <= p {
+        let whole = p / 6 * 6;
+        let (ap, op) = (a.as_ptr(), out.as_mut_ptr());
+        // SAFETY: rows i..i+6 <= whole <= p of a hold k values; weight rows
+        // hold n >= co + 16 values, and so do the output rows.
+        let one =
+            |i: usize, co: usize| unsafe { block(ap.add(i * k), k, w, bias, co, op.add(i * n)) };
+        if k * n > super::SMALL_WEIGHTS {
+            // Large weights: column blocks outside, so one block's panel
+            // (k x 16) is read from memory once and serves every pixel of
+            // the call from cache. The other way round, certd's 3x3 layers
+            // of 256 channels (2.4 MB) streamed their weights once per 6
+            // pixels.
             for co in (0..blocked).step_by(16) {
-                // SAFETY: rows i..i+6 < p of a hold k values, weight rows
-                // c < k hold n >= co + 16, and so do the output rows.
-                unsafe {
-                    let (b0, b1) = (_mm256_loadu_ps(bp.add(co)), _mm256_loadu_ps(bp.add(co + 8)));
-                    let (mut a00, mut a01, mut a10, mut a11) = (b0, b1, b0, b1);
-                    let (mut a20, mut a21, mut a30, mut a31) = (b0, b1, b0, b1);
-                    let (mut a40, mut a41, mut a50, mut a51) = (b0, b1, b0, b1);
-                    let r0 = ap.add(i * k);
-                    let (r1, r2, r3, r4, r5) = (
-                        r0.add(k),
-                        r0.add(2 * k),
-                        r0.add(3 * k),
-                        r0.add(4 * k),
-                        r0.add(5 * k),
-                    );
-                    let mut wr = wp.add(co);
-                    // Written out, one pixel per pair of lines: twelve named
-                    // accumulators stay in registers, enough independent
-                    // sums to keep both FMA units busy through their latency.
-                    for c in 0..k {
-                        let (w0, w1) = (_mm256_loadu_ps(wr), _mm256_loadu_ps(wr.add(8)));
-                        wr = wr.add(n);
-                        let v = _mm256_broadcast_ss(&*r0.add(c));
-                        a00 = _mm256_fmadd_ps(v, w0, a00);
-                        a01 = _mm256_fmadd_ps(v, w1, a01);
-                        let v = _mm256_broadcast_ss(&*r1.add(c));
-                        a10 = _mm256_fmadd_ps(v, w0, a10);
-                        a11 = _mm256_fmadd_ps(v, w1, a11);
-                        let v = _mm256_broadcast_ss(&*r2.add(c));
-                        a20 = _mm256_fmadd_ps(v, w0, a20);
-                        a21 = _mm256_fmadd_ps(v, w1, a21);
-                        let v = _mm256_broadcast_ss(&*r3.add(c));
-                        a30 = _mm256_fmadd_ps(v, w0, a30);
-                        a31 = _mm256_fmadd_ps(v, w1, a31);
-                        let v = _mm256_broadcast_ss(&*r4.add(c));
-                        a40 = _mm256_fmadd_ps(v, w0, a40);
-                        a41 = _mm256_fmadd_ps(v, w1, a41);
-                        let v = _mm256_broadcast_ss(&*r5.add(c));
-                        a50 = _mm256_fmadd_ps(v, w0, a50);
-                        a51 = _mm256_fmadd_ps(v, w1, a51);
-                    }
-                    for (r, (lo, hi)) in [
-                        (a00, a01),
-                        (a10, a11),
-                        (a20, a21),
-                        (a30, a31),
-                        (a40, a41),
-                        (a50, a51),
-                    ]
-                    .into_iter()
-                    .enumerate()
-                    {
-                        _mm256_storeu_ps(op.add((i + r) * n + co), lo);
-                        _mm256_storeu_ps(op.add((i + r) * n + co + 8), hi);
-                    }
+                for i in (0..whole).step_by(6) {
+                    one(i, co);
                 }
             }
-            if blocked < n {
-                for r in i..i + 6 {
-                    // SAFETY: as this function.
-                    unsafe { row(a, k, w, bias, out, r, blocked) };
+        } else {
+            // Small weights stay in cache; the pixels' rows (a whole 1x1
+            // layer's input) are read once.
+            for i in (0..whole).step_by(6) {
+                for co in (0..blocked).step_by(16) {
+                    one(i, co);
                 }
             }
-            i += 6;
         }
-        for r in i..p {
-            // SAFETY: as this function.
-            unsafe { row(a, k, w, bias, out, r, 0) };
+        if whole < p {
+            // The last pixels, fewer than six: through the same block on a
+            // copy padded with zero rows (one pixel at a time would stream
+            // the weights once per pixel).
+            let rows = p - whole;
+            let mut pa = vec![0.0; 6 * k];
+            pa[..rows * k].copy_from_slice(&a[whole * k..p * k]);
+            let mut po = vec![0.0; 6 * n];
+            for co in (0..blocked).step_by(16) {
+                // SAFETY: pa holds 6 rows of k values, po 6 of n.
+                unsafe { block(pa.as_ptr(), k, w, bias, co, po.as_mut_ptr()) };
+            }
+            for r in 0..rows {
+                out[(whole + r) * n..][..blocked].copy_from_slice(&po[r * n..][..blocked]);
+            }
+        }
+        if blocked < n {
+            for r in 0..p {
+                // SAFETY: as this function.
+                unsafe { row(a, k, w, bias, out, r, blocked) };
+            }
+        }
+    }
+
+    /// Six output pixels' channels `co..co + 16`: the six rows of `a` from
+    /// `r0` (k values each) times the weights, plus the bias, into the six
+    /// rows of `op` (n values each).
+    ///
+    /// # Safety
+    /// `r0` points to 6 * k readable values, `op` to 6 * n writable ones,
+    /// `w` holds k rows of n >= co + 16 values.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block(r0: *const f32, k: usize, w: &[f32], bias: &[f32], co: usize, op: *mut f32) {
+        let n = bias.len();
+        let (wp, bp) = (w.as_ptr(), bias.as_ptr());
+        // SAFETY: as this function's contract.
+        unsafe {
+            let (b0, b1) = (_mm256_loadu_ps(bp.add(co)), _mm256_loadu_ps(bp.add(co + 8)));
+            let (mut a00, mut a01, mut a10, mut a11) = (b0, b1, b0, b1);
+            let (mut a20, mut a21, mut a30, mut a31) = (b0, b1, b0, b1);
+            let (mut a40, mut a41, mut a50, mut a51) = (b0, b1, b0, b1);
+            let (r1, r2, r3, r4, r5) = (
+                r0.add(k),
+                r0.add(2 * k),
+                r0.add(3 * k),
+                r0.add(4 * k),
+                r0.add(5 * k),
+            );
+            let mut wr = wp.add(co);
+            // Written out, one pixel per pair of lines: twelve named
+            // accumulators stay in registers, enough independent
+            // sums to keep both FMA units busy through their latency.
+            for c in 0..k {
+                let (w0, w1) = (_mm256_loadu_ps(wr), _mm256_loadu_ps(wr.add(8)));
+                wr = wr.add(n);
+                let v = _mm256_broadcast_ss(&*r0.add(c));
+                a00 = _mm256_fmadd_ps(v, w0, a00);
+                a01 = _mm256_fmadd_ps(v, w1, a01);
+                let v = _mm256_broadcast_ss(&*r1.add(c));
+                a10 = _mm256_fmadd_ps(v, w0, a10);
+                a11 = _mm256_fmadd_ps(v, w1, a11);
+                let v = _mm256_broadcast_ss(&*r2.add(c));
+                a20 = _mm256_fmadd_ps(v, w0, a20);
+                a21 = _mm256_fmadd_ps(v, w1, a21);
+                let v = _mm256_broadcast_ss(&*r3.add(c));
+                a30 = _mm256_fmadd_ps(v, w0, a30);
+                a31 = _mm256_fmadd_ps(v, w1, a31);
+                let v = _mm256_broadcast_ss(&*r4.add(c));
+                a40 = _mm256_fmadd_ps(v, w0, a40);
+                a41 = _mm256_fmadd_ps(v, w1, a41);
+                let v = _mm256_broadcast_ss(&*r5.add(c));
+                a50 = _mm256_fmadd_ps(v, w0, a50);
+                a51 = _mm256_fmadd_ps(v, w1, a51);
+            }
+            for (r, (lo, hi)) in [
+                (a00, a01),
+                (a10, a11),
+                (a20, a21),
+                (a30, a31),
+                (a40, a41),
+                (a50, a51),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                _mm256_storeu_ps(op.add(r * n + co), lo);
+                _mm256_storeu_ps(op.add(r * n + co + 8), hi);
+            }
         }
     }
 
@@ -1326,6 +1380,28 @@ mod tests {
             sum + x[p * si.c + ci] * pointwise.weights[ci * so.c + o]
         });
         assert!((plain[p * so.c + o] - want).abs() < 1e-4);
+        assert_close(&plain, &simd, 1e-4);
+
+        // Weights past SMALL_WEIGHTS (column blocks outside, larger chunks):
+        // 3x3 over 4x4x64 to 150 channels, 16 pixels (two blocks and four
+        // left over, through the padded block) and a tail of 6 channels.
+        let si = Shape { h: 4, w: 4, c: 64 };
+        let same = Window {
+            k: [3, 3],
+            stride: [1, 1],
+            pads: [1; 4],
+        };
+        let so = same.output(si, 150).unwrap();
+        assert!(9 * si.c * so.c > SMALL_WEIGHTS);
+        let big = Filter {
+            window: same,
+            weights: wave(9 * si.c * so.c, 0.13),
+            bias: wave(so.c, 0.5),
+        };
+        let x = wave(si.len(), 0.29);
+        let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
+        conv(&x, si, &big, &mut plain, so, &mut rows, gemm_plain);
+        conv(&x, si, &big, &mut simd, so, &mut rows, gemm);
         assert_close(&plain, &simd, 1e-4);
     }
 
