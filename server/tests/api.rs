@@ -248,7 +248,6 @@ fn evidence(started: &serde_json::Value, passed: bool, jpeg: Vec<u8>) -> Vec<u8>
         width: 10,
         height: 10,
         jpeg,
-        landmarks: vec![],
     };
     Evidence {
         format: lifecert_liveness::evidence::FORMAT_VERSION,

@@ -107,18 +107,11 @@ fn forge(frames: &[image::RgbImage], actions: &[Action]) -> Evidence {
         let rect = face_square(&obs);
         let t_ms = i as u64 * 1000 / 15;
         if frontal.is_none() {
-            let scale = FRONTAL_SIDE as f32 / rect[2];
             frontal = Some(EvidenceImage {
                 t_ms,
                 width: FRONTAL_SIDE,
                 height: FRONTAL_SIDE,
                 jpeg: encode_jpeg(&sample_square(f, rect, FRONTAL_SIDE), 85).unwrap(),
-                landmarks: obs
-                    .mesh
-                    .points
-                    .iter()
-                    .map(|p| [(p[0] - rect[0]) * scale, (p[1] - rect[1]) * scale])
-                    .collect(),
             });
         }
         sequence.push(SequenceFrame {
@@ -579,4 +572,34 @@ fn a_capture_the_phone_did_not_pass_is_never_passed_by_certd() {
         failed_with(&verdict(&e, &CHALLENGE)),
         Some(Code::ActionsNotSeen)
     );
+}
+
+#[test]
+fn the_frontal_picture_travels_without_landmarks_and_an_older_apps_landmarks_are_ignored() {
+    // certd reads the frontal's pixels and time only (its face box comes from
+    // its sequence frame), so the phone sends no landmarks.
+    let e = genuine(PENSIONER, &CHALLENGE);
+    let body = e.to_json();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let mut keys: Vec<&str> = json["frontal"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["height", "jpeg", "t_ms", "width"]);
+    assert!(!String::from_utf8_lossy(&body).contains("\"landmarks\""));
+    // An app from before (format 3 with the frontal's 468 landmarks) is not
+    // refused: the field is ignored, like any other certd does not read, and
+    // the capture is judged as before.
+    let mut old = json;
+    old["frontal"]["landmarks"] = serde_json::json!(vec![[120.5, 98.25]; 468]);
+    let old_body = serde_json::to_vec(&old).unwrap();
+    let parsed = certd::verify::parse(&old_body, &issued(&CHALLENGE)).expect("accepted");
+    assert_eq!(parsed, e);
+    assert!(matches!(
+        verdict(&parsed, &CHALLENGE),
+        Decision::Passed { .. }
+    ));
 }

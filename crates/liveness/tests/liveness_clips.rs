@@ -129,6 +129,18 @@ fn a_full_challenge_passes_in_order_with_evidence_under_budget() {
             "{} bytes",
             bytes.len()
         );
+        // No landmarks leave the phone: the frontal picture is its pixels and
+        // time (certd takes its face box from its sequence frame), a crop is
+        // its pixels, time and place in the frame.
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let keys = |v: &serde_json::Value| {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort_unstable();
+            k
+        };
+        assert_eq!(keys(&json["frontal"]), ["height", "jpeg", "t_ms", "width"]);
+        assert_eq!(keys(&json["sequence"][0]), ["jpeg", "rect", "t_ms"]);
+        assert!(!String::from_utf8_lossy(&bytes).contains("\"landmarks\""));
         assert_eq!(
             lifecert_liveness::evidence::Evidence::from_json(&bytes).unwrap(),
             evidence

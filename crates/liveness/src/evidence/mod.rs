@@ -22,11 +22,11 @@ pub const FORMAT_VERSION: u32 = 3;
 fn r3(v: f32) -> f32 {
     (v * 1000.0).round() / 1000.0
 }
-fn r1(v: f32) -> f32 {
-    (v * 10.0).round() / 10.0
-}
 
-/// A face picture as it is uploaded.
+/// A face picture as it is uploaded: the picture and its time, no landmarks
+/// (certd takes the frontal's face box from its sequence frame). Evidence of
+/// apps from before this change still carries `landmarks` here; like every
+/// field certd does not read, it is ignored (no `deny_unknown_fields`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceImage {
     pub t_ms: u64,
@@ -34,7 +34,6 @@ pub struct EvidenceImage {
     pub height: u32,
     #[serde(with = "lifecert_domain::api::b64")]
     pub jpeg: Vec<u8>,
-    pub landmarks: Vec<[f32; 2]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -216,7 +215,6 @@ fn encode_image(k: &Keyframe, quality: u8) -> Result<EvidenceImage, EvidenceErro
         width: k.image.width(),
         height: k.image.height(),
         jpeg: encode_jpeg(&k.image, quality)?,
-        landmarks: k.landmarks.iter().map(|p| [r1(p[0]), r1(p[1])]).collect(),
     })
 }
 
@@ -279,7 +277,6 @@ mod tests {
         let frontal = Keyframe {
             t_ms: 500,
             image: image::imageops::resize(&face, 240, 240, image::imageops::FilterType::Triangle),
-            landmarks: vec![[120.0, 120.0]; 468],
         };
         // As Evidence::of keeps: the start, the frontal, the turn.
         let keep = |t: u64| t <= 2500 || (19_700..=21_300).contains(&t);
@@ -316,6 +313,48 @@ mod tests {
         for t in times.iter().filter(|&&t| keep(t)) {
             assert!(got.iter().any(|f| f.t_ms == *t), "{t} ms was dropped");
         }
+    }
+
+    #[test]
+    fn the_frontal_picture_has_no_landmarks_and_an_older_apps_landmarks_are_read_past() {
+        let face = RgbImage::from_pixel(240, 240, Rgb([180, 140, 120]));
+        let frontal = Keyframe {
+            t_ms: 0,
+            image: face,
+        };
+        let sequence = [SequenceFrame {
+            t_ms: 0,
+            rect: [100.0, 60.0, 240.0],
+            jpeg: vec![0xff, 0xd8],
+        }];
+        let evidence = Evidence::build(Capture {
+            nonce: "n",
+            actions: &[Action::Blink],
+            verdict: Verdict {
+                passed: true,
+                reason: None,
+                observed: vec![],
+            },
+            baseline: [None; 4],
+            started_at_ms: 0,
+            frame_size: [640, 480],
+            flash: true,
+            frontal: &frontal,
+            sequence: &sequence,
+            keep: &|_| true,
+        })
+        .unwrap();
+        let bytes = evidence.to_json();
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let mut keys: Vec<&String> = json["frontal"].as_object().unwrap().keys().collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["height", "jpeg", "t_ms", "width"]);
+        assert!(!String::from_utf8_lossy(&bytes).contains("\"landmarks\""));
+        // Evidence of an app from before still carries them: read past, as
+        // any field certd does not read.
+        json["frontal"]["landmarks"] = serde_json::json!([[120.5, 98.2], [121.0, 99.9]]);
+        let old = serde_json::to_vec(&json).unwrap();
+        assert_eq!(Evidence::from_json(&old).unwrap(), evidence);
     }
 
     #[test]

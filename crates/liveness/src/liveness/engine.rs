@@ -96,7 +96,6 @@ pub struct FrameCost {
 struct Candidate {
     t_ms: u64,
     crop: RgbImage,
-    points: Vec<[f32; 2]>,
 }
 
 /// Where the engine runs. On the phone it guides the person and records the
@@ -857,7 +856,6 @@ impl LivenessEngine {
             frontal: Keyframe {
                 t_ms: rec.relative(frontal.t_ms),
                 image: frontal.crop.clone(),
-                landmarks: frontal.points.clone(),
             },
             sequence: rec.frames(),
             action_spans: self
@@ -911,19 +909,11 @@ pub(crate) fn outside_cone(s: &Signals, pitch_deg: f32, was_outside: bool) -> Op
 }
 
 impl Candidate {
-    /// The face square of this frame at [`FRONTAL_SIDE`], with its landmarks.
+    /// The face square of this frame at [`FRONTAL_SIDE`].
     fn of(img: &RgbImage, obs: &FaceObservation, t_ms: u64) -> Self {
-        let rect = face_square(obs);
-        let scale = FRONTAL_SIDE as f32 / rect[2];
         Candidate {
             t_ms,
-            crop: sample_square(img, rect, FRONTAL_SIDE),
-            points: obs
-                .mesh
-                .points
-                .iter()
-                .map(|p| [(p[0] - rect[0]) * scale, (p[1] - rect[1]) * scale])
-                .collect(),
+            crop: sample_square(img, face_square(obs), FRONTAL_SIDE),
         }
     }
 }

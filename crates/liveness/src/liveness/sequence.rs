@@ -200,6 +200,4 @@ pub struct Keyframe {
     /// Sequence time of the frame it was taken from.
     pub t_ms: u64,
     pub image: RgbImage,
-    /// The 468 landmarks in this picture's pixels.
-    pub landmarks: Vec<[f32; 2]>,
 }
