@@ -126,15 +126,6 @@ pub struct FacePool {
 impl FacePool {
     /// Loads one kit now so a missing model fails at start-up, not mid-request.
     pub fn new(models_dir: PathBuf) -> Result<FacePool, String> {
-        // One verification per core already keeps every core busy; BLAS
-        // threads on top only spin and yield against each other (a profile
-        // of the load test spent 18 % of its samples in sched_yield).
-        extern "C" {
-            fn openblas_set_num_threads(n: std::ffi::c_int);
-        }
-        // SAFETY: OpenBLAS's documented setter, called before any BLAS work of
-        // this pool; it takes a plain int.
-        unsafe { openblas_set_num_threads(1) };
         let first = FaceKit::open(&models_dir)?;
         Ok(FacePool {
             dir: models_dir,

@@ -77,7 +77,7 @@ struct Filter {
 
 #[derive(Debug)]
 enum Op {
-    /// Weights `[ky][kx][cin][cout]`.
+    /// Weights `[ky][kx][cin][cout]`, packed by [`pack`].
     Conv(Filter),
     /// Weights `[ky][kx][c]`.
     Depthwise(Filter),
@@ -232,7 +232,7 @@ impl ConvNet {
                         }
                         Op::Conv(Filter {
                             window,
-                            weights: t,
+                            weights: pack(&t, kh * kw * cin_g, cout),
                             bias,
                         })
                     } else if group == shape.c && cout == shape.c && cin_g == 1 {
@@ -787,7 +787,7 @@ const SMALL_WEIGHTS: usize = 65536;
 /// half a second-level cache, so one weight panel serves more pixels.
 const LARGE_CHUNK_FLOATS: usize = 65536;
 
-/// A matrix product: `gemm(a, k, w, bias, out)`.
+/// A matrix product: `gemm(a, k, w, bias, out)`, `w` packed by [`pack`].
 type Gemm = fn(&[f32], usize, &[f32], &[f32], &mut [f32]);
 
 /// `out` (pixels x n) = `a` (pixels x k) times `w` (k x n), plus `bias` (n).
@@ -806,12 +806,33 @@ fn gemm_plain(a: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
     let n = bias.len();
     for (row, o) in a.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
         o.copy_from_slice(bias);
-        for (&v, wr) in row.iter().zip(w.chunks_exact(n)) {
-            for (o, &wt) in o.iter_mut().zip(wr) {
-                *o = v.mul_add(wt, *o);
+        for (o, panel) in o.chunks_mut(PANEL).zip(w.chunks(PANEL * k)) {
+            for (&v, wr) in row.iter().zip(panel.chunks_exact(o.len())) {
+                for (o, &wt) in o.iter_mut().zip(wr) {
+                    *o = v.mul_add(wt, *o);
+                }
             }
         }
     }
+}
+
+/// Output channels a panel of packed weights holds.
+const PANEL: usize = 16;
+
+/// A dense layer's `[k][n]` weights as the matrix product reads them: panels
+/// of 16 output channels (the last one narrower), each `[k][16]` and
+/// contiguous. Read column block by column block, `[k][n]` strides n floats
+/// a row, a new page every few rows where the prefetcher stops: certd's
+/// 256-channel layers waited on memory.
+fn pack(w: &[f32], k: usize, n: usize) -> Vec<f32> {
+    let mut packed = Vec::with_capacity(w.len());
+    for co in (0..n).step_by(PANEL) {
+        let width = PANEL.min(n - co);
+        for row in w.chunks_exact(n).take(k) {
+            packed.extend_from_slice(&row[co..co + width]);
+        }
+    }
+    packed
 }
 
 /// One output pixel of a depthwise layer, from its taps.
@@ -924,7 +945,7 @@ mod avx2 {
     ///
     /// # Safety
     /// `r0` points to 6 * k readable values, `op` to 6 * n writable ones,
-    /// `w` holds k rows of n >= co + 16 values.
+    /// `w` is packed and holds a whole panel at `co` (n >= co + 16).
     #[target_feature(enable = "avx2,fma")]
     unsafe fn block(r0: *const f32, k: usize, w: &[f32], bias: &[f32], co: usize, op: *mut f32) {
         let n = bias.len();
@@ -942,13 +963,14 @@ mod avx2 {
                 r0.add(4 * k),
                 r0.add(5 * k),
             );
-            let mut wr = wp.add(co);
+            // This block's panel: k rows of 16, contiguous.
+            let mut wr = wp.add(co * k);
             // Written out, one pixel per pair of lines: twelve named
             // accumulators stay in registers, enough independent
             // sums to keep both FMA units busy through their latency.
             for c in 0..k {
                 let (w0, w1) = (_mm256_loadu_ps(wr), _mm256_loadu_ps(wr.add(8)));
-                wr = wr.add(n);
+                wr = wr.add(16);
                 let v = _mm256_broadcast_ss(&*r0.add(c));
                 a00 = _mm256_fmadd_ps(v, w0, a00);
                 a01 = _mm256_fmadd_ps(v, w1, a01);
@@ -985,9 +1007,8 @@ mod avx2 {
         }
     }
 
-    /// Output pixel `i`'s channels from `from` on, adding one weight row at
-    /// a time (contiguous reads: the shape of a one-pixel layer, such as the
-    /// mesh's last one, 288 inputs to 1404 outputs).
+    /// Output pixel `i`'s channels from `from` on (past the whole panels):
+    /// the last, narrower panel, one of its weight rows at a time.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn row(
         a: &[f32],
@@ -1002,8 +1023,11 @@ mod avx2 {
         let o = &mut out[i * n + from..(i + 1) * n];
         o.copy_from_slice(&bias[from..]);
         let m = o.len() / 8 * 8;
-        for (c, &v) in a[i * k..(i + 1) * k].iter().enumerate() {
-            let wr = &w[c * n + from..(c + 1) * n];
+        let panel = &w[from * k..][..k * o.len()];
+        for (&v, wr) in a[i * k..(i + 1) * k]
+            .iter()
+            .zip(panel.chunks_exact(o.len()))
+        {
             let vv = _mm256_set1_ps(v);
             for j in (0..m).step_by(8) {
                 // SAFETY: j + 8 <= m <= o.len() == wr.len().
@@ -1336,7 +1360,7 @@ mod tests {
         let (weights, bias) = (wave(9 * si.c * so.c, 0.11), wave(so.c, 0.7));
         let dense = Filter {
             window,
-            weights: weights.clone(),
+            weights: pack(&weights, 9 * si.c, so.c),
             bias: bias.clone(),
         };
         let mut rows = Vec::new();
@@ -1367,9 +1391,10 @@ mod tests {
             pads: [0; 4],
         };
         let so = one.output(si, 32).unwrap();
+        let weights = wave(si.c * so.c, 0.19);
         let pointwise = Filter {
             window: one,
-            weights: wave(si.c * so.c, 0.19),
+            weights: pack(&weights, si.c, so.c),
             bias: wave(so.c, 0.3),
         };
         let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
@@ -1377,7 +1402,7 @@ mod tests {
         conv(&x, si, &pointwise, &mut simd, so, &mut rows, gemm);
         let (p, o) = (41, 17);
         let want = (0..si.c).fold(pointwise.bias[o], |sum, ci| {
-            sum + x[p * si.c + ci] * pointwise.weights[ci * so.c + o]
+            sum + x[p * si.c + ci] * weights[ci * so.c + o]
         });
         assert!((plain[p * so.c + o] - want).abs() < 1e-4);
         assert_close(&plain, &simd, 1e-4);
@@ -1395,7 +1420,7 @@ mod tests {
         assert!(9 * si.c * so.c > SMALL_WEIGHTS);
         let big = Filter {
             window: same,
-            weights: wave(9 * si.c * so.c, 0.13),
+            weights: pack(&wave(9 * si.c * so.c, 0.13), 9 * si.c, so.c),
             bias: wave(so.c, 0.5),
         };
         let x = wave(si.len(), 0.29);
