@@ -5,7 +5,7 @@
 //! a long capture holds kilobytes, not raw frames.
 
 use crate::face::FaceObservation;
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 /// Side of a sequence crop. The face fills about two thirds of it (~105 px
@@ -80,6 +80,8 @@ pub fn face_square(obs: &FaceObservation) -> [f32; 3] {
 }
 
 /// `rect` of `img` resampled to `n` x `n` (bilinear; black outside the frame).
+/// Runs on every recorded frame: each column's source position is worked
+/// out once, not per pixel (floor and round were library calls in the loop).
 pub fn sample_square(img: &RgbImage, rect: [f32; 3], n: u32) -> RgbImage {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let scale = rect[2] / n as f32;
@@ -91,26 +93,30 @@ pub fn sample_square(img: &RgbImage, rect: [f32; 3], n: u32) -> RgbImage {
         let i = ((y * w + x) * 3) as usize;
         [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
     };
+    // A source coordinate's whole part and fraction, for output index `o`.
+    let at = |origin: f32, o: u32| {
+        let s = origin + (o as f32 + 0.5) * scale - 0.5;
+        let whole = s.floor();
+        (whole as i64, s - whole)
+    };
+    let columns: Vec<(i64, f32)> = (0..n).map(|ox| at(rect[0], ox)).collect();
     let mut out = RgbImage::new(n, n);
-    for oy in 0..n {
-        let sy = rect[1] + (oy as f32 + 0.5) * scale - 0.5;
-        let (y0, fy) = (sy.floor() as i64, sy - sy.floor());
-        for ox in 0..n {
-            let sx = rect[0] + (ox as f32 + 0.5) * scale - 0.5;
-            let (x0, fx) = (sx.floor() as i64, sx - sx.floor());
+    for (oy, row) in out.chunks_exact_mut(3 * n as usize).enumerate() {
+        let (y0, fy) = at(rect[1], oy as u32);
+        for (p, &(x0, fx)) in row.chunks_exact_mut(3).zip(&columns) {
             let (a, b, c, d) = (
                 px(x0, y0),
                 px(x0 + 1, y0),
                 px(x0, y0 + 1),
                 px(x0 + 1, y0 + 1),
             );
-            let mut p = [0u8; 3];
             for k in 0..3 {
                 let top = a[k] + (b[k] - a[k]) * fx;
                 let bottom = c[k] + (d[k] - c[k]) * fx;
-                p[k] = (top + (bottom - top) * fy).round().clamp(0.0, 255.0) as u8;
+                // Non-negative, so adding a half and truncating rounds as
+                // `round` does (ties away from zero).
+                p[k] = ((top + (bottom - top) * fy).clamp(0.0, 255.0) + 0.5) as u8;
             }
-            out.put_pixel(ox, oy, Rgb(p));
         }
     }
     out
@@ -200,4 +206,64 @@ pub struct Keyframe {
     /// Sequence time of the frame it was taken from.
     pub t_ms: u64,
     pub image: RgbImage,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample_square;
+    use image::{Rgb, RgbImage};
+
+    /// The sampler as first written: every tap and rounding per pixel.
+    fn reference(img: &RgbImage, rect: [f32; 3], n: u32) -> RgbImage {
+        let (w, h) = (img.width() as i64, img.height() as i64);
+        let scale = rect[2] / n as f32;
+        let px = |x: i64, y: i64| -> [f32; 3] {
+            if x < 0 || y < 0 || x >= w || y >= h {
+                return [0.0; 3];
+            }
+            img.get_pixel(x as u32, y as u32).0.map(|v| v as f32)
+        };
+        RgbImage::from_fn(n, n, |ox, oy| {
+            let sy = rect[1] + (oy as f32 + 0.5) * scale - 0.5;
+            let sx = rect[0] + (ox as f32 + 0.5) * scale - 0.5;
+            let (y0, fy) = (sy.floor() as i64, sy - sy.floor());
+            let (x0, fx) = (sx.floor() as i64, sx - sx.floor());
+            let (a, b, c, d) = (
+                px(x0, y0),
+                px(x0 + 1, y0),
+                px(x0, y0 + 1),
+                px(x0 + 1, y0 + 1),
+            );
+            Rgb([0, 1, 2].map(|k| {
+                let top = a[k] + (b[k] - a[k]) * fx;
+                let bottom = c[k] + (d[k] - c[k]) * fx;
+                (top + (bottom - top) * fy).round().clamp(0.0, 255.0) as u8
+            }))
+        })
+    }
+
+    #[test]
+    fn the_sequence_sampler_gives_the_per_pixel_bilinear_result_inside_and_over_the_edges() {
+        let mut state = 7u32;
+        let img = RgbImage::from_fn(97, 83, |_, _| {
+            Rgb([0; 3].map(|_: u8| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 24) as u8
+            }))
+        });
+        for rect in [
+            [10.3, 7.7, 50.2],
+            [-12.6, -5.1, 120.0],
+            [60.9, 40.2, 55.5],
+            [0.0, 0.0, 97.0],
+        ] {
+            for n in [16, 33, 160] {
+                assert_eq!(
+                    sample_square(&img, rect, n),
+                    reference(&img, rect, n),
+                    "{rect:?} {n}"
+                );
+            }
+        }
+    }
 }
