@@ -8,11 +8,10 @@
 mod common;
 
 use certd::faces::resnet::FaceNet;
-use certd::faces::{default_models_dir, FaceKit, RESNET_FILE};
+use certd::faces::{default_models_dir, dlib_rect, FaceKit, RESNET_FILE};
 use certd::verify::{judge, Issued};
 use dlib_face_recognition::{
     FaceEncoderNetwork, FaceEncoderTrait, ImageMatrix, LandmarkPredictor, LandmarkPredictorTrait,
-    Rectangle,
 };
 use lifecert_liveness::liveness::Action;
 
@@ -133,12 +132,7 @@ fn main() {
             frontal.as_raw().as_ptr(),
         )
     };
-    let rect = Rectangle {
-        left: bbox[0] as _,
-        top: bbox[1] as _,
-        right: bbox[2] as _,
-        bottom: bbox[3] as _,
-    };
+    let rect = dlib_rect(bbox, frontal.width() as usize, frontal.height() as usize).unwrap();
     let landmarks = predictor.face_landmarks(&matrix, &rect);
     println!(
         "  dlib's own chip + ResNet (certd before session 12): {:.2}",

@@ -7,10 +7,9 @@
 mod replay;
 
 use certd::faces::resnet::FaceNet;
-use certd::faces::{default_models_dir, distance, FaceKit, RESNET_FILE};
+use certd::faces::{default_models_dir, distance, dlib_rect, FaceKit, RESNET_FILE};
 use dlib_face_recognition::{
     FaceEncoderNetwork, FaceEncoderTrait, ImageMatrix, LandmarkPredictor, LandmarkPredictorTrait,
-    Rectangle,
 };
 use image::RgbImage;
 
@@ -24,12 +23,7 @@ fn dlib_embedding(img: &RgbImage, bbox: [f32; 4]) -> Vec<f64> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     // SAFETY: the buffer holds w*h RGB pixels.
     let matrix = unsafe { ImageMatrix::new(w, h, img.as_raw().as_ptr()) };
-    let rect = Rectangle {
-        left: bbox[0].max(0.0) as _,
-        top: bbox[1].max(0.0) as _,
-        right: bbox[2].min(w as f32 - 1.0) as _,
-        bottom: bbox[3].min(h as f32 - 1.0) as _,
-    };
+    let rect = dlib_rect(bbox, w, h).expect("a box inside the picture");
     let landmarks = predictor.face_landmarks(&matrix, &rect);
     encoder.get_face_encodings(&matrix, &[landmarks], 0)[0]
         .as_ref()

@@ -91,15 +91,7 @@ impl FaceKit {
         }
         // SAFETY: the buffer holds w*h RGB pixels (checked just above).
         let matrix = unsafe { ImageMatrix::new(w, h, img.as_raw().as_ptr()) };
-        let rect = Rectangle {
-            left: bbox[0].max(0.0) as _,
-            top: bbox[1].max(0.0) as _,
-            right: bbox[2].min(w as f32 - 1.0) as _,
-            bottom: bbox[3].min(h as f32 - 1.0) as _,
-        };
-        if rect.right <= rect.left || rect.bottom <= rect.top {
-            return None;
-        }
+        let rect = dlib_rect(bbox, w, h)?;
         let landmarks = self.predictor.face_landmarks(&matrix, &rect);
         let parts: [[std::ffi::c_long; 2]; 5] = match &landmarks[..] {
             [a, b, c, d, e] => [a, b, c, d, e].map(|p| [p.x(), p.y()]),
@@ -107,6 +99,18 @@ impl FaceKit {
         };
         chip::face_chip(img, &parts)
     }
+}
+
+/// A face box (pixels) as dlib's rectangle, inside a `w` x `h` picture;
+/// None if nothing of it is.
+pub fn dlib_rect(bbox: [f32; 4], w: usize, h: usize) -> Option<Rectangle> {
+    let rect = Rectangle {
+        left: bbox[0].max(0.0) as _,
+        top: bbox[1].max(0.0) as _,
+        right: bbox[2].min(w as f32 - 1.0) as _,
+        bottom: bbox[3].min(h as f32 - 1.0) as _,
+    };
+    (rect.right > rect.left && rect.bottom > rect.top).then_some(rect)
 }
 
 pub fn distance(a: &[f64], b: &[f64]) -> f64 {
