@@ -210,7 +210,6 @@ def time_clip(folder, passes, refine, limit, decode_only):
         "median_cpu_ms": med(cpu),
         "median_thread_cpu_ms": med(tcpu),
         "tracked_median_ms": med(tracked),
-        "first_frame_ms": med(first_wall),
         "startup": {"ms": med(start_wall), "cpu_ms": med(start_cpu)},
         "first_frame": {"ms": med(first_wall), "cpu_ms": med(first_cpu)},
         "pass_medians_ms": [rounded(m) for m in pass_wall],

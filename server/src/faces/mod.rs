@@ -11,7 +11,6 @@ use dlib_face_recognition::{ImageMatrix, LandmarkPredictor, LandmarkPredictorTra
 use image::RgbImage;
 use lifecert_liveness::face::{Analysis, FaceAnalyzer, FaceObservation};
 use resnet::FaceNet;
-pub use resnet::EMBEDDING_LEN;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

@@ -244,13 +244,13 @@ enum Weights {
 
 /// The network read from a `.dat`: each layer with its weights, and the
 /// input's mean colour.
-pub struct Parsed {
+struct Parsed {
     layers: Vec<(Item, Weights)>,
-    pub mean: [f32; 3],
+    mean: [f32; 3],
 }
 
 /// Reads `dlib_face_recognition_resnet_model_v1.dat`.
-pub fn read(bytes: &[u8]) -> Res<Parsed> {
+fn read(bytes: &[u8]) -> Res<Parsed> {
     let items = layers();
     let mut r = Reader { b: bytes, at: 0 };
     // Each wrapper writes its version, then the network under it, then its
@@ -638,12 +638,6 @@ impl FaceNet {
             net,
             mean: parsed.mean,
         })
-    }
-
-    /// The ONNX form, for the test against tract.
-    #[doc(hidden)]
-    pub fn onnx(dat: &[u8]) -> Res<pb::ModelProto> {
-        model(&read(dat)?)
     }
 
     /// Each layer's median CPU time (`verify_stages layers`).

@@ -889,12 +889,12 @@ mod avx2 {
         // Every unchecked read below stays inside these.
         assert!(a.len() >= p * k && w.len() >= k * n && out.len() == p * n);
         let blocked = n / 16 * 16;
-        let whole = p / 6 * 6;
         let (ap, op) = (a.as_ptr(), out.as_mut_ptr());
-        // SAFETY: rows i..i+6 <= whole <= p of a hold k values; weight rows
-        // hold n >= co + 16 values, and so do the output rows.
-        let one =
-            |i: usize, co: usize| unsafe { block(ap.add(i * k), k, w, bias, co, op.add(i * n)) };
+        // SAFETY: rows i..min(i + 6, p) of a hold k values; weight rows hold
+        // n >= co + 16 values, and so do the output rows.
+        let one = |i: usize, co: usize| unsafe {
+            block(ap.add(i * k), (p - i).min(6), k, w, bias, co, op.add(i * n))
+        };
         if k * n > super::SMALL_WEIGHTS {
             // Large weights: column blocks outside, so one block's panel
             // (k x 16) is read from memory once and serves every pixel of
@@ -902,33 +902,17 @@ mod avx2 {
             // of 256 channels (2.4 MB) streamed their weights once per 6
             // pixels.
             for co in (0..blocked).step_by(16) {
-                for i in (0..whole).step_by(6) {
+                for i in (0..p).step_by(6) {
                     one(i, co);
                 }
             }
         } else {
             // Small weights stay in cache; the pixels' rows (a whole 1x1
             // layer's input) are read once.
-            for i in (0..whole).step_by(6) {
+            for i in (0..p).step_by(6) {
                 for co in (0..blocked).step_by(16) {
                     one(i, co);
                 }
-            }
-        }
-        if whole < p {
-            // The last pixels, fewer than six: through the same block on a
-            // copy padded with zero rows (one pixel at a time would stream
-            // the weights once per pixel).
-            let rows = p - whole;
-            let mut pa = vec![0.0; 6 * k];
-            pa[..rows * k].copy_from_slice(&a[whole * k..p * k]);
-            let mut po = vec![0.0; 6 * n];
-            for co in (0..blocked).step_by(16) {
-                // SAFETY: pa holds 6 rows of k values, po 6 of n.
-                unsafe { block(pa.as_ptr(), k, w, bias, co, po.as_mut_ptr()) };
-            }
-            for r in 0..rows {
-                out[(whole + r) * n..][..blocked].copy_from_slice(&po[r * n..][..blocked]);
             }
         }
         if blocked < n {
@@ -939,16 +923,27 @@ mod avx2 {
         }
     }
 
-    /// Six output pixels' channels `co..co + 16`: the six rows of `a` from
-    /// `r0` (k values each) times the weights, plus the bias, into the six
-    /// rows of `op` (n values each).
+    /// Up to six output pixels' channels `co..co + 16`: `rows` (1..=6) rows
+    /// of `a` from `r0` (k values each) times the weights, plus the bias,
+    /// into as many rows of `op` (n values each). Fewer than six (a layer's
+    /// last pixels) repeat the last row and store only theirs: one pixel at
+    /// a time would read the weights once per pixel.
     ///
     /// # Safety
-    /// `r0` points to 6 * k readable values, `op` to 6 * n writable ones,
-    /// `w` is packed and holds a whole panel at `co` (n >= co + 16).
+    /// `r0` points to rows * k readable values, `op` to rows * n writable
+    /// ones, `w` is packed and holds a whole panel at `co` (n >= co + 16).
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn block(r0: *const f32, k: usize, w: &[f32], bias: &[f32], co: usize, op: *mut f32) {
+    unsafe fn block(
+        r0: *const f32,
+        rows: usize,
+        k: usize,
+        w: &[f32],
+        bias: &[f32],
+        co: usize,
+        op: *mut f32,
+    ) {
         let n = bias.len();
+        let last = rows.clamp(1, 6) - 1;
         let (wp, bp) = (w.as_ptr(), bias.as_ptr());
         // SAFETY: as this function's contract.
         unsafe {
@@ -957,11 +952,11 @@ mod avx2 {
             let (mut a20, mut a21, mut a30, mut a31) = (b0, b1, b0, b1);
             let (mut a40, mut a41, mut a50, mut a51) = (b0, b1, b0, b1);
             let (r1, r2, r3, r4, r5) = (
-                r0.add(k),
-                r0.add(2 * k),
-                r0.add(3 * k),
-                r0.add(4 * k),
-                r0.add(5 * k),
+                r0.add(last.min(1) * k),
+                r0.add(last.min(2) * k),
+                r0.add(last.min(3) * k),
+                r0.add(last.min(4) * k),
+                r0.add(last.min(5) * k),
             );
             // This block's panel: k rows of 16, contiguous.
             let mut wr = wp.add(co * k);
@@ -999,6 +994,7 @@ mod avx2 {
                 (a50, a51),
             ]
             .into_iter()
+            .take(last + 1)
             .enumerate()
             {
                 _mm256_storeu_ps(op.add(r * n + co), lo);
@@ -1409,7 +1405,7 @@ mod tests {
 
         // Weights past SMALL_WEIGHTS (column blocks outside, larger chunks):
         // 3x3 over 4x4x64 to 150 channels, 16 pixels (two blocks and four
-        // left over, through the padded block) and a tail of 6 channels.
+        // left over, through a short block) and a tail of 6 channels.
         let si = Shape { h: 4, w: 4, c: 64 };
         let same = Window {
             k: [3, 3],
