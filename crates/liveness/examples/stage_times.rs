@@ -22,7 +22,7 @@ use lifecert_liveness::face::geometry::{
 use lifecert_liveness::face::mesh::roi_from_mesh;
 use lifecert_liveness::face::model::{Model, Which};
 use lifecert_liveness::face::{quality, Analysis, FaceAnalyzer};
-use lifecert_liveness::liveness::signals;
+use lifecert_liveness::liveness::{sequence, signals};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -33,16 +33,21 @@ fn main() {
     let mut face_width = 200.0f32;
     let mut iters = 200usize;
     let mut layers = false;
+    let mut startup = false;
     let mut args = std::env::args().skip(1);
-    let usage = "usage: stage_times [--face-width PX] [--iters N] [--layers]";
+    let usage = "usage: stage_times [--face-width PX] [--iters N] [--layers | --startup]";
     while let Some(arg) = args.next() {
         let mut value = || args.next().and_then(|v| v.parse().ok()).expect(usage);
         match arg.as_str() {
             "--face-width" => face_width = value(),
             "--iters" => iters = value() as usize,
             "--layers" => layers = true,
+            "--startup" => startup = true,
             _ => panic!("{usage}"),
         }
+    }
+    if startup {
+        return startup_stages(iters);
     }
     let frame = frame(face_width);
     println!(
@@ -154,6 +159,37 @@ fn main() {
         black_box(quality::assess(&frame, &obs, &m));
         black_box(signals::measure(&obs));
     });
+    stage("(of which the sharpness crop)", iters, || {
+        black_box(quality::sharpness(&frame, &obs.mesh.roi));
+    });
+    let square = sequence::face_square(&obs);
+    stage("sequence crop 160 (recorded frames)", iters, || {
+        black_box(sequence::sample_square(
+            &frame,
+            square,
+            sequence::SEQUENCE_SIDE,
+        ));
+    });
+    let crop = sequence::sample_square(&frame, square, sequence::SEQUENCE_SIDE);
+    stage("its JPEG", iters, || {
+        black_box(sequence::encode_jpeg(&crop, sequence::SEQUENCE_QUALITY).unwrap());
+    });
+    stage("(its JPEG 4:2:0)", iters, || {
+        let mut jpeg = Vec::new();
+        let enc = jpeg_encoder::Encoder::new(&mut jpeg, sequence::SEQUENCE_QUALITY);
+        enc.encode(crop.as_raw(), 160, 160, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        black_box(jpeg);
+    });
+    stage("(its JPEG by image's encoder)", iters, || {
+        let mut jpeg = Vec::new();
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut jpeg,
+            sequence::SEQUENCE_QUALITY,
+        );
+        crop.write_with_encoder(enc).unwrap();
+        black_box(jpeg);
+    });
     analyzer.analyze(&frame).unwrap();
     stage("analyze, tracked, with eyes", iters, || {
         black_box(analyzer.analyze(&frame).unwrap());
@@ -171,6 +207,26 @@ fn main() {
             black_box(analyzer.analyze(&frame).unwrap());
         },
     );
+}
+
+/// Creating the analyser, and each network's share of it: reading the file
+/// and building the runnable network.
+fn startup_stages(iters: usize) {
+    println!("start-up, {iters} runs per stage, thread CPU time (warm: the process is not new)");
+    for which in [
+        Which::Detector,
+        Which::Attention,
+        Which::AttentionLips,
+        Which::AttentionLeftEye,
+        Which::AttentionRightEye,
+    ] {
+        stage(&format!("{which:?}: load"), iters, || {
+            black_box(ConvNet::load(which.onnx()).unwrap());
+        });
+    }
+    stage("FaceAnalyzer::new (every network)", iters, || {
+        black_box(FaceAnalyzer::new().unwrap());
+    });
 }
 
 /// The photo scaled so the face is `face_width` px wide, its centre at

@@ -61,7 +61,9 @@ pub struct Evidence {
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
     #[error("could not encode a face image: {0}")]
-    Encode(#[from] image::ImageError),
+    Encode(#[from] sequence::JpegError),
+    #[error("could not decode a recorded face image: {0}")]
+    Decode(#[from] image::ImageError),
     #[error("evidence is {0} bytes, over the budget even with the sequence thinned")]
     OverBudget(usize),
     #[error("the capture has no sequence or no frontal picture")]

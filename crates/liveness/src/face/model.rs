@@ -55,7 +55,7 @@ impl Which {
         }
     }
 
-    pub(crate) fn onnx(self) -> &'static [u8] {
+    pub fn onnx(self) -> &'static [u8] {
         match self {
             Which::Detector => DETECTOR_ONNX,
             Which::Attention => ATTENTION_ONNX,

@@ -1,7 +1,7 @@
 //! Is this frame good enough to judge? Each problem is something the person
 //! can fix, so each becomes a spoken hint ("move closer", "find more light").
 
-use super::geometry::{crop_into, Roi, UNIT};
+use super::geometry::{luma_box_into, Roi};
 use super::FaceObservation;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -150,11 +150,8 @@ pub fn sharpness(img: &RgbImage, roi: &Roi) -> f32 {
         size: roi.size / 1.5,
         ..*roi
     };
-    let mut rgb = vec![0f32; 3 * N * N];
-    crop_into(img, &inner, N, false, UNIT, &mut rgb);
-    let luma: Vec<f32> = (0..N * N)
-        .map(|i| 0.299 * rgb[i] + 0.587 * rgb[N * N + i] + 0.114 * rgb[2 * N * N + i])
-        .collect();
+    let mut luma = [0f32; N * N];
+    luma_box_into(img, &inner, N, &mut luma);
     let (mut sum, mut sq, mut n) = (0f32, 0f32, 0f32);
     for y in 1..N - 1 {
         for x in 1..N - 1 {
