@@ -12,7 +12,7 @@
 //! never a silently different embedding. A test compares with dlib's own.
 
 use lifecert_liveness::face::convnet::ConvNet;
-use tract_onnx::pb;
+use lifecert_liveness::face::onnx;
 
 /// The chip side the network takes (dlib's `input_rgb_image_sized<150>`).
 pub const CHIP: usize = 150;
@@ -405,48 +405,40 @@ fn read(bytes: &[u8]) -> Res<Parsed> {
 
 /// Builds the ONNX graph [`ConvNet`] runs: NCHW `[1, 3, 150, 150]` in
 /// (already less the mean colour, over 256), the embedding out.
-struct Graph {
-    nodes: Vec<pb::NodeProto>,
-    constants: Vec<pb::TensorProto>,
-}
+struct Graph(onnx::Graph<'static>);
 
-fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto {
+fn ints(name: &str, v: &[i64]) -> onnx::Attribute {
+    onnx::Attribute {
         name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::Ints as i32,
         ints: v.to_vec(),
         ..Default::default()
     }
 }
 
 impl Graph {
-    fn constant(&mut self, dims: &[usize], floats: Vec<f32>, int64: Vec<i64>) -> String {
-        let name = format!("c{}", self.constants.len());
-        let data_type = if int64.is_empty() {
-            pb::tensor_proto::DataType::Float
-        } else {
-            pb::tensor_proto::DataType::Int64
+    fn constant(&mut self, dims: &[usize], data: onnx::Data<'static>) -> String {
+        let name = format!("c{}", self.0.initializers.len());
+        let data_type = match data {
+            onnx::Data::Ints(_) => onnx::INT64,
+            _ => onnx::FLOAT,
         };
-        self.constants.push(pb::TensorProto {
+        self.0.initializers.push(onnx::Tensor {
             name: name.clone(),
             dims: dims.iter().map(|&d| d as i64).collect(),
-            data_type: data_type as i32,
-            float_data: floats,
-            int64_data: int64,
-            ..Default::default()
+            data_type,
+            data,
         });
         name
     }
 
-    fn node(&mut self, op: &str, input: Vec<String>, attribute: Vec<pb::AttributeProto>) -> String {
-        let name = format!("t{}", self.nodes.len());
-        self.nodes.push(pb::NodeProto {
+    fn node(&mut self, op: &str, inputs: Vec<String>, attributes: Vec<onnx::Attribute>) -> String {
+        let name = format!("t{}", self.0.nodes.len());
+        self.0.nodes.push(onnx::Node {
             name: name.clone(),
             op_type: op.into(),
-            input,
-            output: vec![name.clone()],
-            attribute,
-            ..Default::default()
+            inputs,
+            outputs: vec![name.clone()],
+            attributes,
         });
         name
     }
@@ -463,9 +455,9 @@ impl Graph {
         pad: usize,
         group: usize,
     ) -> String {
-        let mut input = vec![x, self.constant(&dims, w, vec![])];
+        let mut input = vec![x, self.constant(&dims, onnx::Data::Floats(w))];
         if let Some(b) = b {
-            input.push(self.constant(&[dims[0]], b, vec![]));
+            input.push(self.constant(&[dims[0]], onnx::Data::Floats(b)));
         }
         let s = stride as i64;
         let p = pad as i64;
@@ -473,9 +465,8 @@ impl Graph {
             ints("kernel_shape", &[dims[2] as i64, dims[3] as i64]),
             ints("strides", &[s, s]),
             ints("pads", &[p, p, p, p]),
-            pb::AttributeProto {
+            onnx::Attribute {
                 name: "group".into(),
-                r#type: pb::attribute_proto::AttributeType::Int as i32,
                 i: group as i64,
                 ..Default::default()
             },
@@ -489,17 +480,17 @@ impl Graph {
             return x;
         }
         let d = |i: usize| (to[i] - from[i]) as i64;
-        let pads = self.constant(&[8], vec![], vec![0, 0, 0, 0, 0, d(0), d(1), d(2)]);
+        let pads = self.constant(
+            &[8],
+            onnx::Data::Ints(vec![0, 0, 0, 0, 0, d(0), d(1), d(2)]),
+        );
         self.node("Pad", vec![x, pads], vec![])
     }
 }
 
-/// The network as an ONNX model for [`ConvNet::from_model`].
-fn model(parsed: &Parsed) -> Res<pb::ModelProto> {
-    let mut g = Graph {
-        nodes: Vec::new(),
-        constants: Vec::new(),
-    };
+/// The network as an ONNX graph for [`ConvNet::from_graph`].
+fn model(parsed: &Parsed) -> Res<onnx::Graph<'static>> {
+    let mut g = Graph(onnx::Graph::default());
     // The current tensor and its (channels, rows, columns).
     let mut x = "chip".to_string();
     let mut shape = [3, CHIP, CHIP];
@@ -584,44 +575,12 @@ fn model(parsed: &Parsed) -> Res<pb::ModelProto> {
             (item, _) => return Err(format!("{item:?} without its weights")),
         }
     }
-    let value = |name: &str, dims: &[usize]| {
-        use pb::tensor_shape_proto::{dimension::Value, Dimension};
-        pb::ValueInfoProto {
-            name: name.into(),
-            r#type: Some(pb::TypeProto {
-                value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                    elem_type: pb::tensor_proto::DataType::Float as i32,
-                    shape: Some(pb::TensorShapeProto {
-                        dim: dims
-                            .iter()
-                            .map(|&d| Dimension {
-                                value: Some(Value::DimValue(d as i64)),
-                                ..Default::default()
-                            })
-                            .collect(),
-                    }),
-                })),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    };
-    Ok(pb::ModelProto {
-        ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
-        graph: Some(pb::GraphProto {
-            name: "dlib_face_recognition_resnet_model_v1".into(),
-            input: vec![value("chip", &[1, 3, CHIP, CHIP])],
-            output: vec![value(&x, &[1, EMBEDDING_LEN, 1, 1])],
-            node: g.nodes,
-            initializer: g.constants,
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
+    g.0.inputs.push(onnx::Input {
+        name: "chip".into(),
+        dims: Some([1, 3, CHIP, CHIP].map(|d| Some(d as i64)).to_vec()),
+    });
+    g.0.outputs.push(x);
+    Ok(g.0)
 }
 
 /// The ResNet ready to embed chips; one per worker (it keeps buffers).
@@ -633,7 +592,7 @@ pub struct FaceNet {
 impl FaceNet {
     pub fn open(dat: &[u8]) -> Res<FaceNet> {
         let parsed = read(dat)?;
-        let net = ConvNet::from_model(&model(&parsed)?).map_err(|e| e.to_string())?;
+        let net = ConvNet::from_graph(&model(&parsed)?).map_err(|e| e.to_string())?;
         Ok(FaceNet {
             net,
             mean: parsed.mean,

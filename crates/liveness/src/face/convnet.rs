@@ -12,9 +12,8 @@
 //! a silent difference; the tests compare every network with tract's output.
 
 use super::error::{load_error, FaceError};
-use super::model::float_values;
-use tract_onnx::pb;
-use tract_onnx::prelude::Framework;
+use super::onnx::{self, Floats, Graph, Node};
+use std::collections::HashMap;
 
 /// The largest side, channel count or kernel side accepted from a file: far
 /// above the heads' (16 px, 160 channels), far below sizes whose products
@@ -123,23 +122,21 @@ pub struct ConvNet {
 impl ConvNet {
     /// Reads `onnx` (one NCHW input of batch 1, static shape).
     pub fn load(onnx: &[u8]) -> Result<Self, FaceError> {
-        let proto = tract_onnx::onnx()
-            .proto_model_for_read(&mut &*onnx)
-            .map_err(|e| load_error!("{e:#}"))?;
-        Self::from_model(&proto)
+        Self::from_graph(&onnx::parse(onnx)?)
     }
 
-    /// Builds from a model in memory (certd writes dlib's ResNet as one).
-    pub fn from_model(proto: &pb::ModelProto) -> Result<Self, FaceError> {
-        let graph = proto
-            .graph
-            .as_ref()
-            .ok_or(load_error!("model without a graph"))?;
-        let initializer = |name: &str| graph.initializer.iter().find(|t| t.name == name);
+    /// Builds from a graph in memory (certd writes dlib's ResNet as one).
+    pub fn from_graph(graph: &Graph) -> Result<Self, FaceError> {
+        let constants: HashMap<&str, &onnx::Tensor> = graph
+            .initializers
+            .iter()
+            .map(|t| (t.name.as_str(), t))
+            .collect();
+        let initializer = |name: &str| constants.get(name).copied();
         let mut names: Vec<String> = Vec::new();
         let mut shapes = Vec::new();
         let input = graph
-            .input
+            .inputs
             .iter()
             .find(|i| initializer(&i.name).is_none())
             .ok_or(load_error!("model without an input"))?;
@@ -156,22 +153,22 @@ impl ConvNet {
         let mut rows = vec![false];
 
         let mut layers = Vec::new();
-        for node in &graph.node {
+        for node in &graph.nodes {
             let id = |name: &String| {
                 names.iter().position(|n| n == name).ok_or_else(|| {
                     load_error!("{}: input {name} is not computed before", node.name)
                 })
             };
             let input = |i: usize| {
-                node.input
+                node.inputs
                     .get(i)
                     .ok_or_else(|| load_error!("{}: no input {i}", node.name))
             };
             let first = id(input(0)?)?;
             let shape = shapes[first];
-            let weight = |i: usize| -> Result<(Vec<f32>, Vec<usize>), FaceError> {
+            let weight = |i: usize| -> Result<(Floats, Vec<usize>), FaceError> {
                 let name = node
-                    .input
+                    .inputs
                     .get(i)
                     .ok_or(load_error!("{}: no input {i}", node.name))?;
                 let t = initializer(name)
@@ -182,17 +179,17 @@ impl ConvNet {
                     .map(|&d| size(d, false, name))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok((
-                    float_values(t)
+                    t.floats()
                         .ok_or(load_error!("{name}: not float32 values of its shape"))?,
                     dims,
                 ))
             };
             // Integers given as a constant input (a Reshape's shape, a Pad's pads).
             let constant_ints = |i: usize, what: &str| {
-                node.input
+                node.inputs
                     .get(i)
                     .and_then(|n| initializer(n))
-                    .map(ints)
+                    .and_then(|t| t.ints())
                     .ok_or(load_error!("{}: {what} is not a constant", node.name))
             };
             let (op, inputs, out_shape) = match node.op_type.as_str() {
@@ -201,9 +198,9 @@ impl ConvNet {
                     let [cout, cin_g, kh, kw] = wd[..] else {
                         return Err(load_error!("{}: weights {wd:?}", node.name));
                     };
-                    let bias = match node.input.len() {
+                    let bias = match node.inputs.len() {
                         2 => vec![0.0; cout],
-                        _ => weight(2)?.0,
+                        _ => weight(2)?.0.to_vec(),
                     };
                     if bias.len() != cout {
                         return Err(load_error!("{}: {} biases", node.name, bias.len()));
@@ -218,30 +215,16 @@ impl ConvNet {
                         return Err(load_error!("{}: dilated convolution", node.name));
                     }
                     let op = if group == 1 && cin_g == shape.c {
-                        // [cout][cin][ky][kx] -> [ky][kx][cin][cout]
-                        let mut t = vec![0.0; w.len()];
-                        for o in 0..cout {
-                            for i in 0..cin_g {
-                                for y in 0..kh {
-                                    for x in 0..kw {
-                                        t[((y * kw + x) * cin_g + i) * cout + o] =
-                                            w[((o * cin_g + i) * kh + y) * kw + x];
-                                    }
-                                }
-                            }
-                        }
                         Op::Conv(Filter {
                             window,
-                            weights: pack(&t, kh * kw * cin_g, cout),
+                            weights: pack_filters(w, [cout, cin_g, kh, kw]),
                             bias,
                         })
                     } else if group == shape.c && cout == shape.c && cin_g == 1 {
                         // [c][1][ky][kx] -> [ky][kx][c]
-                        let mut t = vec![0.0; w.len()];
-                        for ch in 0..cout {
-                            for k in 0..kh * kw {
-                                t[k * cout + ch] = w[ch * kh * kw + k];
-                            }
+                        let mut t = Vec::with_capacity(w.len());
+                        for k in 0..kh * kw {
+                            t.extend((0..cout).map(|ch| w.get(ch * kh * kw + k)));
                         }
                         Op::Depthwise(Filter {
                             window,
@@ -264,8 +247,8 @@ impl ConvNet {
                         return Err(load_error!("{}: slope shape {dims:?}", node.name));
                     }
                     let slope = match slope.len() {
-                        1 => vec![slope[0]; shape.c],
-                        n if n == shape.c => slope,
+                        1 => vec![slope.get(0); shape.c],
+                        n if n == shape.c => slope.to_vec(),
                         n => {
                             return Err(load_error!(
                                 "{}: {n} slopes for {} channels",
@@ -319,7 +302,7 @@ impl ConvNet {
                     (Op::Copy, vec![first], out)
                 }
                 "Concat" => {
-                    let parts = node.input.iter().map(&id).collect::<Result<Vec<_>, _>>()?;
+                    let parts = node.inputs.iter().map(&id).collect::<Result<Vec<_>, _>>()?;
                     let axis = int_attr(node, "axis").unwrap_or(0);
                     if !matches!(axis, 1 | -2)
                         || parts.iter().any(|&t| !rows[t] || shapes[t].c != shape.c)
@@ -379,8 +362,8 @@ impl ConvNet {
                     // [n, c, h, w] begin, then end.
                     let pads = constant_ints(1, "pads")?;
                     let mode = attr(node, "mode").map(|a| a.s.clone()).unwrap_or_default();
-                    let value = node.input.get(2).filter(|n| !n.is_empty());
-                    if node.input.get(3).is_some_and(|n| !n.is_empty()) {
+                    let value = node.inputs.get(2).filter(|n| !n.is_empty());
+                    if node.inputs.get(3).is_some_and(|n| !n.is_empty()) {
                         return Err(load_error!("{}: pads on chosen axes", node.name));
                     }
                     match pads[..] {
@@ -404,8 +387,8 @@ impl ConvNet {
                     ))
                 }
             };
-            let [output] = &node.output[..] else {
-                return Err(load_error!("{}: {} outputs", node.name, node.output.len()));
+            let [output] = &node.outputs[..] else {
+                return Err(load_error!("{}: {} outputs", node.name, node.outputs.len()));
             };
             if names.contains(output) {
                 return Err(load_error!("{}: {output} is computed twice", node.name));
@@ -420,13 +403,13 @@ impl ConvNet {
             });
         }
         let outputs = graph
-            .output
+            .outputs
             .iter()
             .map(|o| {
                 names
                     .iter()
-                    .position(|n| *n == o.name)
-                    .ok_or(load_error!("output {} is not computed", o.name))
+                    .position(|n| n == o)
+                    .ok_or(load_error!("output {o} is not computed"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         if outputs.is_empty() {
@@ -824,13 +807,49 @@ const PANEL: usize = 16;
 /// contiguous. Read column block by column block, `[k][n]` strides n floats
 /// a row, a new page every few rows where the prefetcher stops: certd's
 /// 256-channel layers waited on memory.
-fn pack(w: &[f32], k: usize, n: usize) -> Vec<f32> {
-    let mut packed = Vec::with_capacity(w.len());
+/// `at(r, o)` is row r, column o of the `[k][n]` matrix. The layout's
+/// definition: the tests build layers with it, and [`pack_filters`] writes
+/// the same straight from a file.
+#[cfg(test)]
+fn pack(k: usize, n: usize, at: impl Fn(usize, usize) -> f32) -> Vec<f32> {
+    let mut packed = Vec::with_capacity(k * n);
     for co in (0..n).step_by(PANEL) {
         let width = PANEL.min(n - co);
-        for row in w.chunks_exact(n).take(k) {
-            packed.extend_from_slice(&row[co..co + width]);
+        for r in 0..k {
+            packed.extend((co..co + width).map(|o| at(r, o)));
         }
+    }
+    packed
+}
+
+/// ONNX's `[cout][cin][ky][kx]` filters, straight from the file into
+/// [`pack`]'s panels of the `[ky][kx][cin][cout]` matrix: one pass reading
+/// the file in order, one allocation (at start-up every copy is fresh memory
+/// to fault in, and reading the file across filters missed the cache).
+fn pack_filters(w: Floats, [cout, cin, kh, kw]: [usize; 4]) -> Vec<f32> {
+    let per = cin * kh * kw;
+    // The matrix row of each filter value (ci, ky, kx), in file order.
+    let rows: Vec<usize> = (0..cin)
+        .flat_map(|i| (0..kh * kw).map(move |yx| yx * cin + i))
+        .collect();
+    let mut packed = vec![0f32; per * cout];
+    let mut scatter = |values: &mut dyn Iterator<Item = f32>| {
+        for o in 0..cout {
+            let (panel, lane) = (o / PANEL * PANEL, o % PANEL);
+            let width = PANEL.min(cout - panel);
+            let out = &mut packed[panel * per..(panel + width) * per];
+            for (&r, v) in rows.iter().zip(&mut *values) {
+                out[r * width + lane] = v;
+            }
+        }
+    };
+    match w {
+        Floats::Raw(b) => scatter(
+            &mut b
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        ),
+        Floats::Values(v) => scatter(&mut v.iter().copied()),
     }
     packed
 }
@@ -1182,17 +1201,17 @@ fn max_pool(x: &[f32], si: Shape, w: &Window, out: &mut [f32], so: Shape) {
     });
 }
 
-fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
-    node.attribute.iter().find(|a| a.name == name)
+fn attr<'a>(node: &'a Node, name: &str) -> Option<&'a onnx::Attribute> {
+    node.attributes.iter().find(|a| a.name == name)
 }
 
-fn int_attr(node: &pb::NodeProto, name: &str) -> Option<i64> {
+fn int_attr(node: &Node, name: &str) -> Option<i64> {
     attr(node, name).map(|a| a.i)
 }
 
 /// Kernel, strides and pads of a Conv or MaxPool (auto_pad: none, VALID or
 /// SAME_UPPER).
-fn window(node: &pb::NodeProto, k: [usize; 2], input: Shape) -> Result<Window, FaceError> {
+fn window(node: &Node, k: [usize; 2], input: Shape) -> Result<Window, FaceError> {
     if k[0].saturating_mul(k[1]) > MAX_TAPS {
         return Err(load_error!("{}: kernel {k:?} larger than 7x7", node.name));
     }
@@ -1236,42 +1255,23 @@ fn window(node: &pb::NodeProto, k: [usize; 2], input: Shape) -> Result<Window, F
     }
 }
 
-fn tensor_dims(v: &pb::ValueInfoProto) -> Result<Vec<usize>, FaceError> {
-    use pb::type_proto::Value;
-    let Some(Value::TensorType(t)) = v.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
-        return Err(load_error!("input {}: not a tensor", v.name));
-    };
-    t.shape
+fn tensor_dims(v: &onnx::Input) -> Result<Vec<usize>, FaceError> {
+    v.dims
         .as_ref()
-        .map(|s| {
-            s.dim
-                .iter()
-                .map(|d| match d.value {
-                    Some(pb::tensor_shape_proto::dimension::Value::DimValue(n)) => {
-                        size(n, false, &v.name)
-                    }
-                    _ => Err(load_error!("input {}: dynamic shape", v.name)),
-                })
-                .collect()
+        .ok_or(load_error!("input {}: no shape", v.name))?
+        .iter()
+        .map(|d| match d {
+            Some(n) => size(*n, false, &v.name),
+            None => Err(load_error!("input {}: dynamic shape", v.name)),
         })
-        .unwrap_or_else(|| Err(load_error!("input {}: no shape", v.name)))
-}
-
-/// An int64 initializer's values (inline or raw).
-fn ints(t: &pb::TensorProto) -> Vec<i64> {
-    if !t.int64_data.is_empty() {
-        return t.int64_data.clone();
-    }
-    t.raw_data
-        .chunks_exact(8)
-        .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::face::model::{Model, Which};
+    use crate::face::model::Which;
+    use crate::face::reference::Model;
 
     /// A smooth deterministic NCHW input, values around the feature map's.
     fn input(shape: [usize; 4]) -> Vec<f32> {
@@ -1356,7 +1356,7 @@ mod tests {
         let (weights, bias) = (wave(9 * si.c * so.c, 0.11), wave(so.c, 0.7));
         let dense = Filter {
             window,
-            weights: pack(&weights, 9 * si.c, so.c),
+            weights: pack(9 * si.c, so.c, |r, o| weights[r * so.c + o]),
             bias: bias.clone(),
         };
         let mut rows = Vec::new();
@@ -1390,7 +1390,7 @@ mod tests {
         let weights = wave(si.c * so.c, 0.19);
         let pointwise = Filter {
             window: one,
-            weights: pack(&weights, si.c, so.c),
+            weights: pack(si.c, so.c, |r, o| weights[r * so.c + o]),
             bias: wave(so.c, 0.3),
         };
         let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
@@ -1416,7 +1416,10 @@ mod tests {
         assert!(9 * si.c * so.c > SMALL_WEIGHTS);
         let big = Filter {
             window: same,
-            weights: pack(&wave(9 * si.c * so.c, 0.13), 9 * si.c, so.c),
+            weights: {
+                let w = wave(9 * si.c * so.c, 0.13);
+                pack(9 * si.c, so.c, |r, o| w[r * so.c + o])
+            },
             bias: wave(so.c, 0.5),
         };
         let x = wave(si.len(), 0.29);
@@ -1472,56 +1475,71 @@ mod tests {
 
     #[test]
     fn a_broken_head_is_refused_at_load_without_a_panic() {
-        let good = tract_onnx::onnx()
-            .proto_model_for_read(&mut Which::AttentionLeftEye.onnx())
-            .unwrap();
-        assert!(ConvNet::from_model(&good).is_ok());
-        let broken = |change: &dyn Fn(&mut pb::GraphProto)| {
-            let mut proto = good.clone();
-            change(proto.graph.as_mut().unwrap());
-            ConvNet::from_model(&proto)
+        let good = onnx::parse(Which::AttentionLeftEye.onnx()).unwrap();
+        assert!(ConvNet::from_graph(&good).is_ok());
+        let broken = |change: &dyn Fn(&mut Graph)| {
+            let mut graph = good.clone();
+            change(&mut graph);
+            ConvNet::from_graph(&graph)
                 .err()
                 .expect("refused")
                 .to_string()
         };
-        let ints = |node: &mut pb::NodeProto, name: &str, v: Vec<i64>| {
-            let a = node.attribute.iter_mut().find(|a| a.name == name).unwrap();
-            a.ints = v;
+        let ints = |node: &mut Node, name: &str, v: Vec<i64>| {
+            attribute(node, name).ints = v;
         };
-        let e = broken(&|g| ints(&mut g.node[0], "strides", vec![0, 0]));
+        let e = broken(&|g| ints(&mut g.nodes[0], "strides", vec![0, 0]));
         assert!(e.contains("strides: 0 out of range"), "{e}");
-        let e = broken(&|g| ints(&mut g.node[0], "pads", vec![-1, 1, 1, 1]));
+        let e = broken(&|g| ints(&mut g.nodes[0], "pads", vec![-1, 1, 1, 1]));
         assert!(e.contains("pads: -1 out of range"), "{e}");
-        let e = broken(&|g| g.node[2].input.truncate(1));
+        let e = broken(&|g| g.nodes[2].inputs.truncate(1));
         assert!(e.contains("no input 1"), "{e}");
         // The first convolution's weights, one row short.
         let e = broken(&|g| {
-            let w = g.node[0].input[1].clone();
-            let t = g.initializer.iter_mut().find(|t| t.name == w).unwrap();
-            let n = t.raw_data.len();
-            t.raw_data.truncate(n - 4 * 9);
-            t.float_data.truncate(t.float_data.len().saturating_sub(9));
+            let w = g.nodes[0].inputs[1].clone();
+            let t = g.initializers.iter_mut().find(|t| t.name == w).unwrap();
+            match &mut t.data {
+                onnx::Data::Raw(b) => {
+                    let n = b.len();
+                    b.to_mut().truncate(n - 4 * 9);
+                }
+                onnx::Data::Floats(v) => v.truncate(v.len() - 9),
+                onnx::Data::Ints(_) => unreachable!("float weights"),
+            }
         });
         assert!(e.contains("not float32 values of its shape"), "{e}");
-        let e = broken(&|g| g.output.clear());
+        let e = broken(&|g| g.outputs.clear());
         assert!(e.contains("outputs must be"), "{e}");
     }
 
-    fn attribute<'a>(node: &'a mut pb::NodeProto, name: &str) -> &'a mut pb::AttributeProto {
-        node.attribute.iter_mut().find(|a| a.name == name).unwrap()
+    #[test]
+    fn filters_are_packed_from_the_file_as_the_matrix_would_be() {
+        // 37 outputs: two full panels and a tail of five.
+        let [cout, cin, kh, kw] = [37, 5, 3, 2];
+        let w = wave(cout * cin * kh * kw, 0.29);
+        let bytes: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let at = |r: usize, o: usize| {
+            // Row r = (ky, kx, ci) of the [ky][kx][cin][cout] matrix.
+            let (yx, i) = (r / cin, r % cin);
+            w[((o * cin + i) * kh + yx / kw) * kw + yx % kw]
+        };
+        let want = pack(kh * kw * cin, cout, at);
+        assert_eq!(pack_filters(Floats::Values(&w), [cout, cin, kh, kw]), want);
+        assert_eq!(pack_filters(Floats::Raw(&bytes), [cout, cin, kh, kw]), want);
+    }
+
+    fn attribute<'a>(node: &'a mut Node, name: &str) -> &'a mut onnx::Attribute {
+        node.attributes.iter_mut().find(|a| a.name == name).unwrap()
     }
 
     #[test]
     fn a_layer_it_does_not_know_is_refused_at_load() {
-        let good = tract_onnx::onnx()
-            .proto_model_for_read(&mut Which::Detector.onnx())
-            .unwrap();
-        assert!(ConvNet::from_model(&good).is_ok());
-        let refused = |change: &dyn Fn(&mut pb::NodeProto), op: &str| {
-            let mut proto = good.clone();
-            let graph = proto.graph.as_mut().unwrap();
-            change(graph.node.iter_mut().find(|n| n.op_type == op).unwrap());
-            let err = ConvNet::from_model(&proto).err().expect("refused");
+        let good = onnx::parse(Which::Detector.onnx()).unwrap();
+        assert!(ConvNet::from_graph(&good).is_ok());
+        let refused = |change: &dyn Fn(&mut Node), op: &str| {
+            let mut graph = good.clone();
+            change(graph.nodes.iter_mut().find(|n| n.op_type == op).unwrap());
+            let err = ConvNet::from_graph(&graph).err().expect("refused");
             match err {
                 FaceError::Load(d) => d,
                 other => panic!("{other}"),

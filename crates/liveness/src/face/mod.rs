@@ -24,7 +24,10 @@ pub mod eye;
 pub mod geometry;
 pub mod mesh;
 pub mod model;
+pub mod onnx;
 pub mod quality;
+#[cfg(test)]
+pub mod reference;
 
 use attention::{AttentionModel, Heads, Refined};
 use detector::{Detection, Detector};
