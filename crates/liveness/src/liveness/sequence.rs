@@ -80,50 +80,68 @@ pub fn face_square(obs: &FaceObservation) -> [f32; 3] {
 }
 
 /// `rect` of `img` resampled to `n` x `n` (bilinear; black outside the frame).
-/// Runs on every recorded frame: each column's source position is worked
-/// out once, not per pixel (floor and round were library calls in the loop).
+/// Runs on every recorded frame, so in fixed point: each column's source
+/// pixel and weight (in 1/256ths) are worked out once, each row's too, and
+/// where both source pixels of a row and a column are inside the frame they
+/// are read without checks. Within one grey level of the exact bilinear
+/// value (the weights' rounding moves a sample by at most 1/512 of the step
+/// between neighbours).
 pub fn sample_square(img: &RgbImage, rect: [f32; 3], n: u32) -> RgbImage {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let scale = rect[2] / n as f32;
     let raw = img.as_raw();
-    let px = |x: i64, y: i64| -> [f32; 3] {
-        if x < 0 || y < 0 || x >= w || y >= h {
-            return [0.0; 3];
-        }
-        let i = ((y * w + x) * 3) as usize;
-        [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
-    };
-    // A source coordinate's whole part and fraction, for output index `o`.
+    // A source coordinate's whole part and fraction (0..=256), for output index `o`.
     let at = |origin: f32, o: u32| {
         let s = origin + (o as f32 + 0.5) * scale - 0.5;
         let whole = s.floor();
-        (whole as i64, s - whole)
+        (whole as i64, ((s - whole) * 256.0 + 0.5) as u32)
     };
-    let columns: Vec<(i64, f32)> = (0..n).map(|ox| at(rect[0], ox)).collect();
+    let columns: Vec<(i64, u32)> = (0..n).map(|ox| at(rect[0], ox)).collect();
+    let px = |x: i64, y: i64| -> [u32; 3] {
+        if x < 0 || y < 0 || x >= w || y >= h {
+            return [0; 3];
+        }
+        let i = ((y * w + x) * 3) as usize;
+        [raw[i] as u32, raw[i + 1] as u32, raw[i + 2] as u32]
+    };
+    let stride = 3 * w as usize;
     let mut out = RgbImage::new(n, n);
     for (oy, row) in out.chunks_exact_mut(3 * n as usize).enumerate() {
         let (y0, fy) = at(rect[1], oy as u32);
+        let rows_inside = y0 >= 0 && y0 + 1 < h;
         for (p, &(x0, fx)) in row.chunks_exact_mut(3).zip(&columns) {
-            let (a, b, c, d) = (
-                px(x0, y0),
-                px(x0 + 1, y0),
-                px(x0, y0 + 1),
-                px(x0 + 1, y0 + 1),
-            );
-            for k in 0..3 {
-                let top = a[k] + (b[k] - a[k]) * fx;
-                let bottom = c[k] + (d[k] - c[k]) * fx;
-                // Non-negative, so adding a half and truncating rounds as
-                // `round` does (ties away from zero).
-                p[k] = ((top + (bottom - top) * fy).clamp(0.0, 255.0) + 0.5) as u8;
+            // Weights sum to 65536: the result is at most 255 * 65536.
+            let blend = |a: u32, b: u32, c: u32, d: u32| {
+                let top = a * (256 - fx) + b * fx;
+                let bottom = c * (256 - fx) + d * fx;
+                ((top * (256 - fy) + bottom * fy + 32768) >> 16) as u8
+            };
+            if rows_inside && x0 >= 0 && x0 + 1 < w {
+                let i = ((y0 * w + x0) * 3) as usize;
+                let (t, b) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
+                for k in 0..3 {
+                    p[k] = blend(t[k] as u32, t[k + 3] as u32, b[k] as u32, b[k + 3] as u32);
+                }
+            } else {
+                let (a, b, c, d) = (
+                    px(x0, y0),
+                    px(x0 + 1, y0),
+                    px(x0, y0 + 1),
+                    px(x0 + 1, y0 + 1),
+                );
+                for k in 0..3 {
+                    p[k] = blend(a[k], b[k], c[k], d[k]);
+                }
             }
         }
     }
     out
 }
 
-/// Baseline JPEG, colour at full resolution (4:4:4, as image's encoder wrote
-/// them before): the screen-colour check and the face match read it.
+/// Baseline JPEG with colour at half resolution (4:2:0, as cameras write
+/// them): the screen-colour check averages colour over parts of the face and
+/// the face match reads mostly brightness, and it costs 0.18 ms a 160 px
+/// crop against 0.30 at full colour resolution, with smaller uploads.
 pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, JpegError> {
     let too_big = || JpegError(format!("{}x{} is too big", img.width(), img.height()));
     let (w, h) = (
@@ -132,7 +150,7 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, JpegError> {
     );
     let mut jpeg = Vec::with_capacity(img.as_raw().len() / 8);
     let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, quality);
-    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_1_1);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     enc.encode(img.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| JpegError(e.to_string()))?;
     Ok(jpeg)
@@ -228,7 +246,7 @@ mod tests {
     use super::sample_square;
     use image::{Rgb, RgbImage};
 
-    /// The sampler as first written: every tap and rounding per pixel.
+    /// The sampler as first written: every tap in floats, rounded once.
     fn reference(img: &RgbImage, rect: [f32; 3], n: u32) -> RgbImage {
         let (w, h) = (img.width() as i64, img.height() as i64);
         let scale = rect[2] / n as f32;
@@ -258,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sequence_sampler_gives_the_per_pixel_bilinear_result_inside_and_over_the_edges() {
+    fn the_sequence_sampler_is_within_one_grey_level_of_exact_bilinear_inside_and_over_the_edges() {
         let mut state = 7u32;
         let img = RgbImage::from_fn(97, 83, |_, _| {
             Rgb([0; 3].map(|_: u8| {
@@ -271,19 +289,26 @@ mod tests {
             [-12.6, -5.1, 120.0],
             [60.9, 40.2, 55.5],
             [0.0, 0.0, 97.0],
+            [-3.0, 70.5, 20.0],
         ] {
             for n in [16, 33, 160] {
-                assert_eq!(
-                    sample_square(&img, rect, n),
-                    reference(&img, rect, n),
-                    "{rect:?} {n}"
-                );
+                let (got, want) = (sample_square(&img, rect, n), reference(&img, rect, n));
+                let diffs: Vec<i32> = got
+                    .as_raw()
+                    .iter()
+                    .zip(want.as_raw())
+                    .map(|(a, b)| (*a as i32 - *b as i32).abs())
+                    .collect();
+                assert!(diffs.iter().all(|&d| d <= 1), "{rect:?} {n}");
+                // Rounding, not a bias: most values are exact.
+                let exact = diffs.iter().filter(|&&d| d == 0).count();
+                assert!(exact * 10 > diffs.len() * 8, "{rect:?} {n}: {exact} exact");
             }
         }
     }
 
     #[test]
-    fn a_recorded_crop_decodes_as_close_to_the_face_as_images_encoder_made_it() {
+    fn a_recorded_crop_decodes_nearly_as_close_to_the_face_as_images_encoder_made_it() {
         let photo = image::open(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../tests/fixtures/faces/grace_hopper.jpg"
@@ -310,18 +335,25 @@ mod tests {
         ))
         .unwrap();
         let (e_ours, e_theirs) = (error(&ours), error(&theirs));
-        // The same quality, tables and full-resolution colour: as faithful,
-        // and about as big.
+        // The same quality and tables, colour at half resolution: a little
+        // less faithful on this colourful picture (brightness is not
+        // subsampled), and smaller.
+        assert!(e_ours <= e_theirs * 1.25, "{e_ours} against {e_theirs}");
         assert!(
-            e_ours <= e_theirs * 1.05 + 0.05,
-            "{e_ours} against {e_theirs}"
-        );
-        let ratio = ours.len() as f64 / theirs.len() as f64;
-        assert!(
-            (0.8..1.2).contains(&ratio),
-            "{} against {} bytes",
+            ours.len() < theirs.len(),
+            "{} against {}",
             ours.len(),
             theirs.len()
         );
+        // The face's colour, which the screen-colour check averages, is kept.
+        let back = image::load_from_memory(&ours).unwrap().to_rgb8();
+        let mean = |img: &RgbImage, k: usize| {
+            let v = img.as_raw().iter().skip(k).step_by(3);
+            v.map(|&v| v as f64).sum::<f64>() / (img.as_raw().len() / 3) as f64
+        };
+        for k in 0..3 {
+            let (a, b) = (mean(&back, k), mean(&crop, k));
+            assert!((a - b).abs() < 1.0, "channel {k}: {a} against {b}");
+        }
     }
 }
