@@ -10,7 +10,7 @@ use crate::liveness::sequence::{self, encode_jpeg, Keyframe, SequenceFrame, MAX_
 use crate::liveness::{Action, LivenessPhase};
 use serde::{Deserialize, Serialize};
 
-/// 1 MB: ~110 crops of 6-8 KB (a 12 s capture: 2-3 s of neutral face at 10
+/// 1 MB: ~110 crops of 5-7 KB (a 12 s capture: 2-3 s of neutral face at 10
 /// fps, ~8 fps after, blinks at 16 fps), base64 in JSON, and the frontal
 /// picture. 25 s on a 320 kbit/s rural 3G uplink, 5 s on 1.6 Mbit/s; the
 /// upload is retried from the outbox if the link drops. Longer captures thin
@@ -226,7 +226,7 @@ mod tests {
     use image::{Rgb, RgbImage};
 
     /// A 160 px face crop with a camera's noise (a fresh pattern per frame,
-    /// so each JPEG is as big as a real one, 6-8 KB).
+    /// so each JPEG is as big as a real one, 5-7 KB).
     fn crop(face: &RgbImage, n: u32) -> Vec<u8> {
         let mut seed = 0x9e37_79b9u32.wrapping_mul(n + 1);
         let noisy = RgbImage::from_fn(160, 160, |x, y| {

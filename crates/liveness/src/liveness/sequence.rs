@@ -17,7 +17,7 @@ pub const SEQUENCE_SIDE: u32 = 160;
 pub const FRONTAL_SIDE: u32 = 240;
 /// The crop is this many face widths across (face plus hair and chin).
 pub const CROP_SCALE: f32 = 1.5;
-/// JPEG quality of sequence crops: 6-8 KB each at 160 px on a noisy sensor.
+/// JPEG quality of sequence crops: 5-7 KB each at 160 px on a noisy sensor.
 pub const SEQUENCE_QUALITY: u8 = 65;
 /// While no blink is asked for, one crop per this many ms (about 8 fps):
 /// turns, nods and mouths last half a second or more.
