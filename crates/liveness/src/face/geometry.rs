@@ -524,41 +524,42 @@ mod tests {
         })
     }
 
+    /// Crops inside the picture, across its edges, rotated, tiny.
+    const ROIS: [Roi; 4] = [
+        Roi {
+            cx: 48.0,
+            cy: 40.0,
+            size: 60.0,
+            angle: 0.0,
+        },
+        Roi {
+            cx: 20.0,
+            cy: 70.0,
+            size: 90.0,
+            angle: 0.7,
+        },
+        Roi {
+            cx: 60.0,
+            cy: 30.0,
+            size: 17.0,
+            angle: -2.9,
+        },
+        Roi {
+            cx: 50.0,
+            cy: 45.0,
+            size: 70.0,
+            angle: 0.2,
+        },
+    ];
+
     #[test]
     fn fixed_point_sampler_matches_sampling_every_tap_in_floats() {
         let img = noise(97, 83);
         // Inside, across the edges, rotated, mirrored, with and without supersampling.
         for (roi, n, mirror) in [
-            (
-                Roi {
-                    cx: 48.0,
-                    cy: 40.0,
-                    size: 60.0,
-                    angle: 0.0,
-                },
-                32,
-                false,
-            ),
-            (
-                Roi {
-                    cx: 20.0,
-                    cy: 70.0,
-                    size: 90.0,
-                    angle: 0.7,
-                },
-                24,
-                true,
-            ),
-            (
-                Roi {
-                    cx: 60.0,
-                    cy: 30.0,
-                    size: 17.0,
-                    angle: -2.9,
-                },
-                16,
-                false,
-            ),
+            (ROIS[0], 32, false),
+            (ROIS[1], 24, true),
+            (ROIS[2], 16, false),
         ] {
             let k = ((roi.size / n as f32).round() as usize).clamp(1, 4);
             let mut out = vec![0f32; 3 * n * n];
@@ -608,44 +609,7 @@ mod tests {
     #[test]
     fn box_luma_crop_averages_the_nearest_pixels_like_floats() {
         let img = noise(97, 83);
-        for (roi, n) in [
-            (
-                Roi {
-                    cx: 48.0,
-                    cy: 40.0,
-                    size: 60.0,
-                    angle: 0.0,
-                },
-                16,
-            ),
-            (
-                Roi {
-                    cx: 20.0,
-                    cy: 70.0,
-                    size: 90.0,
-                    angle: 0.7,
-                },
-                24,
-            ),
-            (
-                Roi {
-                    cx: 60.0,
-                    cy: 30.0,
-                    size: 17.0,
-                    angle: -2.9,
-                },
-                16,
-            ),
-            (
-                Roi {
-                    cx: 50.0,
-                    cy: 45.0,
-                    size: 70.0,
-                    angle: 0.2,
-                },
-                20,
-            ),
-        ] {
+        for (roi, n) in ROIS.into_iter().zip([16, 24, 16, 20]) {
             let k = box_taps(roi.size / n as f32);
             let mut out = vec![0f32; n * n];
             luma_box_into(&img, &roi, n, &mut out);

@@ -132,19 +132,18 @@ impl Tensor<'_> {
 /// Reads a `ModelProto`'s graph.
 pub fn parse(bytes: &[u8]) -> Result<Graph<'_>, FaceError> {
     let mut graph = None;
-    let mut r = Reader(bytes);
-    while let Some((field, value)) = r.field()? {
+    fields(bytes, |field, value| {
         if field == 7 {
             graph = Some(parse_graph(value.bytes()?)?);
         }
-    }
+        Ok(())
+    })?;
     graph.ok_or(load_error!("model without a graph"))
 }
 
 fn parse_graph(bytes: &[u8]) -> Result<Graph<'_>, FaceError> {
     let mut g = Graph::default();
-    let mut r = Reader(bytes);
-    while let Some((field, value)) = r.field()? {
+    fields(bytes, |field, value| {
         match field {
             1 => g.nodes.push(parse_node(value.bytes()?)?),
             5 => g.initializers.push(parse_tensor(value.bytes()?)?),
@@ -152,14 +151,14 @@ fn parse_graph(bytes: &[u8]) -> Result<Graph<'_>, FaceError> {
             12 => g.outputs.push(name_of_value(value.bytes()?)?),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(g)
 }
 
 fn parse_node(bytes: &[u8]) -> Result<Node, FaceError> {
     let mut n = Node::default();
-    let mut r = Reader(bytes);
-    while let Some((field, value)) = r.field()? {
+    fields(bytes, |field, value| {
         match field {
             1 => n.inputs.push(value.string()?),
             2 => n.outputs.push(value.string()?),
@@ -168,14 +167,14 @@ fn parse_node(bytes: &[u8]) -> Result<Node, FaceError> {
             5 => n.attributes.push(parse_attribute(value.bytes()?)?),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(n)
 }
 
 fn parse_attribute(bytes: &[u8]) -> Result<Attribute, FaceError> {
     let mut a = Attribute::default();
-    let mut r = Reader(bytes);
-    while let Some((field, value)) = r.field()? {
+    fields(bytes, |field, value| {
         match field {
             1 => a.name = value.string()?,
             3 => a.i = value.varint()? as i64,
@@ -183,15 +182,15 @@ fn parse_attribute(bytes: &[u8]) -> Result<Attribute, FaceError> {
             8 => value.varints(&mut a.ints)?,
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(a)
 }
 
 fn parse_tensor(bytes: &[u8]) -> Result<Tensor<'_>, FaceError> {
     let (mut name, mut dims, mut data_type) = (String::new(), Vec::new(), 0);
     let (mut raw, mut floats, mut ints) = (None, Vec::new(), Vec::new());
-    let mut r = Reader(bytes);
-    while let Some((field, value)) = r.field()? {
+    fields(bytes, |field, value| {
         match field {
             1 => value.varints(&mut dims)?,
             2 => data_type = value.varint()? as i32,
@@ -209,7 +208,8 @@ fn parse_tensor(bytes: &[u8]) -> Result<Tensor<'_>, FaceError> {
             13 | 14 => return Err(load_error!("tensor {name}: data outside the file")),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     let data = match (raw, floats.is_empty(), ints.is_empty()) {
         (Some(b), true, true) => Data::Raw(Cow::Borrowed(b)),
         (None, false, true) => Data::Floats(floats),
@@ -228,48 +228,42 @@ fn parse_tensor(bytes: &[u8]) -> Result<Tensor<'_>, FaceError> {
 /// `ValueInfoProto`: name, and the shape of its tensor type.
 fn parse_input(bytes: &[u8]) -> Result<Input, FaceError> {
     let mut input = Input::default();
-    let mut r = Reader(bytes);
-    while let Some((field, value)) = r.field()? {
+    fields(bytes, |field, value| {
         match field {
             1 => input.name = value.string()?,
             // TypeProto.tensor_type, then TypeProto.Tensor.shape, then its dims.
-            2 => {
-                let mut t = Reader(value.bytes()?);
-                while let Some((field, value)) = t.field()? {
-                    if field != 1 {
-                        continue;
+            2 => fields(value.bytes()?, |field, value| match field {
+                1 => fields(value.bytes()?, |field, value| {
+                    if field == 2 {
+                        input.dims = Some(parse_shape(value.bytes()?)?);
                     }
-                    let mut tensor = Reader(value.bytes()?);
-                    while let Some((field, value)) = tensor.field()? {
-                        if field == 2 {
-                            input.dims = Some(parse_shape(value.bytes()?)?);
-                        }
-                    }
-                }
-            }
+                    Ok(())
+                }),
+                _ => Ok(()),
+            })?,
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(input)
 }
 
 fn parse_shape(bytes: &[u8]) -> Result<Vec<Option<i64>>, FaceError> {
     let mut dims = Vec::new();
-    let mut r = Reader(bytes);
-    while let Some((field, value)) = r.field()? {
-        if field != 1 {
-            continue;
+    fields(bytes, |field, value| {
+        if field == 1 {
+            // Dimension: dim_value (1) or dim_param (2, symbolic).
+            let mut dim = None;
+            fields(value.bytes()?, |field, value| {
+                if field == 1 {
+                    dim = Some(value.varint()? as i64);
+                }
+                Ok(())
+            })?;
+            dims.push(dim);
         }
-        // Dimension: dim_value (1) or dim_param (2, symbolic).
-        let mut dim = None;
-        let mut d = Reader(value.bytes()?);
-        while let Some((field, value)) = d.field()? {
-            if field == 1 {
-                dim = Some(value.varint()? as i64);
-            }
-        }
-        dims.push(dim);
-    }
+        Ok(())
+    })?;
     Ok(dims)
 }
 
@@ -282,6 +276,18 @@ fn name_of_value(bytes: &[u8]) -> Result<String, FaceError> {
         }
     }
     Ok(name)
+}
+
+/// Calls `f` with each field of a message, in order.
+fn fields<'a>(
+    bytes: &'a [u8],
+    mut f: impl FnMut(u64, Value<'a>) -> Result<(), FaceError>,
+) -> Result<(), FaceError> {
+    let mut r = Reader(bytes);
+    while let Some((field, value)) = r.field()? {
+        f(field, value)?;
+    }
+    Ok(())
 }
 
 /// One field's value, by wire type.
