@@ -505,6 +505,19 @@ fn a_person_with_glasses_and_window_glare_passes_blink() {
 }
 
 #[test]
+fn a_person_in_a_head_scarf_passes_nod() {
+    // The scarf covers the forehead and the face's sides: the ratio of the
+    // nose between eye line and chin moves 0.062, under the nod's mark;
+    // the mesh's depth pitch moves 12.7 degrees, which counts.
+    let clip = render(
+        "astronaut.jpg",
+        &cg::ClipScript::single(cg::Action::Nod).with_appearance(cg::Appearance::head_scarf()),
+    );
+    let (verdict, _) = run(&clip, &[Action::Nod]);
+    assert!(verdict.passed, "{verdict:?}");
+}
+
+#[test]
 fn a_bearded_person_passes_open_mouth() {
     // A dark, textured beard round the lips and over the upper lip: the mesh
     // still finds the lips and sees the mouth's height grow.

@@ -79,9 +79,17 @@ pub fn deviation(action: Action, s: &Signals, base: &Signals) -> Option<f32> {
         Action::TurnLeft => s.yaw - base.yaw,
         Action::TurnRight => base.yaw - s.yaw,
         // Down only: an opening jaw lengthens the face and lowers this ratio.
-        Action::Nod => s.pitch - base.pitch,
+        // Or the depth pitch, scaled so that 10 degrees chin down is the
+        // start mark: single-action clips of the four faces nod 12-23
+        // degrees (12 under a head scarf, whose ratio stays under the mark),
+        // while open mouths (a beard too), blinks, turns and a photo moved
+        // as a plane stay within 3.1 degrees of their first frame.
+        Action::Nod => (s.pitch - base.pitch).max((s.pitch_deg - base.pitch_deg) * NOD_PER_DEGREE),
     })
 }
+
+/// The nod's depth pitch in the units of its ratio: 10 degrees is the start mark.
+const NOD_PER_DEGREE: f32 = 0.08 / 10.0;
 
 /// A floor for the neutral mouth's height (over its width) the open mouth is
 /// measured against: lips are never thinner than this at rest, so a mesh
@@ -207,6 +215,7 @@ mod tests {
             mouth_height: 0.25 + mouth,
             yaw,
             pitch,
+            pitch_deg: 0.0,
         }
     }
 

@@ -598,6 +598,7 @@ impl LivenessEngine {
             mouth_height: median(|s| s.mouth_height),
             yaw: median(|s| s.yaw),
             pitch: median(|s| s.pitch),
+            pitch_deg: median(|s| s.pitch_deg),
         };
         // The neutral landmarks: the calibration frame nearest the median pose.
         let (_, points) = self

@@ -31,6 +31,13 @@ pub struct Signals {
     pub yaw: f32,
     /// Nose height between the eye line and the chin: grows when the head tips down.
     pub pitch: f32,
+    /// The head's pitch from the mesh's depth ([`head_pitch`], degrees, chin
+    /// down positive). A nod is also measured on it: where a head scarf
+    /// covers the forehead and the face's sides, the nose-between-eyes-and-
+    /// chin ratio moves less (0.062-0.088 on clipgen's scarf clips against
+    /// 0.10 without), while the depth pitch still moves 12 degrees.
+    #[serde(default)]
+    pub pitch_deg: f32,
 }
 
 fn sub(a: [f32; 2], b: [f32; 2]) -> [f32; 2] {
@@ -73,6 +80,7 @@ pub fn measure(obs: &FaceObservation) -> Signals {
         mouth_height,
         yaw,
         pitch,
+        pitch_deg: head_pitch(obs),
     }
 }
 
