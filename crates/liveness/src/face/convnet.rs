@@ -833,25 +833,31 @@ fn pack_filters(w: Floats, [cout, cin, kh, kw]: [usize; 4]) -> Vec<f32> {
         .flat_map(|i| (0..kh * kw).map(move |yx| yx * cin + i))
         .collect();
     let mut packed = vec![0f32; per * cout];
-    let mut scatter = |values: &mut dyn Iterator<Item = f32>| {
-        for o in 0..cout {
-            let (panel, lane) = (o / PANEL * PANEL, o % PANEL);
-            let width = PANEL.min(cout - panel);
-            let out = &mut packed[panel * per..(panel + width) * per];
-            for (&r, v) in rows.iter().zip(&mut *values) {
-                out[r * width + lane] = v;
-            }
-        }
-    };
     match w {
         Floats::Raw(b) => scatter(
-            &mut b
-                .chunks_exact(4)
+            b.chunks_exact(4)
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            &rows,
+            cout,
+            &mut packed,
         ),
-        Floats::Values(v) => scatter(&mut v.iter().copied()),
+        Floats::Values(v) => scatter(v.iter().copied(), &rows, cout, &mut packed),
     }
     packed
+}
+
+/// Puts `cout` filters' values, in file order, at their matrix `rows` in
+/// [`pack`]'s panels.
+fn scatter(mut values: impl Iterator<Item = f32>, rows: &[usize], cout: usize, packed: &mut [f32]) {
+    let per = rows.len();
+    for o in 0..cout {
+        let (panel, lane) = (o / PANEL * PANEL, o % PANEL);
+        let width = PANEL.min(cout - panel);
+        let out = &mut packed[panel * per..(panel + width) * per];
+        for (&r, v) in rows.iter().zip(&mut values) {
+            out[r * width + lane] = v;
+        }
+    }
 }
 
 /// One output pixel of a depthwise layer, from its taps.

@@ -388,7 +388,8 @@ impl LivenessEngine {
             }
             Mode::Server => (obs.faces_seen > 1).then_some(QualityIssue::MultipleFaces),
         };
-        let pitch_deg = signals::head_pitch(obs);
+        // Measured once with the other signals.
+        let pitch_deg = s.pitch_deg;
         let was_outside = self.cone_hint.take().is_some();
         if self.baseline.is_none() && issue.is_none() {
             self.cone_hint = outside_cone(&s, pitch_deg, was_outside);
