@@ -70,8 +70,61 @@ impl Window {
 #[derive(Debug)]
 struct Filter {
     window: Window,
-    weights: Vec<f32>,
+    weights: Aligned,
     bias: Vec<f32>,
+}
+
+/// Floats from a 64-byte boundary on: a pixel of 16 channels, or a row of a
+/// 16-channel weight panel, is then one cache line. Large blocks from
+/// malloc start 16 bytes past one, and then every AVX-512 load of a pixel
+/// touched two lines.
+#[derive(Default)]
+struct Aligned {
+    lines: Vec<Line>,
+    len: usize,
+}
+
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([f32; 16]);
+
+impl Aligned {
+    fn zeros(len: usize) -> Self {
+        Aligned {
+            lines: vec![Line([0.0; 16]); len.div_ceil(16)],
+            len,
+        }
+    }
+}
+
+impl From<Vec<f32>> for Aligned {
+    fn from(v: Vec<f32>) -> Self {
+        let mut a = Aligned::zeros(v.len());
+        a.copy_from_slice(&v);
+        a
+    }
+}
+
+impl std::ops::Deref for Aligned {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        // SAFETY: a Line is 16 floats and nothing else (repr(C), 64 bytes),
+        // so the lines are len.div_ceil(16) * 16 >= len contiguous floats.
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for Aligned {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        // SAFETY: as deref.
+        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast(), self.len) }
+    }
+}
+
+impl std::fmt::Debug for Aligned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} floats", self.len)
+    }
 }
 
 #[derive(Debug)]
@@ -106,7 +159,7 @@ pub struct ConvNet {
     /// The buffers; a tensor's buffer is reused once nothing reads it any
     /// more, so the working set stays in cache (one buffer per tensor cost
     /// more in memory traffic than PReLU and addition cost in arithmetic).
-    values: Vec<Vec<f32>>,
+    values: Vec<Aligned>,
     /// Each tensor's buffer; 0 is the input.
     buffer: Vec<usize>,
     /// Layers that update their first input's buffer in place.
@@ -228,7 +281,7 @@ impl ConvNet {
                         }
                         Op::Depthwise(Filter {
                             window,
-                            weights: t,
+                            weights: t.into(),
                             bias,
                         })
                     } else {
@@ -427,7 +480,7 @@ impl ConvNet {
             })
             .collect();
         Ok(ConvNet {
-            values: sizes.into_iter().map(|n| vec![0.0; n]).collect(),
+            values: sizes.into_iter().map(Aligned::zeros).collect(),
             buffer,
             in_place,
             fused,
@@ -479,7 +532,7 @@ impl ConvNet {
         }
         let x = &self.values[bx][..si.len()];
         match &layer.op {
-            Op::Conv(f) => conv(x, si, f, out_, so, &mut self.rows, gemm),
+            Op::Conv(f) => conv(x, si, f, out_, so, &mut self.rows, gemm, direct()),
             Op::Depthwise(f) => depthwise(x, si, f, out_, so),
             Op::MaxPool(window) => max_pool(x, si, window, out_, so),
             Op::Copy => out_.copy_from_slice(x),
@@ -576,6 +629,19 @@ impl ConvNet {
 /// `v += add`, then PReLU by `slope` (per channel, `c` channels), each when
 /// given; both in one pass when both are (a residual block's end).
 fn add_prelu(v: &mut [f32], c: usize, add: Option<&[f32]>, slope: Option<&[f32]>) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        // SAFETY: the CPU has AVX-512F.
+        return unsafe { avx512::add_prelu(v, c, add, slope) };
+    }
+    add_prelu_plain(v, c, add, slope)
+}
+
+/// [`add_prelu`]'s loops, inlined into each instruction set's copy (the
+/// compiler vectorises them as wide as the copy allows: 4 lanes in the
+/// baseline x86 build, where these passes were bound by instruction count).
+#[inline(always)]
+fn add_prelu_plain(v: &mut [f32], c: usize, add: Option<&[f32]>, slope: Option<&[f32]>) {
     let prelu = |t: f32, s: f32| t.max(0.0) + s * t.min(0.0);
     match (add, slope) {
         (Some(y), Some(slope)) => {
@@ -698,7 +764,10 @@ fn each_position(si: Shape, w: &Window, so: Shape, mut f: impl FnMut(usize, &[(u
 /// (taps x input channels, zeros in the padding) times the
 /// `[ky][kx][cin][cout]` weights. A 1x1 window without stride or padding is
 /// the input itself; other windows are gathered into `rows` first (im2col),
-/// so all the arithmetic runs in [`gemm`]'s blocked loop.
+/// so all the arithmetic runs in [`gemm`]'s blocked loop. With a `direct`
+/// kernel, the windows wholly inside the input are read where they lie (for
+/// weights that stay in cache), and only the edges are gathered.
+#[allow(clippy::too_many_arguments)]
 fn conv(
     x: &[f32],
     si: Shape,
@@ -707,9 +776,11 @@ fn conv(
     so: Shape,
     rows: &mut Vec<f32>,
     gemm: Gemm,
+    direct: Option<Direct>,
 ) {
     let w = &f.window;
     let k = w.k[0] * w.k[1] * si.c;
+    let n = f.bias.len();
     if w.k == [1, 1] && w.stride == [1, 1] && w.pads == [0; 4] {
         return gemm(x, k, &f.weights, &f.bias, out);
     }
@@ -720,23 +791,48 @@ fn conv(
     // megabyte, written out and read back through memory).
     let (y_lo, y_hi) = inside(si.h, so.h, w.k[0], w.stride[0], w.pads[0]);
     let (x_lo, x_hi) = inside(si.w, so.w, w.k[1], w.stride[1], w.pads[1]);
+    let interior = |oy: usize, ox: usize| (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox);
+    let direct = direct.filter(|_| k * n <= SMALL_WEIGHTS);
+    if let Some(direct) = direct {
+        for oy in y_lo..y_hi {
+            direct(x, si, f, out, so, oy, x_lo..x_hi);
+        }
+    }
     let span = w.k[1] * si.c;
     let pixels = so.h * so.w;
-    // Whole 6-pixel blocks of the matrix product. Weights beyond the first
-    // cache level are read once per chunk, so their chunks are larger.
-    let floats = if k * f.bias.len() > SMALL_WEIGHTS {
+    // Whole blocks of the matrix product. Weights beyond the first cache
+    // level are read once per chunk, so their chunks are larger.
+    let floats = if k * n > SMALL_WEIGHTS {
         LARGE_CHUNK_FLOATS
     } else {
         CHUNK_FLOATS
     };
-    let chunk = (floats / k).max(6) / 6 * 6;
-    rows.resize(chunk.min(pixels) * k, 0.0);
+    let chunk = (floats / k).max(BLOCK_PIXELS) / BLOCK_PIXELS * BLOCK_PIXELS;
+    let chunk = chunk.min(pixels);
+    // The windows, then (for pixels not in one run) their products.
+    rows.resize(chunk * (k + n), 0.0);
+    let (windows, products) = rows.split_at_mut(chunk * k);
+    // The pixels left, (row, column) in order: with a direct kernel, the
+    // inside rows' edge columns.
+    let mut todo = (0..so.h).flat_map(|oy| {
+        let cols = if direct.is_some() && (y_lo..y_hi).contains(&oy) {
+            (0..x_lo).chain(x_hi..so.w)
+        } else {
+            (0..so.w).chain(0..0)
+        };
+        cols.map(move |ox| (oy, ox))
+    });
+    let mut picked = Vec::with_capacity(chunk);
     let mut list = [(0, 0); MAX_TAPS];
-    for p0 in (0..pixels).step_by(chunk) {
-        let p1 = (p0 + chunk).min(pixels);
-        for (at, row) in (p0..p1).zip(rows.chunks_exact_mut(k)) {
-            let (oy, ox) = (at / so.w, at % so.w);
-            if (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox) {
+    loop {
+        picked.clear();
+        picked.extend(todo.by_ref().take(chunk));
+        let at = |&(oy, ox): &(usize, usize)| oy * so.w + ox;
+        let (Some(first), Some(last)) = (picked.first().map(at), picked.last().map(at)) else {
+            return;
+        };
+        for (&(oy, ox), row) in picked.iter().zip(windows.chunks_exact_mut(k)) {
+            if interior(oy, ox) {
                 let (y0, x0) = (oy * w.stride[0] - w.pads[0], ox * w.stride[1] - w.pads[1]);
                 for (ky, run) in row.chunks_exact_mut(span).enumerate() {
                     run.copy_from_slice(&x[((y0 + ky) * si.w + x0) * si.c..][..span]);
@@ -749,17 +845,47 @@ fn conv(
                 }
             }
         }
-        let n = f.bias.len();
-        gemm(
-            &rows[..(p1 - p0) * k],
-            k,
-            &f.weights,
-            &f.bias,
-            &mut out[p0 * n..p1 * n],
-        );
+        let a = &windows[..picked.len() * k];
+        if last - first + 1 == picked.len() {
+            // One run of pixels: straight into the output.
+            gemm(
+                a,
+                k,
+                &f.weights,
+                &f.bias,
+                &mut out[first * n..(last + 1) * n],
+            );
+        } else {
+            let products = &mut products[..picked.len() * n];
+            gemm(a, k, &f.weights, &f.bias, products);
+            for (p, o) in picked.iter().zip(products.chunks_exact(n)) {
+                out[at(p) * n..][..n].copy_from_slice(o);
+            }
+        }
     }
 }
 
+/// Output pixels `xs` of row `oy` of a convolution, whose windows there lie
+/// wholly inside the input, computed from the input where it lies:
+/// `direct(x, si, f, out, so, oy, xs)`.
+type Direct = fn(&[f32], Shape, &Filter, &mut [f32], Shape, usize, std::ops::Range<usize>);
+
+/// The direct kernel this CPU runs, if any (AVX-512 only: elsewhere the
+/// gathered windows' product is as fast).
+fn direct() -> Option<Direct> {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        // SAFETY: the CPU has AVX-512F.
+        return Some(|x, si, f, out, so, oy, xs| unsafe {
+            avx512::conv_row(x, si, f, out, so, oy, xs)
+        });
+    }
+    None
+}
+
+/// Chunks of gathered windows are whole blocks of every kernel's product
+/// (six pixels for AVX2, twelve for AVX-512).
+const BLOCK_PIXELS: usize = 12;
 /// Floats of gathered windows per chunk of a dense convolution: 8 KB, a
 /// quarter of a first-level data cache, beside the weights and outputs.
 const CHUNK_FLOATS: usize = 2048;
@@ -775,6 +901,11 @@ type Gemm = fn(&[f32], usize, &[f32], &[f32], &mut [f32]);
 
 /// `out` (pixels x n) = `a` (pixels x k) times `w` (k x n), plus `bias` (n).
 fn gemm(a: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        // SAFETY: the CPU has AVX-512F.
+        return unsafe { avx512::gemm(a, k, w, bias, out) };
+    }
     #[cfg(target_arch = "x86_64")]
     if avx2::available() {
         // SAFETY: the CPU has AVX2 and FMA.
@@ -826,13 +957,13 @@ fn pack(k: usize, n: usize, at: impl Fn(usize, usize) -> f32) -> Vec<f32> {
 /// [`pack`]'s panels of the `[ky][kx][cin][cout]` matrix: one pass reading
 /// the file in order, one allocation (at start-up every copy is fresh memory
 /// to fault in, and reading the file across filters missed the cache).
-fn pack_filters(w: Floats, [cout, cin, kh, kw]: [usize; 4]) -> Vec<f32> {
+fn pack_filters(w: Floats, [cout, cin, kh, kw]: [usize; 4]) -> Aligned {
     let per = cin * kh * kw;
     // The matrix row of each filter value (ci, ky, kx), in file order.
     let rows: Vec<usize> = (0..cin)
         .flat_map(|i| (0..kh * kw).map(move |yx| yx * cin + i))
         .collect();
-    let mut packed = vec![0f32; per * cout];
+    let mut packed = Aligned::zeros(per * cout);
     match w {
         Floats::Raw(b) => scatter(
             b.chunks_exact(4)
@@ -1171,7 +1302,379 @@ mod avx2 {
     }
 }
 
+/// AVX-512 kernels for x86 servers and desktops that have it (certd judges
+/// every capture with these networks; MediaPipe's XNNPACK, the benchmark's
+/// other side, uses such kernels too): sixteen channels a register, which is
+/// one whole panel of [`pack`]'s layout, so a block holds twelve pixels of
+/// one panel and a narrower last panel (or a detector layer's odd channel
+/// count) takes the same path under a lane mask.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{depthwise_at, inside, taps, Filter, Shape, Window, MAX_TAPS, PANEL};
+    use std::arch::x86_64::*;
+
+    /// Pixels a block of the matrix product holds, one register each.
+    pub const ROWS: usize = 12;
+
+    pub fn available() -> bool {
+        static YES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *YES.get_or_init(|| is_x86_feature_detected!("avx512f"))
+    }
+
+    /// The first `n` of 16 lanes (all for 16 or more).
+    fn lanes(n: usize) -> __mmask16 {
+        if n >= 16 {
+            0xffff
+        } else {
+            ((1u32 << n) - 1) as __mmask16
+        }
+    }
+
+    /// # Safety
+    /// Only where [`available`] says so; arguments as [`super::gemm_plain`] takes them.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn gemm(a: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
+        let n = bias.len();
+        let p = out.len() / n;
+        // Every unchecked access below stays inside these.
+        assert!(a.len() >= p * k && w.len() >= k * n && out.len() == p * n);
+        let (ap, op) = (a.as_ptr(), out.as_mut_ptr());
+        // SAFETY: rows i..min(i + ROWS, p) of a hold k values; panel co holds
+        // k rows of min(16, n - co) weights, and the output rows n values.
+        let one = |i: usize, co: usize| unsafe {
+            let rows = (p - i).min(ROWS);
+            let mut src = [ap; ROWS];
+            for (r, s) in src.iter_mut().enumerate() {
+                *s = ap.add((i + r.min(rows - 1)) * k);
+            }
+            let windows = Windows {
+                src,
+                runs: 1,
+                len: k,
+                stride: 0,
+            };
+            block(&windows, rows, w, bias, co, op.add(i * n))
+        };
+        // As the AVX2 kernel: large weights column blocks outside.
+        if k * n > super::SMALL_WEIGHTS {
+            for co in (0..n).step_by(PANEL) {
+                for i in (0..p).step_by(ROWS) {
+                    one(i, co);
+                }
+            }
+        } else {
+            for i in (0..p).step_by(ROWS) {
+                for co in (0..n).step_by(PANEL) {
+                    one(i, co);
+                }
+            }
+        }
+    }
+
+    /// Where a block's pixels read their windows: pixel i's is `runs` runs
+    /// of `len` values, `stride` apart, from `src[i]` (a gathered row is one
+    /// run; a window read in place, one run per kernel row).
+    struct Windows {
+        src: [*const f32; ROWS],
+        runs: usize,
+        len: usize,
+        stride: usize,
+    }
+
+    /// Up to [`ROWS`] output pixels' channels of the panel at `co`; as
+    /// [`super::avx2`]'s block (fewer pixels repeat the last in `src` and
+    /// store only theirs), with the panel's width under a mask.
+    ///
+    /// # Safety
+    /// Each `src` points to a readable window, `op` to rows * n writable
+    /// values, `w` is packed with a panel at `co` of runs * len rows.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn block(win: &Windows, rows: usize, w: &[f32], bias: &[f32], co: usize, op: *mut f32) {
+        let n = bias.len();
+        let width = PANEL.min(n - co);
+        let m = lanes(width);
+        let k = win.runs * win.len;
+        // SAFETY: as this function's contract; masked lanes are not touched.
+        unsafe {
+            let b = _mm512_maskz_loadu_ps(m, bias.as_ptr().add(co));
+            let mut acc = [b; ROWS];
+            let mut wr = w.as_ptr().add(co * k);
+            for r in 0..win.runs {
+                let run = r * win.stride;
+                for c in run..run + win.len {
+                    let wt = _mm512_maskz_loadu_ps(m, wr);
+                    wr = wr.add(width);
+                    for (a, s) in acc.iter_mut().zip(win.src) {
+                        *a = _mm512_fmadd_ps(_mm512_set1_ps(*s.add(c)), wt, *a);
+                    }
+                }
+            }
+            for (r, &v) in acc.iter().enumerate().take(rows) {
+                _mm512_mask_storeu_ps(op.add(r * n + co), m, v);
+            }
+        }
+    }
+
+    /// [`super::Direct`]: output pixels `xs` of row `oy`, each window read
+    /// in the input as its kernel rows (runs of kx x cin values).
+    ///
+    /// # Safety
+    /// Only where [`available`] says so; `oy` and `xs` inside the input
+    /// (checked).
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn conv_row(
+        x: &[f32],
+        si: Shape,
+        f: &Filter,
+        out: &mut [f32],
+        so: Shape,
+        oy: usize,
+        xs: std::ops::Range<usize>,
+    ) {
+        let win = &f.window;
+        let n = f.bias.len();
+        let span = win.k[1] * si.c;
+        let (y_lo, y_hi) = inside(si.h, so.h, win.k[0], win.stride[0], win.pads[0]);
+        let (x_lo, x_hi) = inside(si.w, so.w, win.k[1], win.stride[1], win.pads[1]);
+        // Every window read below lies in x; the weights and outputs fit.
+        assert!(
+            (y_lo..y_hi).contains(&oy)
+                && x_lo <= xs.start
+                && xs.end <= x_hi
+                && x.len() == si.len()
+                && out.len() == so.len()
+                && so.c == n
+                && f.weights.len() == win.k[0] * span * n
+        );
+        let y0 = oy * win.stride[0] - win.pads[0];
+        for ox in xs.clone().step_by(ROWS) {
+            let rows = (xs.end - ox).min(ROWS);
+            let mut src = [x.as_ptr(); ROWS];
+            for (i, s) in src.iter_mut().enumerate() {
+                let x0 = (ox + i.min(rows - 1)) * win.stride[1] - win.pads[1];
+                // SAFETY: inside the input (asserted above).
+                *s = unsafe { x.as_ptr().add((y0 * si.w + x0) * si.c) };
+            }
+            let windows = Windows {
+                src,
+                runs: win.k[0],
+                len: span,
+                stride: si.w * si.c,
+            };
+            for co in (0..n).step_by(PANEL) {
+                // SAFETY: the windows lie in x, rows pixels of the output row.
+                unsafe {
+                    let op = out.as_mut_ptr().add((oy * so.w + ox) * n);
+                    block(&windows, rows, &f.weights, &f.bias, co, op);
+                }
+            }
+        }
+    }
+
+    /// # Safety
+    /// As [`gemm`]; arguments as [`super::depthwise_plain`] takes them.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
+        let c = si.c;
+        let win = &f.window;
+        let n_taps = win.k[0] * win.k[1];
+        // The unchecked accesses below stay inside these.
+        assert!(
+            f.bias.len() == c
+                && so.c == c
+                && x.len() == si.len()
+                && out.len() == so.len()
+                && f.weights.len() == n_taps * c
+                && n_taps <= MAX_TAPS
+        );
+        let (y_lo, y_hi) = inside(si.h, so.h, win.k[0], win.stride[0], win.pads[0]);
+        let (x_lo, x_hi) = inside(si.w, so.w, win.k[1], win.stride[1], win.pads[1]);
+        let mut offset = [0usize; MAX_TAPS];
+        for ky in 0..win.k[0] {
+            for kx in 0..win.k[1] {
+                offset[ky * win.k[1] + kx] = (ky * si.w + kx) * c;
+            }
+        }
+        let mut list = [(0, 0); MAX_TAPS];
+        for oy in 0..so.h {
+            let inner_row = (y_lo..y_hi).contains(&oy);
+            for ox in 0..so.w {
+                if inner_row && (x_lo..x_hi).contains(&ox) {
+                    continue;
+                }
+                let n = taps(si, win, oy, ox, &mut list);
+                depthwise_at(x, c, f, &list[..n], &mut out[(oy * so.w + ox) * c..][..c]);
+            }
+            if !inner_row {
+                continue;
+            }
+            let y0 = oy * win.stride[0] - win.pads[0];
+            for cb in (0..c).step_by(16) {
+                let m = lanes(c - cb);
+                if win.k == [3, 3] && win.stride[1] == 1 && m == lanes(16) {
+                    // SAFETY: as below; whole registers of channels.
+                    unsafe {
+                        row_3x3(
+                            x.as_ptr().add((y0 * si.w + x_lo - win.pads[1]) * c + cb),
+                            si.w * c,
+                            c,
+                            f.weights.as_ptr().add(cb),
+                            _mm512_loadu_ps(f.bias.as_ptr().add(cb)),
+                            out.as_mut_ptr().add((oy * so.w + x_lo) * c + cb),
+                            x_hi - x_lo,
+                        )
+                    };
+                    continue;
+                }
+                // SAFETY: inside() keeps every window of x_lo..x_hi on this
+                // row within the input; lanes past c are masked off.
+                unsafe {
+                    let b = _mm512_maskz_loadu_ps(m, f.bias.as_ptr().add(cb));
+                    let wp = f.weights.as_ptr().add(cb);
+                    let at = |ox: usize| {
+                        let x0 = ox * win.stride[1] - win.pads[1];
+                        x.as_ptr().add((y0 * si.w + x0) * c + cb)
+                    };
+                    let op = out.as_mut_ptr().add(oy * so.w * c + cb);
+                    let store = |ox: usize, v: __m512| _mm512_mask_storeu_ps(op.add(ox * c), m, v);
+                    // Four pixels at a time, four independent sums.
+                    let mut ox = x_lo;
+                    while ox + 4 <= x_hi {
+                        let (p0, p1, p2, p3) = (at(ox), at(ox + 1), at(ox + 2), at(ox + 3));
+                        let (mut a0, mut a1, mut a2, mut a3) = (b, b, b, b);
+                        for (t, &off) in offset[..n_taps].iter().enumerate() {
+                            let wt = _mm512_maskz_loadu_ps(m, wp.add(t * c));
+                            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p0.add(off)), wt, a0);
+                            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p1.add(off)), wt, a1);
+                            a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p2.add(off)), wt, a2);
+                            a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p3.add(off)), wt, a3);
+                        }
+                        store(ox, a0);
+                        store(ox + 1, a1);
+                        store(ox + 2, a2);
+                        store(ox + 3, a3);
+                        ox += 4;
+                    }
+                    for ox in ox..x_hi {
+                        let p0 = at(ox);
+                        let mut acc = b;
+                        for (t, &off) in offset[..n_taps].iter().enumerate() {
+                            let wt = _mm512_maskz_loadu_ps(m, wp.add(t * c));
+                            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p0.add(off)), wt, acc);
+                        }
+                        store(ox, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`super::add_prelu`], vectorised for AVX-512.
+    ///
+    /// # Safety
+    /// Only where [`available`] says so.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn add_prelu(v: &mut [f32], c: usize, add: Option<&[f32]>, slope: Option<&[f32]>) {
+        super::add_prelu_plain(v, c, add, slope)
+    }
+
+    /// [`super::max_pool`], vectorised for AVX-512.
+    ///
+    /// # Safety
+    /// Only where [`available`] says so.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn max_pool(x: &[f32], si: Shape, w: &Window, out: &mut [f32], so: Shape) {
+        let c = si.c;
+        let pairs = w.k == [2, 2] && w.stride == [2, 2] && w.pads == [0; 4];
+        if !(pairs && c.is_multiple_of(16) && so.c == c && 2 * so.h <= si.h && 2 * so.w <= si.w) {
+            return super::max_pool_plain(x, si, w, out, so);
+        }
+        // Every read below lies in x, every write in out.
+        assert!(x.len() == si.len() && out.len() == so.len());
+        let line = si.w * c;
+        for oy in 0..so.h {
+            for ox in 0..so.w {
+                for cb in (0..c).step_by(16) {
+                    // SAFETY: rows 2 oy + 1 < si.h, columns 2 ox + 1 < si.w,
+                    // channels cb + 16 <= c (checked above).
+                    unsafe {
+                        let p = x.as_ptr().add((2 * oy * si.w + 2 * ox) * c + cb);
+                        let top = _mm512_max_ps(_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(c)));
+                        let q = p.add(line);
+                        let bottom = _mm512_max_ps(_mm512_loadu_ps(q), _mm512_loadu_ps(q.add(c)));
+                        let o = out.as_mut_ptr().add((oy * so.w + ox) * c + cb);
+                        _mm512_storeu_ps(o, _mm512_max_ps(top, bottom));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `count` outputs of a 3x3 depthwise row of stride 1, 16 channels (the
+    /// mesh's 96x96 and 48x48 layers): eight pixels at a time, each kernel
+    /// row's ten input pixels loaded once for the 24 products that share
+    /// them, the nine weights in registers. `src` is the first output's
+    /// window's top-left pixel, `line` the floats from one input row to the
+    /// next, `c` from one pixel to the next; tap t's weights at `wp + t c`.
+    ///
+    /// # Safety
+    /// Every window read lies in the input; `op` holds `count` pixels.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn row_3x3(
+        src: *const f32,
+        line: usize,
+        c: usize,
+        wp: *const f32,
+        b: __m512,
+        op: *mut f32,
+        count: usize,
+    ) {
+        // SAFETY: as this function's contract.
+        unsafe {
+            let mut w = [b; 9];
+            for (t, w) in w.iter_mut().enumerate() {
+                *w = _mm512_loadu_ps(wp.add(t * c));
+            }
+            let mut ox = 0;
+            while ox + 8 <= count {
+                let mut acc = [b; 8];
+                for ky in 0..3 {
+                    let r = src.add(ky * line + ox * c);
+                    let mut v = [b; 10];
+                    for (i, v) in v.iter_mut().enumerate() {
+                        *v = _mm512_loadu_ps(r.add(i * c));
+                    }
+                    for (j, a) in acc.iter_mut().enumerate() {
+                        for kx in 0..3 {
+                            *a = _mm512_fmadd_ps(v[j + kx], w[ky * 3 + kx], *a);
+                        }
+                    }
+                }
+                for (j, &a) in acc.iter().enumerate() {
+                    _mm512_storeu_ps(op.add((ox + j) * c), a);
+                }
+                ox += 8;
+            }
+            for ox in ox..count {
+                let mut a = b;
+                for ky in 0..3 {
+                    for kx in 0..3 {
+                        let v = _mm512_loadu_ps(src.add(ky * line + (ox + kx) * c));
+                        a = _mm512_fmadd_ps(v, w[ky * 3 + kx], a);
+                    }
+                }
+                _mm512_storeu_ps(op.add(ox * c), a);
+            }
+        }
+    }
+}
+
 fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        // SAFETY: the CPU has AVX-512F; the arguments are the layer's own.
+        return unsafe { avx512::depthwise(x, si, f, out, so) };
+    }
     #[cfg(target_arch = "x86_64")]
     if avx2::available() {
         // SAFETY: the CPU has AVX2 and FMA; the arguments are the layer's own.
@@ -1181,6 +1684,17 @@ fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
 }
 
 fn max_pool(x: &[f32], si: Shape, w: &Window, out: &mut [f32], so: Shape) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        // SAFETY: the CPU has AVX-512F.
+        return unsafe { avx512::max_pool(x, si, w, out, so) };
+    }
+    max_pool_plain(x, si, w, out, so)
+}
+
+/// [`max_pool`]'s loops, inlined as [`add_prelu_plain`]'s are.
+#[inline(always)]
+fn max_pool_plain(x: &[f32], si: Shape, w: &Window, out: &mut [f32], so: Shape) {
     let c = si.c;
     if w.k == [2, 2] && w.stride == [2, 2] && w.pads == [0; 4] {
         // The mesh's only pooling: four pixels, two rows, no edges.
@@ -1346,29 +1860,88 @@ mod tests {
         }
     }
 
+    /// Every SIMD kernel set for dense layers this CPU runs, each by name
+    /// (the dispatcher picks one; the others must agree too, for CPUs
+    /// without it): a matrix product, and maybe a direct kernel.
+    fn simd_convs() -> Vec<(&'static str, Gemm, Option<Direct>)> {
+        #[allow(unused_mut)]
+        let mut all: Vec<(&str, Gemm, Option<Direct>)> = vec![("dispatched", gemm, direct())];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if avx2::available() {
+                // SAFETY: the CPU has AVX2 and FMA.
+                let g: Gemm = |a, k, w, b, o| unsafe { avx2::gemm(a, k, w, b, o) };
+                all.push(("avx2", g, None));
+            }
+            if avx512::available() {
+                // SAFETY: the CPU has AVX-512F.
+                let g: Gemm = |a, k, w, b, o| unsafe { avx512::gemm(a, k, w, b, o) };
+                all.push(("avx512, gathered", g, None));
+                all.push(("avx512, direct", g, direct()));
+            }
+        }
+        all
+    }
+
+    type Depthwise = fn(&[f32], Shape, &Filter, &mut [f32], Shape);
+
+    /// As [`simd_convs`], for depthwise layers.
+    fn simd_depthwises() -> Vec<(&'static str, Depthwise)> {
+        #[allow(unused_mut)]
+        let mut all: Vec<(&str, Depthwise)> = vec![("dispatched", depthwise)];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if avx2::available() {
+                // SAFETY: the CPU has AVX2 and FMA.
+                all.push(("avx2", |x, si, f, o, so| unsafe {
+                    avx2::depthwise(x, si, f, o, so)
+                }));
+            }
+            if avx512::available() {
+                // SAFETY: the CPU has AVX-512F.
+                all.push(("avx512", |x, si, f, o, so| unsafe {
+                    avx512::depthwise(x, si, f, o, so)
+                }));
+            }
+        }
+        all
+    }
+
+    /// Each SIMD product against the plain one on the same convolution.
+    fn all_gemms_agree(x: &[f32], si: Shape, f: &Filter, so: Shape, plain: &[f32]) {
+        let mut rows = Vec::new();
+        for (name, g, direct) in simd_convs() {
+            let mut simd = vec![f32::NAN; so.len()];
+            conv(x, si, f, &mut simd, so, &mut rows, g, direct);
+            eprintln!("{name}");
+            assert_close(plain, &simd, 1e-4);
+        }
+    }
+
     #[test]
     fn plain_and_simd_dense_kernels_agree_on_padded_strided_and_1x1_layers_with_tails() {
-        let si = Shape { h: 7, w: 6, c: 20 };
+        let si = Shape { h: 7, w: 29, c: 20 };
         let window = Window {
             k: [3, 3],
             stride: [2, 2],
             pads: [0, 1, 1, 1],
         };
         let x = wave(si.len(), 0.37);
-        // 9 output pixels (a block of six and three more, gathered in two
-        // chunks), 37 channels (two blocks of 16 and a tail of 5).
+        // 45 output pixels, gathered in four chunks (12, 12, 12 and 9: whole
+        // and short blocks of both SIMD kernels), rows of 13 pixels inside
+        // the input (direct: a block of 12 and one) between two on the
+        // edges; 37 channels (two blocks of 16 and a tail of 5).
         let so = window.output(si, 37).unwrap();
-        assert_eq!(so.h * so.w, 9);
+        assert_eq!((so.h, so.w), (3, 15));
         let (weights, bias) = (wave(9 * si.c * so.c, 0.11), wave(so.c, 0.7));
         let dense = Filter {
             window,
-            weights: pack(9 * si.c, so.c, |r, o| weights[r * so.c + o]),
+            weights: pack(9 * si.c, so.c, |r, o| weights[r * so.c + o]).into(),
             bias: bias.clone(),
         };
         let mut rows = Vec::new();
-        let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
-        conv(&x, si, &dense, &mut plain, so, &mut rows, gemm_plain);
-        conv(&x, si, &dense, &mut simd, so, &mut rows, gemm);
+        let mut plain = vec![0.0; so.len()];
+        conv(&x, si, &dense, &mut plain, so, &mut rows, gemm_plain, None);
         // The plain kernel against the definition, one output by hand.
         let (oy, ox, o) = (1, 2, 35);
         let mut want = bias[o];
@@ -1384,9 +1957,9 @@ mod tests {
             }
         }
         assert!((plain[(oy * so.w + ox) * so.c + o] - want).abs() < 1e-4);
-        assert_close(&plain, &simd, 1e-4);
+        all_gemms_agree(&x, si, &dense, so, &plain);
 
-        // 1x1: the input is the matrix; 42 pixels, 32 channels.
+        // 1x1: the input is the matrix; 203 pixels, 32 channels.
         let one = Window {
             k: [1, 1],
             stride: [1, 1],
@@ -1396,18 +1969,19 @@ mod tests {
         let weights = wave(si.c * so.c, 0.19);
         let pointwise = Filter {
             window: one,
-            weights: pack(si.c, so.c, |r, o| weights[r * so.c + o]),
+            weights: pack(si.c, so.c, |r, o| weights[r * so.c + o]).into(),
             bias: wave(so.c, 0.3),
         };
-        let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
-        conv(&x, si, &pointwise, &mut plain, so, &mut rows, gemm_plain);
-        conv(&x, si, &pointwise, &mut simd, so, &mut rows, gemm);
+        let mut plain = vec![0.0; so.len()];
+        conv(
+            &x, si, &pointwise, &mut plain, so, &mut rows, gemm_plain, None,
+        );
         let (p, o) = (41, 17);
         let want = (0..si.c).fold(pointwise.bias[o], |sum, ci| {
             sum + x[p * si.c + ci] * weights[ci * so.c + o]
         });
         assert!((plain[p * so.c + o] - want).abs() < 1e-4);
-        assert_close(&plain, &simd, 1e-4);
+        all_gemms_agree(&x, si, &pointwise, so, &plain);
 
         // Weights past SMALL_WEIGHTS (column blocks outside, larger chunks):
         // 3x3 over 4x4x64 to 150 channels, 16 pixels (two blocks and four
@@ -1424,27 +1998,28 @@ mod tests {
             window: same,
             weights: {
                 let w = wave(9 * si.c * so.c, 0.13);
-                pack(9 * si.c, so.c, |r, o| w[r * so.c + o])
+                pack(9 * si.c, so.c, |r, o| w[r * so.c + o]).into()
             },
             bias: wave(so.c, 0.5),
         };
         let x = wave(si.len(), 0.29);
-        let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
-        conv(&x, si, &big, &mut plain, so, &mut rows, gemm_plain);
-        conv(&x, si, &big, &mut simd, so, &mut rows, gemm);
-        assert_close(&plain, &simd, 1e-4);
+        let mut plain = vec![0.0; so.len()];
+        conv(&x, si, &big, &mut plain, so, &mut rows, gemm_plain, None);
+        all_gemms_agree(&x, si, &big, so, &plain);
     }
 
     #[test]
     fn plain_and_simd_depthwise_kernels_agree_inside_and_on_the_edges() {
-        // Widths where a row's inside is whole blocks of four pixels, and
-        // blocks with pixels left over (13: 11 inner positions).
+        // Widths where a row's inside is whole blocks of pixels (four, and
+        // the 3x3 rows' eight), and blocks with pixels left over (13: 11
+        // inner positions; 21: 19), channels in whole registers and not.
         for (c, stride, pads, w) in [
             (20, 2, [0, 1, 1, 1], 10),
             (16, 1, [1, 1, 1, 1], 10),
             (16, 2, [0, 0, 1, 1], 10),
             (24, 2, [1, 1, 1, 1], 10),
             (16, 1, [1, 1, 1, 1], 13),
+            (32, 1, [1, 1, 1, 1], 21),
         ] {
             let si = Shape { h: 9, w, c };
             let window = Window {
@@ -1456,12 +2031,11 @@ mod tests {
             let so = window.output(si, c).unwrap();
             let dw = Filter {
                 window,
-                weights: wave(9 * c, 0.23),
+                weights: wave(9 * c, 0.23).into(),
                 bias: wave(c, 0.7),
             };
-            let (mut plain, mut simd) = (vec![0.0; so.len()], vec![0.0; so.len()]);
+            let mut plain = vec![0.0; so.len()];
             depthwise_plain(&x, si, &dw, &mut plain, so);
-            depthwise(&x, si, &dw, &mut simd, so);
             // One inner output by hand.
             let (oy, ox, ch) = (2, 2, c - 1);
             let mut want = dw.bias[ch];
@@ -1472,10 +2046,15 @@ mod tests {
                 }
             }
             assert!(
-                (simd[(oy * so.w + ox) * c + ch] - want).abs() < 1e-5,
+                (plain[(oy * so.w + ox) * c + ch] - want).abs() < 1e-5,
                 "{c} {stride}"
             );
-            assert_close(&plain, &simd, 1e-5);
+            for (name, dw_simd) in simd_depthwises() {
+                let mut simd = vec![f32::NAN; so.len()];
+                dw_simd(&x, si, &dw, &mut simd, so);
+                eprintln!("{name}: {c} channels, stride {stride}, width {w}");
+                assert_close(&plain, &simd, 1e-5);
+            }
         }
     }
 
@@ -1530,8 +2109,11 @@ mod tests {
             w[((o * cin + i) * kh + yx / kw) * kw + yx % kw]
         };
         let want = pack(kh * kw * cin, cout, at);
-        assert_eq!(pack_filters(Floats::Values(&w), [cout, cin, kh, kw]), want);
-        assert_eq!(pack_filters(Floats::Raw(&bytes), [cout, cin, kh, kw]), want);
+        assert_eq!(*pack_filters(Floats::Values(&w), [cout, cin, kh, kw]), want);
+        assert_eq!(
+            *pack_filters(Floats::Raw(&bytes), [cout, cin, kh, kw]),
+            want
+        );
     }
 
     fn attribute<'a>(node: &'a mut Node, name: &str) -> &'a mut onnx::Attribute {
