@@ -77,23 +77,22 @@ struct Filter {
 /// Floats from a 64-byte boundary on: a pixel of 16 channels, or a row of a
 /// 16-channel weight panel, is then one cache line. Large blocks from
 /// malloc start 16 bytes past one, and then every AVX-512 load of a pixel
-/// touched two lines.
+/// touched two lines. A zeroed `Vec` a line longer, used from its first
+/// boundary: zeroed large blocks come from the system as untouched pages
+/// (an aligned allocation is written with zeros instead, which doubled the
+/// networks' start-up).
 #[derive(Default)]
 struct Aligned {
-    lines: Vec<Line>,
+    buf: Vec<f32>,
+    start: usize,
     len: usize,
 }
 
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct Line([f32; 16]);
-
 impl Aligned {
     fn zeros(len: usize) -> Self {
-        Aligned {
-            lines: vec![Line([0.0; 16]); len.div_ceil(16)],
-            len,
-        }
+        let buf = vec![0f32; len + 15];
+        let start = buf.as_ptr().align_offset(64).min(15);
+        Aligned { buf, start, len }
     }
 }
 
@@ -108,16 +107,13 @@ impl From<Vec<f32>> for Aligned {
 impl std::ops::Deref for Aligned {
     type Target = [f32];
     fn deref(&self) -> &[f32] {
-        // SAFETY: a Line is 16 floats and nothing else (repr(C), 64 bytes),
-        // so the lines are len.div_ceil(16) * 16 >= len contiguous floats.
-        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast(), self.len) }
+        &self.buf[self.start..self.start + self.len]
     }
 }
 
 impl std::ops::DerefMut for Aligned {
     fn deref_mut(&mut self) -> &mut [f32] {
-        // SAFETY: as deref.
-        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast(), self.len) }
+        &mut self.buf[self.start..self.start + self.len]
     }
 }
 
