@@ -1017,6 +1017,71 @@ fn inside(n_in: usize, n_out: usize, k: usize, stride: usize, pad: usize) -> (us
     (pad.div_ceil(stride).min(hi), hi)
 }
 
+/// What a SIMD depthwise kernel works out before its rows: the shapes
+/// checked (every unchecked read stays inside them), the output rows and
+/// columns whose windows lie inside the input, and each tap's offset from
+/// its window's top-left pixel.
+#[cfg(target_arch = "x86_64")]
+struct DepthwisePlan {
+    n_taps: usize,
+    ys: (usize, usize),
+    xs: (usize, usize),
+    offset: [usize; MAX_TAPS],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl DepthwisePlan {
+    fn new(x: &[f32], si: Shape, f: &Filter, out: &[f32], so: Shape) -> Self {
+        let (c, win) = (si.c, &f.window);
+        let n_taps = win.k[0] * win.k[1];
+        assert!(
+            f.bias.len() == c
+                && so.c == c
+                && x.len() == si.len()
+                && out.len() == so.len()
+                && f.weights.len() == n_taps * c
+                && n_taps <= MAX_TAPS
+        );
+        let mut offset = [0usize; MAX_TAPS];
+        for ky in 0..win.k[0] {
+            for kx in 0..win.k[1] {
+                offset[ky * win.k[1] + kx] = (ky * si.w + kx) * c;
+            }
+        }
+        DepthwisePlan {
+            n_taps,
+            ys: inside(si.h, so.h, win.k[0], win.stride[0], win.pads[0]),
+            xs: inside(si.w, so.w, win.k[1], win.stride[1], win.pads[1]),
+            offset,
+        }
+    }
+
+    /// Row `oy`'s outputs whose windows cross the input's edge, tap by tap
+    /// (inlined, so each kernel's copy keeps its instruction set); whether
+    /// the row has outputs inside left for the kernel.
+    #[inline(always)]
+    fn edges(
+        &self,
+        x: &[f32],
+        si: Shape,
+        f: &Filter,
+        out: &mut [f32],
+        so: Shape,
+        oy: usize,
+    ) -> bool {
+        let (c, inner_row) = (si.c, (self.ys.0..self.ys.1).contains(&oy));
+        let mut list = [(0, 0); MAX_TAPS];
+        for ox in 0..so.w {
+            if inner_row && (self.xs.0..self.xs.1).contains(&ox) {
+                continue;
+            }
+            let n = taps(si, &f.window, oy, ox, &mut list);
+            depthwise_at(x, c, f, &list[..n], &mut out[(oy * so.w + ox) * c..][..c]);
+        }
+        inner_row
+    }
+}
+
 /// AVX2 + FMA kernels for x86, chosen at run time, eight channels a
 /// register. The matrix product holds a 6-pixel x 16-channel block of
 /// outputs in twelve registers, so each weight loaded serves six pixels;
@@ -1024,7 +1089,7 @@ fn inside(n_in: usize, n_out: usize, k: usize, stride: usize, pad: usize) -> (us
 /// checks, one 8-channel block at a time.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{depthwise_at, inside, taps, Filter, Shape, MAX_TAPS};
+    use super::{DepthwisePlan, Filter, Shape};
     use std::arch::x86_64::*;
 
     pub fn available() -> bool {
@@ -1200,40 +1265,13 @@ mod avx2 {
     pub unsafe fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
         let c = si.c;
         let win = &f.window;
-        let n_taps = win.k[0] * win.k[1];
-        // The unchecked reads below stay inside these.
-        assert!(
-            f.bias.len() == c
-                && so.c == c
-                && x.len() == si.len()
-                && out.len() == so.len()
-                && f.weights.len() == n_taps * c
-                && n_taps <= MAX_TAPS
-        );
-        let (y_lo, y_hi) = inside(si.h, so.h, win.k[0], win.stride[0], win.pads[0]);
-        let (x_lo, x_hi) = inside(si.w, so.w, win.k[1], win.stride[1], win.pads[1]);
-        // A tap's offset from its window's top-left pixel.
-        let mut offset = [0usize; MAX_TAPS];
-        for ky in 0..win.k[0] {
-            for kx in 0..win.k[1] {
-                offset[ky * win.k[1] + kx] = (ky * si.w + kx) * c;
-            }
-        }
+        let plan = DepthwisePlan::new(x, si, f, out, so);
+        let (n_taps, offset, (x_lo, x_hi)) = (plan.n_taps, plan.offset, plan.xs);
         // Whole registers of channels; the rest (the detector's 28, 36, 42...
         // channels) one at a time inside the same rows.
         let full = c / 8 * 8;
-        let mut list = [(0, 0); MAX_TAPS];
         for oy in 0..so.h {
-            let inner_row = (y_lo..y_hi).contains(&oy);
-            // The edges.
-            for ox in 0..so.w {
-                if inner_row && (x_lo..x_hi).contains(&ox) {
-                    continue;
-                }
-                let n = taps(si, win, oy, ox, &mut list);
-                depthwise_at(x, c, f, &list[..n], &mut out[(oy * so.w + ox) * c..][..c]);
-            }
-            if !inner_row {
+            if !plan.edges(x, si, f, out, so, oy) {
                 continue;
             }
             let y0 = oy * win.stride[0] - win.pads[0];
@@ -1306,7 +1344,7 @@ mod avx2 {
 /// count) takes the same path under a lane mask.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{depthwise_at, inside, taps, Filter, Shape, Window, MAX_TAPS, PANEL};
+    use super::{inside, DepthwisePlan, Filter, Shape, Window, PANEL};
     use std::arch::x86_64::*;
 
     /// Pixels a block of the matrix product holds, one register each.
@@ -1473,35 +1511,10 @@ mod avx512 {
     pub unsafe fn depthwise(x: &[f32], si: Shape, f: &Filter, out: &mut [f32], so: Shape) {
         let c = si.c;
         let win = &f.window;
-        let n_taps = win.k[0] * win.k[1];
-        // The unchecked accesses below stay inside these.
-        assert!(
-            f.bias.len() == c
-                && so.c == c
-                && x.len() == si.len()
-                && out.len() == so.len()
-                && f.weights.len() == n_taps * c
-                && n_taps <= MAX_TAPS
-        );
-        let (y_lo, y_hi) = inside(si.h, so.h, win.k[0], win.stride[0], win.pads[0]);
-        let (x_lo, x_hi) = inside(si.w, so.w, win.k[1], win.stride[1], win.pads[1]);
-        let mut offset = [0usize; MAX_TAPS];
-        for ky in 0..win.k[0] {
-            for kx in 0..win.k[1] {
-                offset[ky * win.k[1] + kx] = (ky * si.w + kx) * c;
-            }
-        }
-        let mut list = [(0, 0); MAX_TAPS];
+        let plan = DepthwisePlan::new(x, si, f, out, so);
+        let (n_taps, offset, (x_lo, x_hi)) = (plan.n_taps, plan.offset, plan.xs);
         for oy in 0..so.h {
-            let inner_row = (y_lo..y_hi).contains(&oy);
-            for ox in 0..so.w {
-                if inner_row && (x_lo..x_hi).contains(&ox) {
-                    continue;
-                }
-                let n = taps(si, win, oy, ox, &mut list);
-                depthwise_at(x, c, f, &list[..n], &mut out[(oy * so.w + ox) * c..][..c]);
-            }
-            if !inner_row {
+            if !plan.edges(x, si, f, out, so, oy) {
                 continue;
             }
             let y0 = oy * win.stride[0] - win.pads[0];
