@@ -183,16 +183,16 @@ fn main() {
         black_box(jpeg);
     });
     analyzer.analyze(&frame).unwrap();
-    stage("analyze, tracked, with eyes", iters, || {
+    stage("analyze, tracked, with eyes (and lips)", iters, || {
         black_box(analyzer.analyze(&frame).unwrap());
     });
     analyzer.set_eyes(false);
-    stage("analyze, tracked, mesh only", iters, || {
+    stage("analyze, tracked, mesh only (and lips)", iters, || {
         black_box(analyzer.analyze(&frame).unwrap());
     });
     analyzer.set_eyes(true);
     stage(
-        "analyze, cold (reset: detector + mesh + eyes)",
+        "analyze, cold (reset: detector + mesh + eyes + lips)",
         iters / 4,
         || {
             analyzer.reset();

@@ -528,3 +528,17 @@ fn a_bearded_person_passes_open_mouth() {
     let (verdict, _) = run(&clip, &[Action::OpenMouth]);
     assert!(verdict.passed, "{verdict:?}");
 }
+
+#[test]
+fn a_bearded_man_whose_teeth_show_at_rest_passes_open_mouth() {
+    // obama.jpg: a wide smile at rest and a beard over the chin. The mesh's
+    // backbone alone kept the lower lip on the beard while the jaw dropped
+    // (the mouth read 0.45 -> 0.39 of its width: closing); the lips head
+    // follows the lip.
+    let clip = render_more(
+        "obama.jpg",
+        &cg::ClipScript::single(cg::Action::MouthOpen).with_appearance(cg::Appearance::beard()),
+    );
+    let (verdict, _) = run(&clip, &[Action::OpenMouth]);
+    assert!(verdict.passed, "{verdict:?}");
+}

@@ -59,8 +59,8 @@ const RIGHT_EYE_LEVEL: (usize, usize) = (362, 263);
 pub struct Heads {
     /// Both eye contours and irises (two heads).
     pub eyes: bool,
-    /// The lips (one head). The liveness engine does not use it: its mouth
-    /// signal then comes from the same backbone points on every frame.
+    /// The lips (one head). The analyser runs it on every frame: the
+    /// mouth signal then comes from the same refined points on every frame.
     pub lips: bool,
 }
 

@@ -9,11 +9,12 @@
 //!
 //! The landmarks come from MediaPipe's attention mesh (`attention`), the
 //! model MediaPipe runs for refined landmarks: its backbone gives the 468
-//! points on every frame, and its two eye heads refine the lids and find the
-//! irises only while eyes are wanted (see [`FaceAnalyzer::set_eyes`]). The
-//! liveness engine wants them while it learns the neutral face and while a
-//! blink is asked for. Every frame's mesh comes from the same backbone, so
-//! the neutral face learnt on eye frames compares with the others.
+//! points on every frame, its lips head refines the lips on every frame,
+//! and its two eye heads refine the lids and find the irises only while eyes
+//! are wanted (see [`FaceAnalyzer::set_eyes`]). The liveness engine wants
+//! them while it learns the neutral face and while a blink is asked for.
+//! Every frame's mesh comes from the same backbone and lips head, so the
+//! neutral face learnt on eye frames compares with the others.
 
 pub mod attention;
 pub mod attention_ops;
@@ -151,7 +152,15 @@ impl FaceAnalyzer {
 impl FaceAnalyzer {
     /// The landmarks in `roi`, with eyes if [`FaceAnalyzer::set_eyes`] asks.
     fn landmarks(&mut self, img: &RgbImage, roi: Roi) -> Result<Option<Refined>, FaceError> {
-        let heads = if self.eyes { Heads::EYES } else { Heads::NONE };
+        // The lips head on every frame: under a beard the backbone's lower
+        // lip stays on the beard while the jaw drops (the mouth read as
+        // closing), the lips head follows it (docs/liveness.md). Every
+        // frame, so the neutral mouth and the open one come from the same
+        // points.
+        let heads = Heads {
+            eyes: self.eyes,
+            lips: true,
+        };
         self.mesh.run(img, roi, heads)
     }
 
