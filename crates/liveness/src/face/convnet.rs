@@ -1350,9 +1350,14 @@ mod avx512 {
     /// Pixels a block of the matrix product holds, one register each.
     pub const ROWS: usize = 12;
 
+    /// Whether the CPU has AVX-512F, unless `LIFECERT_NO_AVX512` is set:
+    /// then the AVX2 kernels run, to measure what a CPU without it gets
+    /// (docs/performance.md).
     pub fn available() -> bool {
         static YES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *YES.get_or_init(|| is_x86_feature_detected!("avx512f"))
+        *YES.get_or_init(|| {
+            is_x86_feature_detected!("avx512f") && std::env::var_os("LIFECERT_NO_AVX512").is_none()
+        })
     }
 
     /// The first `n` of 16 lanes (all for 16 or more).
