@@ -96,6 +96,7 @@ impl Aligned {
     }
 }
 
+#[cfg(test)]
 impl From<Vec<f32>> for Aligned {
     fn from(v: Vec<f32>) -> Self {
         let mut a = Aligned::zeros(v.len());
@@ -271,13 +272,14 @@ impl ConvNet {
                         })
                     } else if group == shape.c && cout == shape.c && cin_g == 1 {
                         // [c][1][ky][kx] -> [ky][kx][c]
-                        let mut t = Vec::with_capacity(w.len());
-                        for k in 0..kh * kw {
-                            t.extend((0..cout).map(|ch| w.get(ch * kh * kw + k)));
+                        let mut t = Aligned::zeros(w.len());
+                        for (i, v) in t.iter_mut().enumerate() {
+                            let (k, ch) = (i / cout, i % cout);
+                            *v = w.get(ch * kh * kw + k);
                         }
                         Op::Depthwise(Filter {
                             window,
-                            weights: t.into(),
+                            weights: t,
                             bias,
                         })
                     } else {
@@ -788,12 +790,6 @@ fn conv(
     let (y_lo, y_hi) = inside(si.h, so.h, w.k[0], w.stride[0], w.pads[0]);
     let (x_lo, x_hi) = inside(si.w, so.w, w.k[1], w.stride[1], w.pads[1]);
     let interior = |oy: usize, ox: usize| (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox);
-    let direct = direct.filter(|_| k * n <= SMALL_WEIGHTS);
-    if let Some(direct) = direct {
-        for oy in y_lo..y_hi {
-            direct(x, si, f, out, so, oy, x_lo..x_hi);
-        }
-    }
     let span = w.k[1] * si.c;
     let pixels = so.h * so.w;
     // Whole blocks of the matrix product. Weights beyond the first cache
@@ -804,59 +800,53 @@ fn conv(
         CHUNK_FLOATS
     };
     let chunk = (floats / k).max(BLOCK_PIXELS) / BLOCK_PIXELS * BLOCK_PIXELS;
-    let chunk = chunk.min(pixels);
-    // The windows, then (for pixels not in one run) their products.
-    rows.resize(chunk * (k + n), 0.0);
-    let (windows, products) = rows.split_at_mut(chunk * k);
-    // The pixels left, (row, column) in order: with a direct kernel, the
-    // inside rows' edge columns.
-    let mut todo = (0..so.h).flat_map(|oy| {
-        let cols = if direct.is_some() && (y_lo..y_hi).contains(&oy) {
-            (0..x_lo).chain(x_hi..so.w)
-        } else {
-            (0..so.w).chain(0..0)
-        };
-        cols.map(move |ox| (oy, ox))
-    });
-    let mut picked = Vec::with_capacity(chunk);
+    rows.resize(chunk.min(pixels) * k, 0.0);
     let mut list = [(0, 0); MAX_TAPS];
-    loop {
-        picked.clear();
-        picked.extend(todo.by_ref().take(chunk));
-        let at = |&(oy, ox): &(usize, usize)| oy * so.w + ox;
-        let (Some(first), Some(last)) = (picked.first().map(at), picked.last().map(at)) else {
-            return;
-        };
-        for (&(oy, ox), row) in picked.iter().zip(windows.chunks_exact_mut(k)) {
-            if interior(oy, ox) {
-                let (y0, x0) = (oy * w.stride[0] - w.pads[0], ox * w.stride[1] - w.pads[1]);
-                for (ky, run) in row.chunks_exact_mut(span).enumerate() {
-                    run.copy_from_slice(&x[((y0 + ky) * si.w + x0) * si.c..][..span]);
+    // Gathers the windows of a run of consecutive output pixels, a chunk at
+    // a time, each chunk's product straight into the output.
+    let mut gathered = |run: std::ops::Range<usize>, out: &mut [f32]| {
+        for p0 in run.clone().step_by(chunk) {
+            let p1 = (p0 + chunk).min(run.end);
+            let (mut oy, mut ox) = (p0 / so.w, p0 % so.w);
+            for row in rows[..(p1 - p0) * k].chunks_exact_mut(k) {
+                if interior(oy, ox) {
+                    let (y0, x0) = (oy * w.stride[0] - w.pads[0], ox * w.stride[1] - w.pads[1]);
+                    for (ky, run) in row.chunks_exact_mut(span).enumerate() {
+                        run.copy_from_slice(&x[((y0 + ky) * si.w + x0) * si.c..][..span]);
+                    }
+                } else {
+                    row.fill(0.0);
+                    let n = taps(si, w, oy, ox, &mut list);
+                    for &(t, p) in &list[..n] {
+                        row[t * si.c..][..si.c].copy_from_slice(&x[p * si.c..][..si.c]);
+                    }
                 }
-            } else {
-                row.fill(0.0);
-                let n = taps(si, w, oy, ox, &mut list);
-                for &(t, p) in &list[..n] {
-                    row[t * si.c..][..si.c].copy_from_slice(&x[p * si.c..][..si.c]);
+                ox += 1;
+                if ox == so.w {
+                    (oy, ox) = (oy + 1, 0);
                 }
             }
-        }
-        let a = &windows[..picked.len() * k];
-        if last - first + 1 == picked.len() {
-            // One run of pixels: straight into the output.
             gemm(
-                a,
+                &rows[..(p1 - p0) * k],
                 k,
                 &f.weights,
                 &f.bias,
-                &mut out[first * n..(last + 1) * n],
+                &mut out[p0 * n..p1 * n],
             );
-        } else {
-            let products = &mut products[..picked.len() * n];
-            gemm(a, k, &f.weights, &f.bias, products);
-            for (p, o) in picked.iter().zip(products.chunks_exact(n)) {
-                out[at(p) * n..][..n].copy_from_slice(o);
+        }
+    };
+    match direct.filter(|_| k * n <= SMALL_WEIGHTS) {
+        None => gathered(0..pixels, out),
+        Some(direct) => {
+            // Each inside row's inside span directly; the pixels between
+            // two such spans (edge columns, rows outside) gathered.
+            let mut from = 0;
+            for oy in y_lo..y_hi {
+                direct(x, si, f, out, so, oy, x_lo..x_hi);
+                gathered(from..oy * so.w + x_lo, out);
+                from = oy * so.w + x_hi;
             }
+            gathered(from..pixels, out);
         }
     }
 }

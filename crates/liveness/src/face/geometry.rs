@@ -230,12 +230,8 @@ fn crop_k(
                     let (x0, y0) = ((x >> FRAC_BITS) as usize, (y >> FRAC_BITS) as usize);
                     let (fx, fy) = (weight_frac(x), weight_frac(y));
                     let i = 3 * (y0 * w as usize + x0);
-                    let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-                    for ch in 0..3 {
-                        let (t0, b0) = (top[ch] as i32, bottom[ch] as i32);
-                        let t = (t0 << WEIGHT_BITS) + (top[ch + 3] as i32 - t0) * fx;
-                        let b = (b0 << WEIGHT_BITS) + (bottom[ch + 3] as i32 - b0) * fx;
-                        px[ch] = ((t << WEIGHT_BITS) + (b - t) * fy) as f32 * weight + black;
+                    for (o, v) in px.iter_mut().zip(bilinear_inside(raw, i, stride, fx, fy)) {
+                        *o = v as f32 * weight + black;
                     }
                     x += du_x;
                     y += du_y;
@@ -282,6 +278,19 @@ fn weight_frac(v: i32) -> i32 {
     (f + (1 << (FRAC_BITS - WEIGHT_BITS - 1))) >> (FRAC_BITS - WEIGHT_BITS)
 }
 
+/// The bilinear sample of the 2x2 pixels from byte `i` (top left) on, with
+/// weights `fx`, `fy` (0..=256), scaled by `2^(2 * WEIGHT_BITS)`.
+#[inline(always)]
+fn bilinear_inside(raw: &[u8], i: usize, stride: usize, fx: i32, fy: i32) -> [i32; 3] {
+    let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
+    std::array::from_fn(|ch| {
+        let (t0, b0) = (top[ch] as i32, bottom[ch] as i32);
+        let t = (t0 << WEIGHT_BITS) + (top[ch + 3] as i32 - t0) * fx;
+        let b = (b0 << WEIGHT_BITS) + (bottom[ch + 3] as i32 - b0) * fx;
+        (t << WEIGHT_BITS) + (b - t) * fy
+    })
+}
+
 /// Adds the bilinear sample at fixed-point `(x, y)` (outside the picture is
 /// black), scaled by `2^(2 * WEIGHT_BITS)`.
 #[inline(always)]
@@ -302,15 +311,8 @@ fn bilinear_add(
     if (x0 as u32) < inner_w && (y0 as u32) < inner_h {
         // The 2x2 footprint is inside: no per-tap checks.
         let i = 3 * (y0 * w + x0) as usize;
-        let (Some(top), Some(bottom)) = (raw.get(i..i + 6), raw.get(i + stride..i + stride + 6))
-        else {
-            return;
-        };
-        for ch in 0..3 {
-            let (t0, b0) = (top[ch] as i32, bottom[ch] as i32);
-            let t = (t0 << WEIGHT_BITS) + (top[ch + 3] as i32 - t0) * fx;
-            let b = (b0 << WEIGHT_BITS) + (bottom[ch + 3] as i32 - b0) * fx;
-            acc[ch] += (t << WEIGHT_BITS) + (b - t) * fy;
+        for (a, v) in acc.iter_mut().zip(bilinear_inside(raw, i, stride, fx, fy)) {
+            *a += v;
         }
         return;
     }
