@@ -70,22 +70,10 @@ fn main() {
         ((roi.size / 192.0).round() as usize).clamp(1, 4)
     );
 
-    let mut det_net = ConvNet::load(include_bytes!(
-        "../../../models/face_detection_short_range.onnx"
-    ))
-    .unwrap();
-    let mut backbone_net = ConvNet::load(include_bytes!(
-        "../../../models/face_landmark_attention.onnx"
-    ))
-    .unwrap();
-    let mut eye_net = ConvNet::load(include_bytes!(
-        "../../../models/face_landmark_attention_left_eye.onnx"
-    ))
-    .unwrap();
-    let mut lips_net = ConvNet::load(include_bytes!(
-        "../../../models/face_landmark_attention_lips.onnx"
-    ))
-    .unwrap();
+    let mut det_net = ConvNet::load(Which::Detector.onnx()).unwrap();
+    let mut backbone_net = ConvNet::load(Which::Attention.onnx()).unwrap();
+    let mut eye_net = ConvNet::load(Which::AttentionLeftEye.onnx()).unwrap();
+    let mut lips_net = ConvNet::load(Which::AttentionLips.onnx()).unwrap();
     if layers {
         // The backbone layer by layer, on the mesh crop of the frame.
         crop_bilinear_into(&frame, &roi, 192, false, UNIT, backbone_net.input_mut());
@@ -213,13 +201,7 @@ fn startup_stages(iters: usize) {
         (now_ns() - t0) as f64 / 1e6
     );
     println!("then {iters} runs per stage, thread CPU time (warm: the process is not new)");
-    for which in [
-        Which::Detector,
-        Which::Attention,
-        Which::AttentionLips,
-        Which::AttentionLeftEye,
-        Which::AttentionRightEye,
-    ] {
+    for which in Which::ALL {
         stage(&format!("{which:?}: load"), iters, || {
             black_box(ConvNet::load(which.onnx()).unwrap());
         });

@@ -2088,10 +2088,7 @@ mod tests {
             let w = g.nodes[0].inputs[1].clone();
             let t = g.initializers.iter_mut().find(|t| t.name == w).unwrap();
             match &mut t.data {
-                onnx::Data::Raw(b) => {
-                    let n = b.len();
-                    b.to_mut().truncate(n - 4 * 9);
-                }
+                onnx::Data::Raw(b) => *b = &b[..b.len() - 4 * 9],
                 onnx::Data::Floats(v) => v.truncate(v.len() - 9),
                 onnx::Data::Ints(_) => unreachable!("float weights"),
             }

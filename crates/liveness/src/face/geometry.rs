@@ -308,6 +308,34 @@ fn bilinear_add(
     // An arithmetic shift floors, also below zero.
     let (x0, y0) = (x >> FRAC_BITS, y >> FRAC_BITS);
     let (fx, fy) = (weight_frac(x), weight_frac(y));
+    bilinear_at(
+        raw,
+        w,
+        h,
+        stride,
+        (inner_w, inner_h),
+        (x0, y0),
+        (fx, fy),
+        acc,
+    )
+}
+
+/// Adds the bilinear sample between pixel `(x0, y0)` and its right and lower
+/// neighbours with weights `(fx, fy)` (0..=256; outside the picture is
+/// black), scaled by `2^(2 * WEIGHT_BITS)`. `inner` is the picture's size
+/// less one on each axis. The recorded crops' sampler uses it too.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bilinear_at(
+    raw: &[u8],
+    w: i32,
+    h: i32,
+    stride: usize,
+    (inner_w, inner_h): (u32, u32),
+    (x0, y0): (i32, i32),
+    (fx, fy): (i32, i32),
+    acc: &mut [i32; 3],
+) {
     if (x0 as u32) < inner_w && (y0 as u32) < inner_h {
         // The 2x2 footprint is inside: no per-tap checks.
         let i = 3 * (y0 * w + x0) as usize;

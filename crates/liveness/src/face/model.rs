@@ -33,13 +33,9 @@ impl Which {
         Which::AttentionRightEye,
     ];
 
-    /// The model's square input side in pixels.
-    pub fn input_side(self) -> usize {
-        self.input_shape()[2]
-    }
-
     /// NCHW input shape: planar RGB for the image models, a feature patch
-    /// for the attention heads.
+    /// for the attention heads (the tests' reference feeds tract with it).
+    #[cfg(test)]
     pub fn input_shape(self) -> [usize; 4] {
         match self {
             Which::Detector => [1, 3, 128, 128],

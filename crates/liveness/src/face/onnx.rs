@@ -7,7 +7,6 @@
 //! is skipped; anything malformed is an error, never a panic.
 
 use super::error::{load_error, FaceError};
-use std::borrow::Cow;
 
 /// `TensorProto.DataType` values read here.
 pub const FLOAT: i32 = 1;
@@ -60,7 +59,7 @@ pub struct Tensor<'a> {
 #[derive(Clone, Debug)]
 pub enum Data<'a> {
     /// `raw_data`: little-endian values, borrowed from the file.
-    Raw(Cow<'a, [u8]>),
+    Raw(&'a [u8]),
     Floats(Vec<f32>),
     Ints(Vec<i64>),
 }
@@ -211,10 +210,10 @@ fn parse_tensor(bytes: &[u8]) -> Result<Tensor<'_>, FaceError> {
         Ok(())
     })?;
     let data = match (raw, floats.is_empty(), ints.is_empty()) {
-        (Some(b), true, true) => Data::Raw(Cow::Borrowed(b)),
+        (Some(b), true, true) => Data::Raw(b),
         (None, false, true) => Data::Floats(floats),
         (None, true, false) => Data::Ints(ints),
-        (None, true, true) => Data::Raw(Cow::Borrowed(&[])),
+        (None, true, true) => Data::Raw(&[]),
         _ => return Err(load_error!("tensor {name}: values in two places")),
     };
     Ok(Tensor {

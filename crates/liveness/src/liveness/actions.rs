@@ -42,8 +42,8 @@ pub fn marks(action: Action) -> Marks {
         },
         // Nose drop between eye line and chin (head tipping down).
         Action::Nod => Marks {
-            start: 0.08,
-            end: 0.04,
+            start: NOD_START,
+            end: NOD_START / 2.0,
         },
     }
 }
@@ -89,7 +89,10 @@ pub fn deviation(action: Action, s: &Signals, base: &Signals) -> Option<f32> {
 }
 
 /// The nod's depth pitch in the units of its ratio: 10 degrees is the start mark.
-const NOD_PER_DEGREE: f32 = 0.08 / 10.0;
+const NOD_PER_DEGREE: f32 = NOD_START / 10.0;
+
+/// The nod's start mark (a rise of the nose ratio).
+const NOD_START: f32 = 0.08;
 
 /// A floor for the neutral mouth's height (over its width) the open mouth is
 /// measured against: lips are never thinner than this at rest, so a mesh

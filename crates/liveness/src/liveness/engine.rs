@@ -388,16 +388,14 @@ impl LivenessEngine {
             }
             Mode::Server => (obs.faces_seen > 1).then_some(QualityIssue::MultipleFaces),
         };
-        // Measured once with the other signals.
-        let pitch_deg = s.pitch_deg;
         let was_outside = self.cone_hint.take().is_some();
         if self.baseline.is_none() && issue.is_none() {
-            self.cone_hint = outside_cone(&s, pitch_deg, was_outside);
+            self.cone_hint = outside_cone(&s, was_outside);
             if self.cone_hint.is_some() {
                 issue = Some(QualityIssue::TurnedAway);
             }
         }
-        self.note_issue_progress(issue, &s, pitch_deg, m.face_share, t_ms);
+        self.note_issue_progress(issue, &s, m.face_share, t_ms);
         let face_box = Some(FaceBox {
             x: b[0] / img.width() as f32,
             y: b[1] / img.height() as f32,
@@ -548,7 +546,6 @@ impl LivenessEngine {
         &mut self,
         issue: Option<QualityIssue>,
         s: &Signals,
-        pitch_deg: f32,
         face_share: f32,
         t_ms: u64,
     ) {
@@ -560,7 +557,7 @@ impl LivenessEngine {
                 Some(face_share - quality::MAX_FACE_SHARE / DISTANCE_MARGIN)
             }
             Some(QualityIssue::TurnedAway) => {
-                Some((s.yaw.abs() / CONE_YAW).max(pitch_deg.abs() / CONE_PITCH_DEG))
+                Some((s.yaw.abs() / CONE_YAW).max(s.pitch_deg.abs() / CONE_PITCH_DEG))
             }
             _ => None,
         };
@@ -602,7 +599,7 @@ impl LivenessEngine {
             pitch_deg: median(|s| s.pitch_deg),
         };
         // The neutral landmarks: the calibration frame nearest the median pose.
-        let (_, points) = self
+        let (chosen, points) = self
             .calibration
             .iter()
             .min_by(|a, b| {
@@ -612,7 +609,7 @@ impl LivenessEngine {
             .expect("calibration frames")
             .clone();
         // A face resting chin down shows a shut eye as less closed.
-        let blink = super::actions::blink_marks(signals::head_pitch_of(&points));
+        let blink = super::actions::blink_marks(chosen.pitch_deg);
         for d in &mut self.detectors {
             let mut m = match d.action {
                 Action::Blink => blink,
@@ -887,10 +884,10 @@ pub struct Recording<'a> {
 /// Which way to move into the frontal cone, if outside it. A face that was
 /// outside comes back in only well inside ([`CONE_BACK`]), so the hint does
 /// not flicker at the edge.
-pub(crate) fn outside_cone(s: &Signals, pitch_deg: f32, was_outside: bool) -> Option<Toward> {
+pub(crate) fn outside_cone(s: &Signals, was_outside: bool) -> Option<Toward> {
     let k = if was_outside { CONE_BACK } else { 1.0 };
     let yaw = s.yaw / (k * CONE_YAW);
-    let pitch = pitch_deg / (k * CONE_PITCH_DEG);
+    let pitch = s.pitch_deg / (k * CONE_PITCH_DEG);
     if yaw.abs().max(pitch.abs()) <= 1.0 {
         return None;
     }

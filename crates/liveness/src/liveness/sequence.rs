@@ -4,7 +4,7 @@
 //! not a few stills), recorded by the engine as frames come. Each crop is JPEG-encoded as it is recorded, so
 //! a long capture holds kilobytes, not raw frames.
 
-use crate::face::FaceObservation;
+use crate::face::{geometry, FaceObservation};
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
@@ -82,56 +82,31 @@ pub fn face_square(obs: &FaceObservation) -> [f32; 3] {
 /// `rect` of `img` resampled to `n` x `n` (bilinear; black outside the frame).
 /// Runs on every recorded frame, so in fixed point: each column's source
 /// pixel and weight (in 1/256ths) are worked out once, each row's too, and
-/// where both source pixels of a row and a column are inside the frame they
-/// are read without checks. Within one grey level of the exact bilinear
-/// value (the weights' rounding moves a sample by at most 1/512 of the step
-/// between neighbours).
+/// blended as the face crops are (`geometry::bilinear_at`). Within one grey
+/// level of the exact bilinear value (the weights' rounding moves a sample
+/// by at most 1/512 of the step between neighbours).
 pub fn sample_square(img: &RgbImage, rect: [f32; 3], n: u32) -> RgbImage {
-    let (w, h) = (img.width() as i64, img.height() as i64);
     let scale = rect[2] / n as f32;
     let raw = img.as_raw();
     // A source coordinate's whole part and fraction (0..=256), for output index `o`.
     let at = |origin: f32, o: u32| {
         let s = origin + (o as f32 + 0.5) * scale - 0.5;
         let whole = s.floor();
-        (whole as i64, ((s - whole) * 256.0 + 0.5) as u32)
+        (whole as i32, ((s - whole) * 256.0 + 0.5) as i32)
     };
-    let columns: Vec<(i64, u32)> = (0..n).map(|ox| at(rect[0], ox)).collect();
-    let px = |x: i64, y: i64| -> [u32; 3] {
-        if x < 0 || y < 0 || x >= w || y >= h {
-            return [0; 3];
-        }
-        let i = ((y * w + x) * 3) as usize;
-        [raw[i] as u32, raw[i + 1] as u32, raw[i + 2] as u32]
-    };
+    let columns: Vec<(i32, i32)> = (0..n).map(|ox| at(rect[0], ox)).collect();
+    let (w, h) = (img.width() as i32, img.height() as i32);
+    let inner = ((w - 1).max(0) as u32, (h - 1).max(0) as u32);
     let stride = 3 * w as usize;
     let mut out = RgbImage::new(n, n);
     for (oy, row) in out.chunks_exact_mut(3 * n as usize).enumerate() {
         let (y0, fy) = at(rect[1], oy as u32);
-        let rows_inside = y0 >= 0 && y0 + 1 < h;
         for (p, &(x0, fx)) in row.chunks_exact_mut(3).zip(&columns) {
             // Weights sum to 65536: the result is at most 255 * 65536.
-            let blend = |a: u32, b: u32, c: u32, d: u32| {
-                let top = a * (256 - fx) + b * fx;
-                let bottom = c * (256 - fx) + d * fx;
-                ((top * (256 - fy) + bottom * fy + 32768) >> 16) as u8
-            };
-            if rows_inside && x0 >= 0 && x0 + 1 < w {
-                let i = ((y0 * w + x0) * 3) as usize;
-                let (t, b) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-                for k in 0..3 {
-                    p[k] = blend(t[k] as u32, t[k + 3] as u32, b[k] as u32, b[k + 3] as u32);
-                }
-            } else {
-                let (a, b, c, d) = (
-                    px(x0, y0),
-                    px(x0 + 1, y0),
-                    px(x0, y0 + 1),
-                    px(x0 + 1, y0 + 1),
-                );
-                for k in 0..3 {
-                    p[k] = blend(a[k], b[k], c[k], d[k]);
-                }
+            let mut acc = [0; 3];
+            geometry::bilinear_at(raw, w, h, stride, inner, (x0, y0), (fx, fy), &mut acc);
+            for (o, a) in p.iter_mut().zip(acc) {
+                *o = ((a + 32768) >> 16) as u8;
             }
         }
     }

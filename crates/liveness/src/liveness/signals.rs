@@ -86,17 +86,14 @@ pub fn measure(obs: &FaceObservation) -> Signals {
 
 /// Absolute head pitch in degrees (positive: chin down), from the mesh's
 /// depth: the tilt of the forehead-to-chin line out of the image plane.
-/// Only the frontal cone uses it (actions use [`Signals::pitch`] relative to
-/// the person's own neutral). The line leans back by about 9 degrees on
-/// frontal photos (7.3 and 9.1 on the fixtures) and moves about 1.1 degrees
-/// per degree of pitch (clipgen clips of known pitch).
+/// The frontal cone reads it, the blink marks follow the neutral face's,
+/// and a nod counts it against the neutral face beside [`Signals::pitch`].
+/// The line leans back by about 9 degrees on frontal photos (7.3 and 9.1 on
+/// the fixtures) and moves about 1.1 degrees per degree of pitch (clipgen
+/// clips of known pitch).
 pub fn head_pitch(obs: &FaceObservation) -> f32 {
-    head_pitch_of(&obs.mesh.points)
-}
-
-/// [`head_pitch`] of a frame's mesh points.
-pub fn head_pitch_of(p: &[[f32; 3]]) -> f32 {
     const FRONTAL_LEAN_DEG: f32 = 9.0;
+    let p = &obs.mesh.points;
     let (f, c) = (p[idx::FOREHEAD], p[idx::CHIN]);
     (c[2] - f[2]).atan2(c[1] - f[1]).to_degrees() - FRONTAL_LEAN_DEG
 }
