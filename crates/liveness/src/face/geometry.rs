@@ -283,12 +283,14 @@ fn weight_frac(v: i32) -> i32 {
 #[inline(always)]
 fn bilinear_inside(raw: &[u8], i: usize, stride: usize, fx: i32, fy: i32) -> [i32; 3] {
     let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-    std::array::from_fn(|ch| {
+    let mut v = [0; 3];
+    for ch in 0..3 {
         let (t0, b0) = (top[ch] as i32, bottom[ch] as i32);
         let t = (t0 << WEIGHT_BITS) + (top[ch + 3] as i32 - t0) * fx;
         let b = (b0 << WEIGHT_BITS) + (bottom[ch + 3] as i32 - b0) * fx;
-        (t << WEIGHT_BITS) + (b - t) * fy
-    })
+        v[ch] = (t << WEIGHT_BITS) + (b - t) * fy;
+    }
+    v
 }
 
 /// Adds the bilinear sample at fixed-point `(x, y)` (outside the picture is
